@@ -1,0 +1,56 @@
+# Plimsoll — every entry point a user or CI needs. `make help` lists them.
+# Each part of the local stack keeps its targets in mk/<part>.mk; they add their test tiers to
+# TEST_TIERS and their start-up steps to UP_STEPS, so `make test` and `make up` grow with them.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_TEST := node --import tsx --test --test-reporter=spec --test-concurrency=2
+PLIMSOLL := node --import tsx src/cli/bin.ts
+LOCAL := $(CURDIR)/.local
+
+TEST_TIERS := test-unit
+UP_STEPS :=
+DOWN_STEPS :=
+
+-include mk/*.mk
+
+.PHONY: help deps build lint typecheck crd crd-check test test-unit up down bench simulate-demo
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | column -t -s "$$(printf '\t')"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed ## install the Node.js dependencies (npm ci)
+
+build: deps ## compile TypeScript into dist/
+	npx tsc -p tsconfig.build.json
+
+lint: deps ## eslint over the whole tree
+	npx eslint .
+
+typecheck: deps ## tsc --noEmit over sources, tests and tools
+	npx tsc -p tsconfig.json --noEmit
+
+crd: deps ## regenerate crds/ from the ScalingPolicy schema
+	$(PLIMSOLL) crd --out crds/
+
+test-unit: deps ## pure tests: API schema, engine, simulator, CLI
+	$(NODE_TEST) $$(find test/unit -name '*.test.ts' | sort)
+
+test: deps lint typecheck $(TEST_TIERS) ## everything CI runs: lint, types and every test tier
+
+simulate-demo: deps ## run the burst scenario in the simulator and write its chart
+	$(PLIMSOLL) simulate loadtests/scenarios/burst.yaml --out out/burst
+	@echo "Open out/burst/chart.svg in a browser; the timeline is out/burst/timeline.csv."
+
+up: deps $(UP_STEPS) simulate-demo ## start the local stack and run the main demo
+
+down: $(DOWN_STEPS) ## stop everything make up started
+	@echo "Everything make up started is stopped."
+
+bench: deps ## benchmarks: one engine decision, one simulated hour
+	node --import tsx loadtests/bench-engine.ts
