@@ -14,6 +14,29 @@ export const errorCatalogue = {
   CRD_DRIFT: { httpStatus: 500, summary: 'The committed CRD differs from the one generated from the schema.' },
   // Configuration parsed at start-up
   CONFIG_INVALID: { httpStatus: 500, summary: 'The process configuration (environment or flags) is invalid.' },
+  // The matcher's HTTP API
+  VALIDATION_FAILED: { httpStatus: 400, summary: 'The request body, query or path breaks the schema; details name each field.' },
+  MALFORMED_JSON: { httpStatus: 400, summary: 'The request body is not valid JSON.' },
+  INVALID_ENCODING: { httpStatus: 400, summary: 'The request body is not valid UTF-8.' },
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, summary: 'The request body must be application/json.' },
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, summary: 'The request body exceeds the size limit.' },
+  INVALID_CURSOR: { httpStatus: 400, summary: 'The pagination cursor is malformed or from another list.' },
+  UNAUTHENTICATED: { httpStatus: 401, summary: 'A valid API key is required (Authorization: Bearer <key> or X-API-Key).' },
+  ROUTE_NOT_FOUND: { httpStatus: 404, summary: 'No such endpoint.' },
+  METHOD_NOT_ALLOWED: { httpStatus: 405, summary: 'The endpoint exists but not for this HTTP method.' },
+  RESUME_NOT_FOUND: { httpStatus: 404, summary: 'No resume with this id for this tenant.' },
+  JOB_NOT_FOUND: { httpStatus: 404, summary: 'No job description with this id for this tenant.' },
+  ANALYSIS_NOT_FOUND: { httpStatus: 404, summary: 'No analysis with this id for this tenant.' },
+  DB_UNAVAILABLE: { httpStatus: 503, summary: 'The database cannot be reached.' },
+  DB_POOL_TIMEOUT: { httpStatus: 503, summary: 'No database connection became free in time.' },
+  DB_TIMEOUT: { httpStatus: 503, summary: 'A database statement or lock wait exceeded its time limit.' },
+  NOT_READY: { httpStatus: 503, summary: 'A dependency (database, Redis, migrations) is not ready.' },
+  SHUTTING_DOWN: { httpStatus: 503, summary: 'The process is shutting down.' },
+  // The matcher's database migrations
+  MIGRATION_INVALID: { httpStatus: 500, summary: 'A migration file is misnamed, duplicated or unreadable.' },
+  MIGRATION_CHECKSUM_MISMATCH: { httpStatus: 500, summary: 'An applied migration file was changed after it was applied.' },
+  MIGRATION_FAILED: { httpStatus: 500, summary: 'A migration failed to apply; it was rolled back where possible.' },
+  SCHEMA_VERIFY_FAILED: { httpStatus: 500, summary: 'migrate verify found critical problems in the live schema.' },
   // Anything unexpected
   INTERNAL: { httpStatus: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;

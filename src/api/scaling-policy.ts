@@ -1,0 +1,547 @@
+/**
+ * The ScalingPolicy API (plimsoll.dev/v1alpha1), defined once.
+ *
+ * These zod schemas are the single source of truth: the TypeScript types are inferred from
+ * them, `plimsoll crd` generates the CRD's structural OpenAPI schema from them (descriptions,
+ * defaults, enums, bounds and the CEL rules in `x-kubernetes-validations`), and
+ * `plimsoll validate` checks files with the same schema and the same CEL rules the API server
+ * enforces. Field names mirror the HPA (autoscaling/v2) and KEDA where the meaning is the same.
+ *
+ * Every list and string carries a bound: the API server estimates the cost of each CEL rule from
+ * them and refuses a CRD whose rules could run unbounded.
+ */
+import { z } from 'zod';
+
+export const API_GROUP = 'plimsoll.dev';
+export const API_VERSION = 'v1alpha1';
+export const KIND = 'ScalingPolicy';
+
+type Rule = { rule: string; message: string; fieldPath?: string; reason?: string };
+const rules = (...list: Rule[]) => ({ 'x-kubernetes-validations': list });
+
+/** A DNS-1123 label: the shape of every name users give signals and providers. */
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label: lower-case letters, digits and "-"');
+
+const seconds = (min: number, max: number) => z.int().min(min).max(max);
+
+// ---------------------------------------------------------------------------------------------
+// Target and replicas
+
+export const targetRefSchema = z
+  .strictObject({
+    apiVersion: z.literal('apps/v1').default('apps/v1').meta({ description: 'API version of the target. Only apps/v1 is supported.' }),
+    kind: z.literal('Deployment').default('Deployment').meta({ description: 'Kind of the target. Only Deployment is supported.' }),
+    name: z.string().min(1).max(253).meta({ description: 'Name of the Deployment, in the policy\'s namespace, that this policy governs.' }),
+  })
+  .meta({ description: 'The workload this policy scales and configures (like the HPA\'s scaleTargetRef).' });
+
+export const scalingPolicyRuleSchema = z
+  .strictObject({
+    type: z.enum(['Pods', 'Percent']).meta({ description: 'Pods: change by an absolute number of replicas. Percent: change by a percentage of the replicas at the start of the period.' }),
+    value: z.int().min(1).max(1000).meta({ description: 'The amount of change allowed within periodSeconds. Must be greater than zero.' }),
+    periodSeconds: seconds(1, 1800).meta({ description: 'The window, in seconds, over which the change is counted (1 to 1800).' }),
+  })
+  .meta({ description: 'One rate limit on scaling, as in the HPA\'s HPAScalingPolicy.' });
+
+const scalingRulesSchema = (direction: 'up' | 'down') => {
+  const isUp = direction === 'up';
+  const defaultPolicies = isUp
+    ? [{ type: 'Percent' as const, value: 100, periodSeconds: 15 }, { type: 'Pods' as const, value: 4, periodSeconds: 15 }]
+    : [{ type: 'Percent' as const, value: 100, periodSeconds: 15 }];
+  return z
+    .strictObject({
+      stabilizationWindowSeconds: seconds(0, 3600)
+        .default(isUp ? 0 : 300)
+        .meta({
+          description: isUp
+            ? 'Scale up to the lowest recommendation seen within this many seconds (default 0: at once).'
+            : 'Scale down only to the highest recommendation seen within this many seconds (default 300).',
+        }),
+      selectPolicy: z
+        .enum(['Max', 'Min', 'Disabled'])
+        .default('Max')
+        .meta({ description: 'Which policy wins when several apply: Max allows the largest change, Min the smallest; Disabled turns this direction off.' }),
+      policies: z
+        .array(scalingPolicyRuleSchema)
+        .min(1)
+        .max(10)
+        .default(defaultPolicies)
+        .meta({
+          description: isUp
+            ? 'Rate limits on scaling up. Default: 100% or 4 pods per 15 s, whichever is larger.'
+            : 'Rate limits on scaling down. Default: 100% per 15 s.',
+        }),
+      tolerance: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.1)
+        .meta({ description: `Ignore a ${isUp ? 'rise' : 'fall'} of the usage ratio smaller than this fraction of the target (default 0.1).` }),
+    })
+    .meta({ description: `How to scale ${direction} (HPA v2 behavior semantics).` });
+};
+
+export const replicasSchema = z
+  .strictObject({
+    min: z.int().min(1).max(1000).default(1).meta({ description: 'Fewest replicas the policy may set (default 1).' }),
+    max: z.int().min(1).max(1000).meta({ description: 'Most replicas the policy may set. The connection budget may cap replicas lower.' }),
+    behavior: z
+      .strictObject({
+        scaleUp: scalingRulesSchema('up').prefault({}),
+        scaleDown: scalingRulesSchema('down').prefault({}),
+      })
+      .prefault({})
+      .meta({ description: 'Stabilization windows, rate policies and tolerance for each direction, as in the HPA\'s behavior.' }),
+  })
+  .meta({
+    description: 'Bounds and behaviour of the replica count.',
+    ...rules({ rule: 'self.min <= self.max', message: 'replicas.min must be less than or equal to replicas.max', fieldPath: '.min' }),
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Signals
+
+export const prometheusSourceSchema = z
+  .strictObject({
+    serverAddress: z.string().min(1).max(512).regex(/^https?:\/\//, 'must be an http:// or https:// URL')
+      .meta({ description: 'Base URL of the Prometheus server, e.g. http://prometheus.monitoring:9090.' }),
+    query: z.string().min(1).max(4096).meta({ description: 'PromQL instant query. It must return one series (or none); the first sample\'s value is the signal.' }),
+    timeoutSeconds: seconds(1, 60).default(5).meta({ description: 'Give up on the query after this many seconds (default 5).' }),
+    emptyResult: z
+      .enum(['Missing', 'Zero'])
+      .default('Missing')
+      .meta({ description: 'What an empty result means: Missing treats the signal as unavailable (no scale-down); Zero reads it as 0.' }),
+  })
+  .meta({ description: 'Read the signal from a Prometheus instant query.' });
+
+export const pgbouncerMetrics = [
+  'ClientsWaiting',
+  'MaxWaitSeconds',
+  'ClientsActive',
+  'ServersActive',
+  'MaxClientConnections',
+  'MaxDatabaseConnections',
+  'DefaultPoolSize',
+] as const;
+
+export const pgbouncerSourceSchema = z
+  .strictObject({
+    secretRef: z
+      .strictObject({
+        name: z.string().min(1).max(253).meta({ description: 'Name of a Secret in the policy\'s namespace.' }),
+        key: z.string().min(1).max(253).default('uri').meta({ description: 'Key holding a postgres:// URI for PgBouncer\'s admin console, database "pgbouncer" (default "uri").' }),
+      })
+      .meta({ description: 'Where the admin-console credentials live.' }),
+    database: z.string().min(1).max(63).meta({ description: 'The PgBouncer database (pool) whose figures are read.' }),
+    metric: z.enum(pgbouncerMetrics).meta({
+      description:
+        'Which figure: ClientsWaiting (cl_waiting, SHOW POOLS), MaxWaitSeconds (maxwait), ClientsActive (cl_active), ServersActive (sv_active), MaxClientConnections (max_client_conn, SHOW CONFIG), MaxDatabaseConnections (max_db_connections), DefaultPoolSize (default_pool_size).',
+    }),
+  })
+  .meta({ description: 'Read the signal from PgBouncer\'s admin console (SHOW POOLS / STATS / CONFIG / DATABASES).' });
+
+export const healthSourceSchema = z
+  .strictObject({
+    url: z.string().min(1).max(512).regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional()
+      .meta({ description: 'A single URL to read instead of the target\'s ready endpoints (e.g. a Service URL).' }),
+    port: z.int().min(1).max(65535).default(8080).meta({ description: 'Port of each ready endpoint of the target, when url is not set (default 8080).' }),
+    path: z.string().min(1).max(256).regex(/^\//, 'must start with "/"').default('/health/details')
+      .meta({ description: 'HTTP path of the health document (default /health/details).' }),
+    field: z.string().min(1).max(256).regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted path such as memory.heapUsedBytes')
+      .meta({ description: 'Dotted path of a numeric (or boolean: 1/0) field in the health document, e.g. memory.heapUsedBytes.' }),
+    aggregate: z.enum(['Max', 'Min', 'Average', 'Sum']).default('Max')
+      .meta({ description: 'How the replicas\' values combine into one signal (default Max: the worst replica).' }),
+    timeoutSeconds: seconds(1, 30).default(2).meta({ description: 'Per-request timeout in seconds (default 2).' }),
+  })
+  .meta({ description: 'Read the signal from the matcher\'s health document, over the target\'s ready endpoints or one URL.' });
+
+export const signalSchema = z
+  .strictObject({
+    name: dnsLabel.meta({ description: 'Name that objectives, degradation triggers and providers refer to.' }),
+    prometheus: prometheusSourceSchema.optional(),
+    pgbouncer: pgbouncerSourceSchema.optional(),
+    health: healthSourceSchema.optional(),
+  })
+  .meta({
+    description: 'One named input. Exactly one source (prometheus, pgbouncer or health) must be set.',
+    ...rules({
+      rule: '(has(self.prometheus) ? 1 : 0) + (has(self.pgbouncer) ? 1 : 0) + (has(self.health) ? 1 : 0) == 1',
+      message: 'a signal must set exactly one source: prometheus, pgbouncer or health',
+    }),
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Objectives
+
+export const objectiveSchema = z
+  .strictObject({
+    signal: dnsLabel.meta({ description: 'Name of a declared signal.' }),
+    target: z
+      .strictObject({
+        type: z.enum(['Value', 'AverageValue']).meta({
+          description: 'Value: the signal is a per-replica figure (e.g. p95 latency) compared with value. AverageValue: the signal is a total (e.g. request rate) divided over replicas and compared with averageValue.',
+        }),
+        value: z.number().gt(0).optional().meta({ description: 'Target for type Value.' }),
+        averageValue: z.number().gt(0).optional().meta({ description: 'Target per replica for type AverageValue.' }),
+      })
+      .meta({
+        description: 'The target, as in the HPA\'s MetricTarget.',
+        ...rules(
+          { rule: "self.type != 'Value' || has(self.value)", message: 'target.value is required when target.type is Value', fieldPath: '.value' },
+          { rule: "self.type != 'AverageValue' || has(self.averageValue)", message: 'target.averageValue is required when target.type is AverageValue', fieldPath: '.averageValue' },
+        ),
+      }),
+  })
+  .meta({ description: 'Keep a signal at its target by changing replicas. With several objectives, the largest recommendation wins.' });
+
+// ---------------------------------------------------------------------------------------------
+// Connection budget
+
+export const connectionBudgetSchema = z
+  .strictObject({
+    maxConnections: z.int().min(1).max(100000).optional()
+      .meta({ description: 'The fixed connection budget the replicas\' pools share: PostgreSQL max_connections, or PgBouncer max_client_conn.' }),
+    fromSignal: dnsLabel.optional()
+      .meta({ description: 'Read the budget from a signal instead, e.g. a pgbouncer signal with metric MaxClientConnections.' }),
+    reserved: z.int().min(0).max(100000).default(15).meta({ description: 'Connections kept back for administrators, migrations and the operator (default 15).' }),
+    safetyFactor: z.number().gt(0).max(1).default(0.75).meta({ description: 'Fraction of each replica\'s share that its pool may use, in (0, 1] (default 0.75).' }),
+    pool: z
+      .strictObject({
+        min: z.int().min(1).max(10000).default(2).meta({ description: 'Smallest pool per replica (default 2). Replicas are capped so that replicas × min fits the budget.' }),
+        max: z.int().min(1).max(10000).default(50).meta({ description: 'Largest pool per replica (default 50).' }),
+      })
+      .prefault({})
+      .meta({
+        description: 'Bounds of each replica\'s database pool.',
+        ...rules({ rule: 'self.min <= self.max', message: 'connectionBudget.pool.min must be less than or equal to pool.max', fieldPath: '.min' }),
+      }),
+    saturation: z
+      .strictObject({
+        clientsWaitingSignal: dnsLabel.optional().meta({ description: 'Signal with PgBouncer\'s waiting clients (cl_waiting).' }),
+        clientsWaitingThreshold: z.int().min(0).max(100000).default(10).meta({ description: 'Brake scale-out while more clients than this wait (default 10).' }),
+        maxWaitSignal: dnsLabel.optional().meta({ description: 'Signal with PgBouncer\'s oldest wait in seconds (maxwait).' }),
+        maxWaitSecondsThreshold: z.number().min(0).max(3600).default(1).meta({ description: 'Brake scale-out while the oldest client waits longer than this (default 1 s).' }),
+      })
+      .optional()
+      .meta({ description: 'When PgBouncer\'s queue says the database, not the replicas, is the bottleneck, do not add replicas.' }),
+  })
+  .meta({
+    description: 'The database connections all replicas share. Each replica\'s pool is clamp(floor((budget − reserved) / replicas × safetyFactor), pool.min, pool.max), and replicas × pool never exceeds budget − reserved.',
+    ...rules(
+      {
+        rule: '(has(self.maxConnections) ? 1 : 0) + (has(self.fromSignal) ? 1 : 0) == 1',
+        message: 'connectionBudget must set exactly one of maxConnections or fromSignal',
+      },
+      {
+        rule: '!has(self.maxConnections) || self.maxConnections - self.reserved >= self.pool.min',
+        message: 'connectionBudget.maxConnections minus reserved must leave room for at least one pool of pool.min connections',
+        fieldPath: '.maxConnections',
+      },
+    ),
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Queues
+
+export const providerSchema = z
+  .strictObject({
+    name: dnsLabel.meta({ description: 'Provider name, as the matcher\'s queue for it is named (e.g. openai).' }),
+    rateLimit: z
+      .strictObject({
+        requests: z.int().min(1).max(1000000).meta({ description: 'Requests the provider allows per period, for the whole deployment.' }),
+        periodSeconds: seconds(1, 86400).meta({ description: 'The period of the rate limit, in seconds.' }),
+      })
+      .meta({ description: 'The provider\'s cluster-wide rate limit, passed to every replica\'s queue as a global limiter.' }),
+    concurrency: z
+      .strictObject({
+        min: z.int().min(1).max(1000).default(1).meta({ description: 'Fewest concurrent calls per replica (default 1).' }),
+        max: z.int().min(1).max(1000).default(10).meta({ description: 'Most concurrent calls per replica (default 10).' }),
+      })
+      .prefault({})
+      .meta({
+        description: 'Bounds of each replica\'s worker concurrency for this provider.',
+        ...rules({ rule: 'self.min <= self.max', message: 'concurrency.min must be less than or equal to concurrency.max', fieldPath: '.min' }),
+      }),
+    latencySignal: dnsLabel.optional().meta({ description: 'Signal with the provider\'s recent latency in seconds; feeds adaptive concurrency.' }),
+    throttledSignal: dnsLabel.optional().meta({ description: 'Signal with the provider\'s rate of 429 responses per second.' }),
+    errorRatioSignal: dnsLabel.optional().meta({ description: 'Signal with the provider\'s error ratio (0–1), timeouts included.' }),
+    inFlightSignal: dnsLabel.optional().meta({ description: 'Signal with calls in flight per replica; AIMD grows the limit only when it is used.' }),
+  })
+  .meta({ description: 'One AI provider and the bounds of its queue.' });
+
+export const adaptiveSchema = z
+  .strictObject({
+    algorithm: z.enum(['None', 'AIMD', 'Gradient2']).default('AIMD').meta({
+      description: 'None: concurrency is the rate-limit share alone. AIMD: additive increase, multiplicative decrease on 429s, errors or slow replies. Gradient2: follow the ratio of long-term to recent latency.',
+    }),
+    latencyTargetSeconds: z.number().gt(0).max(600).default(10).meta({ description: 'A reply slower than this counts as a drop for AIMD (default 10 s).' }),
+    errorRatioThreshold: z.number().min(0).max(1).default(0.05).meta({ description: 'An error ratio above this counts as a drop (default 0.05).' }),
+    backoffRatio: z.number().gt(0).lt(1).default(0.9).meta({ description: 'AIMD: multiply the limit by this on a drop (default 0.9).' }),
+    increase: z.int().min(1).max(100).default(1).meta({ description: 'AIMD: add this to the limit when at least half of it is in use (default 1).' }),
+    smoothing: z.number().gt(0).max(1).default(0.2).meta({ description: 'Gradient2: weight of the new estimate (default 0.2).' }),
+    rttTolerance: z.number().min(1).max(10).default(1.5).meta({ description: 'Gradient2: how much slower than the long-term latency is tolerated (default 1.5).' }),
+    longWindowPolls: z.int().min(2).max(10000).default(40).meta({ description: 'Gradient2: length, in polls, of the long-term latency average (default 40).' }),
+  })
+  .meta({ description: 'How per-replica concurrency adapts to provider latency, 429s and errors.' });
+
+export const queuesSchema = z
+  .strictObject({
+    providers: z.array(providerSchema).min(1).max(16).meta({ description: 'The AI providers the matcher calls.' }),
+    adaptive: adaptiveSchema.prefault({}),
+  })
+  .meta({
+    description: 'Worker concurrency per AI provider, kept within each provider\'s rate limit.',
+    ...rules({
+      rule: 'self.providers.all(p, self.providers.exists_one(q, q.name == p.name))',
+      message: 'provider names must be unique',
+      fieldPath: '.providers',
+    }),
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Degradation
+
+export const serviceLevels = ['Full', 'Reduced', 'Basic', 'Maintenance'] as const;
+export type ServiceLevel = (typeof serviceLevels)[number];
+
+export const triggerSchema = z
+  .strictObject({
+    signal: dnsLabel.meta({ description: 'Name of a declared signal.' }),
+    operator: z.enum(['Above', 'Below']).meta({
+      description: 'Above: fires when the signal is greater than enter, clears when it is at or below exit. Below: fires when it is less than enter, clears when it is at or above exit.',
+    }),
+    enter: z.number().meta({ description: 'Threshold that enters the level.' }),
+    exit: z.number().meta({ description: 'Threshold that clears the trigger. Must be on the safe side of enter (≤ enter for Above, ≥ enter for Below), which gives hysteresis.' }),
+    whenMissing: z.enum(['Ignore', 'Fire']).default('Ignore').meta({
+      description: 'What a missing signal means for this trigger: Ignore (default) or Fire (treat the unknown as dangerous).',
+    }),
+  })
+  .meta({
+    description: 'One condition that pushes the service into a level.',
+    ...rules({
+      rule: "self.operator == 'Above' ? self.exit <= self.enter : self.exit >= self.enter",
+      message: 'exit must be on the safe side of enter: exit <= enter for Above, exit >= enter for Below',
+      fieldPath: '.exit',
+    }),
+  });
+
+export const levelRuleSchema = z
+  .strictObject({
+    level: z.enum(['Reduced', 'Basic', 'Maintenance']).meta({ description: 'The level these triggers enter.' }),
+    triggers: z.array(triggerSchema).min(1).max(16).meta({ description: 'Any firing trigger enters the level; it is left when all have cleared and the dwell has passed.' }),
+  })
+  .meta({ description: 'The triggers of one service level.' });
+
+export const degradationSchema = z
+  .strictObject({
+    minDwellSeconds: seconds(0, 86400).default(60).meta({ description: 'Stay at least this long in a level before stepping down one level (default 60). Escalation is never delayed.' }),
+    levels: z.array(levelRuleSchema).max(3).default([]).meta({ description: 'Rules per level. Escalation goes straight to the highest firing level; de-escalation goes one level at a time.' }),
+    escalateWhenBudgetConstrained: z.enum(['Full', 'Reduced', 'Basic']).default('Reduced').meta({
+      description: 'The level to hold at least while the connection budget caps replicas below what the objectives ask (default Reduced; Full turns this off).',
+    }),
+  })
+  .meta({
+    description: 'One service level for the whole deployment: Full, Reduced (cache first, fastest healthy provider), Basic (cache or local matcher; no provider calls), Maintenance (read-only).',
+    ...rules({
+      rule: 'self.levels.all(l, self.levels.exists_one(m, m.level == l.level))',
+      message: 'each level may appear only once in degradation.levels',
+      fieldPath: '.levels',
+    }),
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Fallback and runtime
+
+export const fallbackSchema = z
+  .strictObject({
+    failureThreshold: z.int().min(1).max(100).default(3).meta({ description: 'Consecutive failed reads after which a signal counts as missing (default 3).' }),
+    maxStalenessSeconds: seconds(1, 86400).default(120).meta({ description: 'A value older than this counts as missing, whatever the failures (default 120).' }),
+    behavior: z.enum(['HoldLast', 'ScaleUpOnly', 'StaticReplicas']).default('ScaleUpOnly').meta({
+      description: 'When an objective\'s signal is missing: HoldLast keeps the replicas; ScaleUpOnly follows the remaining objectives upward only (default); StaticReplicas sets replicas.',
+    }),
+    replicas: z.int().min(1).max(1000).optional().meta({ description: 'Replicas for StaticReplicas.' }),
+  })
+  .meta({
+    description: 'What to do when signals fail (like KEDA\'s fallback).',
+    ...rules({ rule: "self.behavior != 'StaticReplicas' || has(self.replicas)", message: 'fallback.replicas is required when behavior is StaticReplicas', fieldPath: '.replicas' }),
+  });
+
+export const runtimeSchema = z
+  .strictObject({
+    configMapName: z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a valid ConfigMap name').optional()
+      .meta({ description: 'Name of the ConfigMap carrying the runtime document (default: <policy name>-runtime).' }),
+  })
+  .meta({ description: 'Where the runtime document every replica applies live is published.' });
+
+// ---------------------------------------------------------------------------------------------
+// Spec
+
+const referencedSignalsRule = (path: string, what: string): Rule => ({
+  rule: `!has(self.${path}) || self.${path}.all(o, self.signals.exists(s, s.name == o.signal))`,
+  message: `every ${what} must name a signal declared in spec.signals`,
+  fieldPath: `.${path}`,
+});
+
+export const scalingPolicySpecSchema = z
+  .strictObject({
+    targetRef: targetRefSchema,
+    mode: z.enum(['Enforce', 'DryRun']).default('Enforce').meta({ description: 'Enforce applies decisions; DryRun only records them in status and Events.' }),
+    pollingIntervalSeconds: seconds(1, 3600).default(15).meta({ description: 'Seconds between evaluations (default 15), as in KEDA.' }),
+    replicas: replicasSchema,
+    signals: z.array(signalSchema).max(32).default([]).meta({ description: 'Named inputs the decisions are made from.' }),
+    objectives: z.array(objectiveSchema).max(16).default([]).meta({ description: 'Targets that drive the replica count.' }),
+    connectionBudget: connectionBudgetSchema.optional(),
+    queues: queuesSchema.optional(),
+    degradation: degradationSchema.prefault({}),
+    fallback: fallbackSchema.prefault({}),
+    runtime: runtimeSchema.prefault({}),
+  })
+  .meta({
+    description: 'How Plimsoll governs one Deployment.',
+    ...rules(
+      { rule: 'self.signals.all(s, self.signals.exists_one(t, t.name == s.name))', message: 'signal names must be unique', fieldPath: '.signals' },
+      referencedSignalsRule('objectives', 'objective'),
+      {
+        rule: 'self.degradation.levels.all(l, l.triggers.all(t, self.signals.exists(s, s.name == t.signal)))',
+        message: 'every degradation trigger must name a signal declared in spec.signals',
+        fieldPath: '.degradation.levels',
+      },
+      {
+        rule: '!has(self.connectionBudget) || !has(self.connectionBudget.fromSignal) || self.signals.exists(s, s.name == self.connectionBudget.fromSignal)',
+        message: 'connectionBudget.fromSignal must name a signal declared in spec.signals',
+        fieldPath: '.connectionBudget.fromSignal',
+      },
+      {
+        rule: "!has(self.queues) || self.queues.providers.all(p, [has(p.latencySignal) ? p.latencySignal : '', has(p.throttledSignal) ? p.throttledSignal : '', has(p.errorRatioSignal) ? p.errorRatioSignal : '', has(p.inFlightSignal) ? p.inFlightSignal : ''].all(n, n == '' || self.signals.exists(s, s.name == n)))",
+        message: 'every provider signal (latencySignal, throttledSignal, errorRatioSignal, inFlightSignal) must name a signal declared in spec.signals',
+        fieldPath: '.queues.providers',
+      },
+      {
+        rule: "self.fallback.behavior != 'StaticReplicas' || (self.fallback.replicas >= self.replicas.min && self.fallback.replicas <= self.replicas.max)",
+        message: 'fallback.replicas must lie within replicas.min and replicas.max',
+        fieldPath: '.fallback.replicas',
+      },
+    ),
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Status
+
+export const conditionSchema = z
+  .strictObject({
+    type: z.string().min(1).max(316).meta({ description: 'Type of condition in CamelCase, e.g. Ready.' }),
+    status: z.enum(['True', 'False', 'Unknown']).meta({ description: 'Status of the condition.' }),
+    observedGeneration: z.int().min(0).optional().meta({ description: 'The .metadata.generation the condition was set from.' }),
+    lastTransitionTime: z.string().max(64).meta({ description: 'When the condition last changed status (RFC 3339).' }),
+    reason: z.string().min(1).max(1024).meta({ description: 'Machine-readable CamelCase reason for the last transition.' }),
+    message: z.string().max(32768).meta({ description: 'Human-readable details.' }),
+  })
+  .meta({ description: 'A metav1.Condition.' });
+
+const limitedBy = z.string().max(64).meta({ description: 'The constraint that limited the value, if any (e.g. MaxReplicas, ConnectionBudget, ScaleUpRate, RateLimit).' });
+const reason = z.string().max(1024).meta({ description: 'Machine-readable reason for the value.' });
+const message = z.string().max(2048).meta({ description: 'Human-readable explanation of the decision.' });
+
+const knobSchema = (description: string) =>
+  z
+    .strictObject({
+      value: z.int().min(0).meta({ description: 'The decided value.' }),
+      reason,
+      limitedBy: limitedBy.optional(),
+      message: message.optional(),
+    })
+    .meta({ description });
+
+export const scalingPolicyStatusSchema = z
+  .strictObject({
+    observedGeneration: z.int().min(0).optional().meta({ description: 'The .metadata.generation this status reflects.' }),
+    conditions: z.array(conditionSchema).max(16).optional().meta({
+      description: 'Ready, SignalsHealthy, BudgetConstrained, Degraded, Propagated, Conflict, Paused and DryRun.',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
+    current: z
+      .strictObject({
+        replicas: z.int().min(0).optional().meta({ description: 'Replicas of the target now.' }),
+        readyReplicas: z.int().min(0).optional().meta({ description: 'Ready replicas of the target now.' }),
+        poolMax: z.int().min(0).optional().meta({ description: 'Pool size per replica in the published runtime document.' }),
+        serviceLevel: z.enum(serviceLevels).optional().meta({ description: 'The service level in the published runtime document.' }),
+        runtimeGeneration: z.int().min(0).optional().meta({ description: 'Generation of the published runtime document.' }),
+      })
+      .optional()
+      .meta({ description: 'What is in force now.' }),
+    desired: z
+      .strictObject({
+        replicas: knobSchema('Desired replica count and why.').optional(),
+        poolMax: knobSchema('Desired pool size per replica and why.').optional(),
+        concurrency: z
+          .array(z.strictObject({
+              provider: z.string().max(63).meta({ description: 'Provider name.' }),
+              value: z.int().min(0).meta({ description: 'Worker concurrency per replica.' }),
+              reason,
+              limitedBy: limitedBy.optional(),
+            }))
+          .max(16)
+          .optional()
+          .meta({ description: 'Desired worker concurrency per provider and why.' }),
+        serviceLevel: z
+          .strictObject({ value: z.enum(serviceLevels).meta({ description: 'The decided service level.' }), reason, message: message.optional() })
+          .optional()
+          .meta({ description: 'Desired service level and why.' }),
+      })
+      .optional()
+      .meta({ description: 'What the engine decided at the last evaluation.' }),
+    signals: z
+      .array(
+        z.strictObject({
+          name: z.string().max(63).meta({ description: 'Signal name.' }),
+          value: z.number().optional().meta({ description: 'Last value read.' }),
+          lastSuccessTime: z.string().max(64).optional().meta({ description: 'When the value was read (RFC 3339).' }),
+          consecutiveFailures: z.int().min(0).default(0).meta({ description: 'Failed reads since the last success.' }),
+          lastError: z.string().max(2048).optional().meta({ description: 'The last read error.' }),
+          state: z.enum(['Fresh', 'Stale', 'Missing']).meta({ description: 'Fresh, Stale (last read failed; value still used) or Missing.' }),
+        }),
+      )
+      .max(32)
+      .optional()
+      .meta({ description: 'Health of each signal.' }),
+    lastScaleTime: z.string().max(64).optional().meta({ description: 'When replicas were last changed (RFC 3339).' }),
+    lastLevelTransitionTime: z.string().max(64).optional().meta({ description: 'When the service level last changed (RFC 3339).' }),
+  })
+  .meta({ description: 'What the operator observed and decided.' });
+
+export const scalingPolicySchema = z
+  .strictObject({
+    apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
+    kind: z.literal(KIND),
+    metadata: z
+      .object({
+        name: z.string().min(1).max(253),
+        namespace: z.string().max(63).optional(),
+        generation: z.int().optional(),
+      })
+      .loose(),
+    spec: scalingPolicySpecSchema,
+    status: scalingPolicyStatusSchema.optional(),
+  })
+  .meta({ description: 'A ScalingPolicy governs one Deployment: its replicas, database pool per replica, worker concurrency per AI provider and service level, decided together.' });
+
+/** The spec as written by a user (defaults not yet applied). */
+export type ScalingPolicySpecInput = z.input<typeof scalingPolicySpecSchema>;
+/** The spec with every default applied: what the engine works on. */
+export type ScalingPolicySpec = z.output<typeof scalingPolicySpecSchema>;
+export type ScalingPolicyStatus = z.output<typeof scalingPolicyStatusSchema>;
+export type ScalingPolicy = z.output<typeof scalingPolicySchema>;
+export type Signal = z.output<typeof signalSchema>;
+export type Objective = z.output<typeof objectiveSchema>;
+export type ScalingRules = ScalingPolicySpec['replicas']['behavior']['scaleUp'];
+export type ScalingPolicyRule = z.output<typeof scalingPolicyRuleSchema>;
+export type ConnectionBudget = z.output<typeof connectionBudgetSchema>;
+export type Provider = z.output<typeof providerSchema>;
+export type Adaptive = z.output<typeof adaptiveSchema>;
+export type Trigger = z.output<typeof triggerSchema>;
+export type Condition = z.output<typeof conditionSchema>;

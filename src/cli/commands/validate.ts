@@ -1,0 +1,60 @@
+import { validateScalingPolicy } from '../../api/validate.js';
+import { KIND } from '../../api/scaling-policy.js';
+import { PlimsollError, isPlimsollError } from '../../errors.js';
+import { parseCommandLine } from '../args.js';
+import type { CliCommand } from '../command.js';
+import { readDocuments } from '../files.js';
+
+export const validateCommand: CliCommand = {
+  name: 'validate',
+  summary: 'check ScalingPolicy files offline, with the rules the API server enforces',
+  usage: `Usage: plimsoll validate FILE...
+
+Checks every ScalingPolicy document in each FILE (YAML or JSON, several documents per file
+allowed) against the schema and the CEL rules of the CRD. Prints one line per valid policy
+and, for an invalid one, every problem with the field it concerns. Documents of other kinds
+are skipped with a note.
+
+Exit status: 0 when every policy is valid, 1 when any is invalid or unreadable, 2 on usage errors.
+`,
+  async run(argv, io) {
+    const { positionals } = parseCommandLine('validate', argv, {});
+    if (positionals.length === 0) throw new PlimsollError('USAGE', 'name at least one file. Run `plimsoll validate --help`.');
+    let failures = 0;
+    for (const file of positionals) {
+      let documents: unknown[];
+      try {
+        documents = await readDocuments(file);
+      } catch (error) {
+        if (!isPlimsollError(error)) throw error;
+        io.stderr.write(`${error.describe()}\n`);
+        failures++;
+        continue;
+      }
+      let policies = 0;
+      for (const [index, document] of documents.entries()) {
+        const kind = (document as { kind?: unknown }).kind;
+        const where = documents.length > 1 ? `${file}#${index + 1}` : file;
+        if (kind !== KIND) {
+          io.stdout.write(`${where}: skipped (kind ${JSON.stringify(kind ?? null)}, not ${KIND})\n`);
+          continue;
+        }
+        policies++;
+        const result = validateScalingPolicy(document);
+        const name = (document as { metadata?: { name?: unknown } }).metadata?.name ?? '(unnamed)';
+        if (result.valid) {
+          io.stdout.write(`${where}: ScalingPolicy ${String(name)} is valid\n`);
+        } else {
+          failures++;
+          io.stderr.write(`${where}: ScalingPolicy ${String(name)} is invalid (POLICY_INVALID):\n`);
+          for (const problem of result.problems) io.stderr.write(`  - ${problem.path}: ${problem.message}\n`);
+        }
+      }
+      if (policies === 0 && documents.length === 0) {
+        io.stderr.write(`${file}: holds no documents\n`);
+        failures++;
+      }
+    }
+    return failures === 0 ? 0 : 1;
+  },
+};

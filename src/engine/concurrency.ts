@@ -1,0 +1,98 @@
+/**
+ * Worker concurrency per AI provider and replica. The ceiling is the provider's rate limit
+ * split over replicas through Little's law (rate × latency in flight keeps the limit busy);
+ * within it, the limit adapts with AIMD or Gradient2 to latency, 429s and errors.
+ */
+import type { Adaptive, Provider, ScalingPolicySpec } from '../api/scaling-policy.js';
+import type { EngineMemory, ProviderDecision } from './types.js';
+
+/** In-flight calls beyond rate × latency would only wait for the rate limiter; 20 % slack absorbs jitter. */
+const RATE_HEADROOM = 1.2;
+
+interface ProviderSignals {
+  latencySeconds?: number;
+  throttledPerSecond?: number;
+  errorRatio?: number;
+  inFlight?: number;
+}
+
+function providerSignals(p: Provider, values: Map<string, number>): ProviderSignals {
+  const get = (name: string | undefined) => (name === undefined ? undefined : values.get(name));
+  return {
+    latencySeconds: get(p.latencySignal),
+    throttledPerSecond: get(p.throttledSignal),
+    errorRatio: get(p.errorRatioSignal),
+    inFlight: get(p.inFlightSignal),
+  };
+}
+
+/** Calls in flight per replica that the provider's rate limit can keep busy. */
+export function rateCeiling(p: Provider, replicas: number, latencySeconds: number | undefined): number | undefined {
+  if (latencySeconds === undefined || latencySeconds <= 0) return undefined;
+  const perSecond = p.rateLimit.requests / p.rateLimit.periodSeconds;
+  return Math.max(1, Math.ceil((perSecond * latencySeconds * RATE_HEADROOM) / Math.max(1, replicas)));
+}
+
+function isDrop(s: ProviderSignals, adaptive: Adaptive): string | undefined {
+  if (s.throttledPerSecond !== undefined && s.throttledPerSecond > 0) return `${s.throttledPerSecond.toFixed(2)} 429/s`;
+  if (s.errorRatio !== undefined && s.errorRatio > adaptive.errorRatioThreshold) return `error ratio ${(s.errorRatio * 100).toFixed(1)}%`;
+  if (s.latencySeconds !== undefined && s.latencySeconds > adaptive.latencyTargetSeconds) return `latency ${s.latencySeconds.toFixed(2)} s`;
+  return undefined;
+}
+
+/** One adaptation step. Returns the new (unclamped) limit, the long-term latency and why. */
+export function adapt(
+  limit: number,
+  longRttSeconds: number | undefined,
+  s: ProviderSignals,
+  adaptive: Adaptive,
+): { limit: number; longRttSeconds: number | undefined; reason: string } {
+  const drop = isDrop(s, adaptive);
+  if (adaptive.algorithm === 'None') return { limit, longRttSeconds, reason: 'RateShare' };
+  if (adaptive.algorithm === 'AIMD') {
+    if (drop) return { limit: limit * adaptive.backoffRatio, longRttSeconds, reason: `AIMDDecrease: ${drop}` };
+    const used = s.inFlight === undefined || s.inFlight >= limit / 2;
+    return used ? { limit: limit + adaptive.increase, longRttSeconds, reason: 'AIMDIncrease' } : { limit, longRttSeconds, reason: 'AIMDHold: limit underused' };
+  }
+  // Gradient2 (Netflix concurrency-limits): follow long-term / recent latency.
+  if (drop && s.latencySeconds === undefined) return { limit: limit * adaptive.backoffRatio, longRttSeconds, reason: `Gradient2Decrease: ${drop}` };
+  if (s.latencySeconds === undefined) return { limit, longRttSeconds, reason: 'Gradient2Hold: no latency' };
+  const alpha = 2 / (adaptive.longWindowPolls + 1);
+  const long = longRttSeconds === undefined ? s.latencySeconds : longRttSeconds * (1 - alpha) + s.latencySeconds * alpha;
+  const gradient = Math.min(1, Math.max(0.5, (adaptive.rttTolerance * long) / s.latencySeconds));
+  const proposed = limit * gradient + Math.sqrt(limit);
+  let next = limit * (1 - adaptive.smoothing) + proposed * adaptive.smoothing;
+  if (drop && (s.throttledPerSecond ?? 0) > 0) next = Math.min(next, limit * adaptive.backoffRatio);
+  return { limit: next, longRttSeconds: long, reason: `Gradient2: gradient ${gradient.toFixed(2)}` };
+}
+
+export function decideConcurrency(
+  spec: ScalingPolicySpec,
+  values: Map<string, number>,
+  replicas: number,
+  previous: EngineMemory['providers'],
+): { decisions: ProviderDecision[]; memory: EngineMemory['providers'] } {
+  const decisions: ProviderDecision[] = [];
+  const memory: EngineMemory['providers'] = {};
+  for (const p of spec.queues?.providers ?? []) {
+    const s = providerSignals(p, values);
+    const { min, max } = p.concurrency;
+    const ceiling = rateCeiling(p, replicas, s.latencySeconds);
+    const upper = Math.max(min, Math.min(max, ceiling ?? max));
+    const before = previous[p.name];
+    const step = adapt(before?.limit ?? upper, before?.longRttSeconds, s, spec.queues!.adaptive);
+    const limit = Math.min(Math.max(step.limit, min), upper);
+    memory[p.name] = step.longRttSeconds === undefined ? { limit } : { limit, longRttSeconds: step.longRttSeconds };
+    const value = Math.max(min, Math.min(upper, Math.floor(limit)));
+    const limitedBy = value === min && step.limit <= min ? 'ConcurrencyMin' : value === upper ? (ceiling !== undefined && ceiling < max ? 'RateLimit' : 'ConcurrencyMax') : undefined;
+    const decision: ProviderDecision = {
+      provider: p.name,
+      value,
+      reason: step.reason,
+      rateLimit: { max: p.rateLimit.requests, durationMs: p.rateLimit.periodSeconds * 1000 },
+    };
+    if (limitedBy) decision.limitedBy = limitedBy;
+    decisions.push(decision);
+  }
+  return { decisions, memory };
+}

@@ -1,0 +1,107 @@
+/**
+ * The engine: signals + spec + memory + now → replicas, pool size, concurrency per provider and
+ * service level, each with its reason and limiting constraint, plus the order to apply them in.
+ * Pure and deterministic: no I/O, no clock, no randomness.
+ */
+import type { ScalingPolicySpec } from '../api/scaling-policy.js';
+import { availableConnections, databaseSaturation, poolFor, replicaCap } from './budget.js';
+import { decideConcurrency } from './concurrency.js';
+import { decideReplicas } from './replicas.js';
+import { decideLevel } from './service-level.js';
+import { readSignals, usableValues } from './signals.js';
+import type { Decided, Decision, EngineMemory, Observations, PlanStep } from './types.js';
+
+export interface EngineInput {
+  spec: ScalingPolicySpec;
+  observations: Observations & {
+    /** The pool size in the runtime document now in force, if one was published. */
+    currentPoolMax?: number;
+  };
+  memory: EngineMemory;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+function longestPolicyPeriod(spec: ScalingPolicySpec): number {
+  const { scaleUp, scaleDown } = spec.replicas.behavior;
+  return Math.max(...scaleUp.policies.map((p) => p.periodSeconds), ...scaleDown.policies.map((p) => p.periodSeconds)) * 1000;
+}
+
+export function decide({ spec, observations, memory, now }: EngineInput): Decision {
+  const current = observations.currentReplicas;
+  const signals = readSignals(spec, observations.signals, now);
+  const values = usableValues(signals);
+
+  const replicaDecision = decideReplicas(spec, values, current, memory, now);
+  const replicas: Decided = { ...replicaDecision.decided };
+  let poolMax: Decided;
+  let budgetConstrained = false;
+  let connectionBudget: number | undefined;
+
+  const budget = spec.connectionBudget;
+  if (!budget) {
+    poolMax = { value: observations.currentPoolMax ?? 0, reason: 'NoConnectionBudget' };
+  } else {
+    connectionBudget = availableConnections(budget, values);
+    if (connectionBudget === undefined) {
+      // Without a known budget no larger total can be proven safe: hold replicas and pools.
+      if (replicas.value > current) Object.assign(replicas, { value: current, limitedBy: 'BudgetUnknown' });
+      poolMax = { value: observations.currentPoolMax ?? budget.pool.min, reason: 'BudgetUnknown', message: `signal ${budget.fromSignal} is missing` };
+    } else {
+      const saturated = databaseSaturation(budget, values);
+      if (saturated && replicas.value > current) {
+        Object.assign(replicas, { value: Math.max(current, spec.replicas.min), limitedBy: 'DatabaseSaturated', message: saturated });
+      }
+      const cap = replicaCap(connectionBudget, budget);
+      if (replicaDecision.unconstrained > cap) budgetConstrained = true;
+      if (replicas.value > cap) {
+        Object.assign(replicas, {
+          value: cap,
+          limitedBy: 'ConnectionBudget',
+          message: `${connectionBudget} connections fit ${cap} replicas of at least ${budget.pool.min}; objectives ask for ${replicaDecision.unconstrained}`,
+        });
+      }
+      poolMax = poolFor(replicas.value, connectionBudget, budget);
+    }
+  }
+
+  const concurrency = decideConcurrency(spec, values, replicas.value, memory.providers);
+  const level = decideLevel(spec, values, budgetConstrained, memory.level, now);
+
+  // Ordered actuation keeps replicas × pool within the budget at every moment: on scale-out
+  // the smaller pools are in force before replicas grow; on scale-in replicas go first.
+  const plan: PlanStep[] =
+    replicas.value > current
+      ? [{ action: 'PublishRuntime', poolMax: poolMax.value, waitForAcknowledgement: true }, { action: 'ScaleReplicas', replicas: replicas.value }]
+      : replicas.value < current
+        ? [{ action: 'ScaleReplicas', replicas: replicas.value }, { action: 'PublishRuntime', poolMax: poolMax.value, waitForAcknowledgement: false }]
+        : [{ action: 'PublishRuntime', poolMax: poolMax.value, waitForAcknowledgement: false }];
+
+  const change = replicas.value - current;
+  const eventCutoff = now - longestPolicyPeriod(spec);
+  const scaleEvents = memory.scaleEvents.filter((e) => e.at > eventCutoff);
+  if (change !== 0) scaleEvents.push({ at: now, change });
+  const nextMemory: EngineMemory = {
+    recommendations: replicaDecision.recommendations,
+    scaleEvents,
+    level: level.memory,
+    providers: concurrency.memory,
+  };
+  const lastScaleTime = change !== 0 ? now : memory.lastScaleTime;
+  if (lastScaleTime !== undefined) nextMemory.lastScaleTime = lastScaleTime;
+
+  const decision: Decision = {
+    now,
+    replicas,
+    poolMax,
+    concurrency: concurrency.decisions,
+    serviceLevel: level.decision,
+    plan,
+    signals,
+    budgetConstrained,
+    fallbackActive: replicaDecision.fallbackActive,
+    memory: nextMemory,
+  };
+  if (connectionBudget !== undefined) decision.connectionBudget = connectionBudget;
+  return decision;
+}

@@ -1,0 +1,2 @@
+export { decide, type EngineInput } from './decide.js';
+export * from './types.js';

@@ -1,0 +1,165 @@
+import pg from 'pg';
+import { PlimsollError } from '../../errors.js';
+
+export interface ResizablePoolOptions {
+  connectionString: string;
+  /** The initial limit on connections checked out at once. */
+  max: number;
+  /** The ceiling resize() may reach; pg.Pool's own max. */
+  hardMax: number;
+  /** How long acquire() waits for a free slot before DB_POOL_TIMEOUT. */
+  acquireTimeoutMs: number;
+  idleTimeoutMs: number;
+  applicationName?: string;
+}
+
+export interface PoolStats {
+  /** The current limit (what resize() last set). */
+  max: number;
+  hardMax: number;
+  /** Connections checked out by callers. */
+  active: number;
+  /** Open connections not checked out. */
+  idle: number;
+  /** Open connections (active + idle). */
+  total: number;
+  /** Callers waiting for a slot. */
+  waiting: number;
+  /** Acquisitions that timed out since start. */
+  timeouts: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * pg.Pool behind a resizable semaphore. pg.Pool cannot change its max at runtime, so it is built
+ * with the hard ceiling and every checkout first takes a slot from a semaphore whose size is the
+ * live limit. resize() never interrupts a query: growing wakes waiters at once; shrinking lets
+ * checked-out connections finish, then closes them on release (and idle ones immediately) until
+ * the open connections fit the new limit. Part 2 drives resize() from the runtime document.
+ */
+export class ResizablePool {
+  private readonly pool: pg.Pool;
+  private limit: number;
+  private inUse = 0;
+  private timeouts = 0;
+  private readonly waiters: Waiter[] = [];
+  private closed = false;
+
+  constructor(private readonly options: ResizablePoolOptions) {
+    if (options.max < 1 || options.max > options.hardMax) {
+      throw new PlimsollError('CONFIG_INVALID', `pool max ${options.max} must be within 1..${options.hardMax}`);
+    }
+    this.limit = options.max;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.hardMax,
+      idleTimeoutMillis: options.idleTimeoutMs,
+      connectionTimeoutMillis: options.acquireTimeoutMs,
+      application_name: options.applicationName ?? 'plimsoll-matcher',
+      allowExitOnIdle: false,
+    });
+    // An idle connection that dies (server restart, PgBouncer KILL) must not crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  get max(): number {
+    return this.limit;
+  }
+
+  stats(): PoolStats {
+    return {
+      max: this.limit,
+      hardMax: this.options.hardMax,
+      active: this.inUse,
+      idle: this.pool.idleCount,
+      total: this.pool.totalCount,
+      waiting: this.waiters.length,
+      timeouts: this.timeouts,
+    };
+  }
+
+  /** Changes the limit live. In-flight queries are never cancelled. */
+  resize(max: number): void {
+    if (!Number.isInteger(max) || max < 1 || max > this.options.hardMax) {
+      throw new PlimsollError('CONFIG_INVALID', `pool max ${max} must be an integer within 1..${this.options.hardMax}`);
+    }
+    this.limit = max;
+    this.wake();
+    void this.trimIdle();
+  }
+
+  /** Checks out a connection; call release() exactly once. */
+  async acquire(): Promise<pg.PoolClient> {
+    if (this.closed) throw new PlimsollError('SHUTTING_DOWN', 'the database pool is closed');
+    await this.takeSlot();
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      this.giveSlot();
+      throw new PlimsollError('DB_UNAVAILABLE', `cannot connect to the database: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Returns a connection; a broken one (error given) or one above the limit is closed. */
+  release(client: pg.PoolClient, error?: Error): void {
+    const destroy = error !== undefined || this.pool.totalCount > this.limit;
+    client.release(destroy ? (error ?? true) : undefined);
+    this.giveSlot();
+  }
+
+  async end(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new PlimsollError('SHUTTING_DOWN', 'the database pool is closing'));
+    }
+    await this.pool.end();
+  }
+
+  private takeSlot(): Promise<void> {
+    if (this.inUse < this.limit && this.waiters.length === 0) {
+      this.inUse++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => { this.inUse++; resolve(); },
+        reject,
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          this.timeouts++;
+          reject(new PlimsollError('DB_POOL_TIMEOUT',
+            `no database connection free within ${this.options.acquireTimeoutMs} ms (pool max ${this.limit}, ${this.inUse} in use)`));
+        }, this.options.acquireTimeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private giveSlot(): void {
+    this.inUse--;
+    this.wake();
+  }
+
+  private wake(): void {
+    while (this.inUse < this.limit && this.waiters.length > 0) {
+      const w = this.waiters.shift()!;
+      clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+
+  /** Closes idle connections beyond the limit (pg.Pool hands out idle ones first). */
+  private async trimIdle(): Promise<void> {
+    while (!this.closed && this.pool.idleCount > 0 && this.pool.totalCount > this.limit) {
+      const client = await this.pool.connect();
+      client.release(true);
+    }
+  }
+}
