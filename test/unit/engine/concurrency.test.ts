@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decide } from '../../../src/engine/decide.js';
+import { emptyMemory, type EngineMemory } from '../../../src/engine/types.js';
+import { fresh, spec, T0 } from './fixtures.js';
+
+const withProvider = (algorithm: 'None' | 'AIMD' | 'Gradient2', requestsPerMinute = 120) =>
+  spec({
+    queues: {
+      providers: [{ name: 'openai', rateLimit: { requests: requestsPerMinute, periodSeconds: 60 }, concurrency: { min: 1, max: 16 }, latencySignal: 'latency', throttledSignal: 'throttled' }],
+      adaptive: { algorithm },
+    },
+  });
+
+function run(s: ReturnType<typeof spec>, replicas: number, values: Record<string, number>, memory: EngineMemory, now: number) {
+  return decide({ spec: s, observations: { currentReplicas: replicas, signals: fresh({ rate: replicas * 10, ...values }, now) }, memory, now });
+}
+
+test('the rate limit split over replicas bounds concurrency (Little\'s law)', () => {
+  // 2 req/s × 3 s in flight × 1.2 headroom = 7.2 over 2 replicas → 4 each.
+  const d = run(withProvider('None'), 2, { latency: 3, throttled: 0 }, emptyMemory(T0), T0);
+  assert.equal(d.concurrency[0]!.value, 4);
+  assert.equal(d.concurrency[0]!.limitedBy, 'RateLimit');
+  assert.deepEqual(d.concurrency[0]!.rateLimit, { max: 120, durationMs: 60_000 });
+  const more = run(withProvider('None'), 8, { latency: 3, throttled: 0 }, emptyMemory(T0), T0);
+  assert.equal(more.concurrency[0]!.value, 1, 'more replicas, smaller share');
+});
+
+test('AIMD: ×0.9 on 429s, +1 otherwise, within bounds', () => {
+  const s = withProvider('AIMD');
+  let d = run(s, 1, { latency: 10, throttled: 0 }, emptyMemory(T0), T0);
+  assert.equal(d.concurrency[0]!.value, 16, 'starts at the ceiling (24 → max 16)');
+  d = run(s, 1, { latency: 10, throttled: 2 }, d.memory, T0 + 15_000);
+  assert.equal(d.concurrency[0]!.value, 14, 'floor(16 × 0.9)');
+  assert.match(d.concurrency[0]!.reason, /AIMDDecrease/);
+  d = run(s, 1, { latency: 10, throttled: 0 }, d.memory, T0 + 30_000);
+  assert.equal(d.concurrency[0]!.value, 15);
+  for (let i = 0; i < 40; i++) d = run(s, 1, { latency: 10, throttled: 5 }, d.memory, T0 + 45_000 + i * 15_000);
+  assert.equal(d.concurrency[0]!.value, 1, 'never below min');
+});
+
+test('Gradient2: a latency spike lowers the limit, recovery raises it', () => {
+  // A generous rate limit, so the adaptive limit, not the rate share, is what moves.
+  const s = withProvider('Gradient2', 60_000);
+  let d = run(s, 1, { latency: 2, throttled: 0 }, emptyMemory(T0), T0);
+  for (let i = 1; i < 10; i++) d = run(s, 1, { latency: 2, throttled: 0 }, d.memory, T0 + i * 15_000);
+  const steady = d.concurrency[0]!.value;
+  assert.equal(steady, 16);
+  for (let i = 10; i < 20; i++) d = run(s, 1, { latency: 8, throttled: 0 }, d.memory, T0 + i * 15_000);
+  const spiked = d.concurrency[0]!.value;
+  assert.ok(spiked < steady, `${spiked} < ${steady}`);
+  for (let i = 20; i < 40; i++) d = run(s, 1, { latency: 2, throttled: 0 }, d.memory, T0 + i * 15_000);
+  assert.ok(d.concurrency[0]!.value > spiked, 'recovers once latency falls back');
+});
