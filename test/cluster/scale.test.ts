@@ -41,14 +41,20 @@ test('a Deployment scaled through /scale reaches that many Ready pods, and scali
     const name = 'matcher';
     await apps.createNamespacedDeployment({ namespace, body: deployment(name) });
 
-    // Up to 5 through the scale subresource, as the operator (and the HPA) do.
-    const scale = await apps.readNamespacedDeploymentScale({ name, namespace });
-    assert.equal(scale.spec?.replicas ?? 0, 0);
+    // Up to 5 through the scale subresource, as the HPA does: read the Scale, write it back with
+    // its resourceVersion (optimistic concurrency), again on a 409 Conflict (the deployment
+    // controller writes the same object's status meanwhile).
     const started = Date.now();
-    await apps.replaceNamespacedDeploymentScale({
-      name, namespace,
-      body: { ...scale, spec: { replicas: 5 } },
-    });
+    await waitFor('the Scale to be replaced', async () => {
+      const scale = await apps.readNamespacedDeploymentScale({ name, namespace });
+      try {
+        await apps.replaceNamespacedDeploymentScale({ name, namespace, body: { ...scale, spec: { replicas: 5 } } });
+        return true;
+      } catch (err) {
+        if (err instanceof k8s.ApiException && err.code === 409) return false;
+        throw err;
+      }
+    }, { timeoutMs: 10_000, intervalMs: 50 });
     const up = await waitFor('5 Ready pods', async () => {
       const pods = await readyPods(core, namespace, name);
       return pods.length === 5 ? pods : undefined;

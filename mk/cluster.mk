@@ -1,0 +1,20 @@
+# The local Kubernetes control plane (docs/local-cluster.md): etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler built from Go modules (tools/kube-local) and kwok for
+# fake nodes, all under .local/. With KUBECONFIG set, the cluster tests use that cluster instead.
+.PHONY: cluster cluster-down cluster-build test-cluster
+
+cluster-build: ## build the control-plane binaries into .local/bin (cached; cold: many minutes)
+	@tools/cluster/build.sh
+
+cluster: ## start (or reuse) the local Kubernetes cluster; writes .local/kubeconfig
+	@tools/cluster/up.sh
+
+cluster-down: ## stop the local cluster and remove its state (keeps the built binaries)
+	@tools/cluster/down.sh
+
+# The local cluster is started only when KUBECONFIG does not point at another one.
+test-cluster: deps $(if $(KUBECONFIG),,cluster) ## tests against a real API server (local, or $KUBECONFIG)
+	$(NODE_TEST) $$(find test/cluster -name '*.test.ts' | sort)
+
+UP_STEPS += cluster
+DOWN_STEPS += cluster-down
