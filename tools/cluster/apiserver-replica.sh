@@ -35,7 +35,7 @@ case "$cmd" in
     ;;
   stop)
     pid="$(pid_of "$name")"
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    if is_running "$name"; then
       kill -TERM "$pid"
       for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"

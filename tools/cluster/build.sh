@@ -81,7 +81,7 @@ else
   log "building the control plane $(kube_version) from Go modules (log: .local/logs/build.log)"
   log "a cold build takes a long time on 2 cores (about 20-40 min); later builds reuse the Go cache"
   : > "$BUILD_LOG"
-  setsid nohup bash "$0" --worker >> "$BUILD_LOG" 2>&1 < /dev/null 9>&- &
+  setsid nohup bash "$ROOT/tools/cluster/build.sh" --worker >> "$BUILD_LOG" 2>&1 < /dev/null 9>&- &
   echo $! > "$RUN/build.pid"
 fi
 
@@ -92,6 +92,7 @@ while :; do
   for ((i = seen; i < ${#lines[@]}; i++)); do log "${lines[$i]#--- }"; done
   seen=${#lines[@]}
   if grep -q '^BUILD OK' "$BUILD_LOG"; then break; fi
+  if ! is_running build && grep -q '^BUILD OK' "$BUILD_LOG"; then continue; fi  # ended just now
   if grep -q '^BUILD FAILED' "$BUILD_LOG" || ! is_running build; then
     tail -n 30 "$BUILD_LOG" >&2
     die "the build failed; see .local/logs/build.log"

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 stop() {
   local name="$1" pid
   pid="$(pid_of "$name")"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+  if is_running "$name"; then
     log "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -28,7 +28,7 @@ for c in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do sto
 if [[ "${1:-}" == "--all" ]]; then
   # The build runs as its own process group (setsid): end the group it leads.
   pid="$(pid_of build)"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then log "stopping the build (pid $pid)"; kill -TERM -- "-$pid" 2>/dev/null || true; fi
+  if is_running build; then log "stopping the build (pid $pid)"; kill -TERM -- "-$pid" 2>/dev/null || true; fi
   rm -f "$RUN/build.pid"
 fi
 rm -rf "$ETCD_DATA" "$PKI" "$KWOK_DIR" "$KUBECONFIG_OUT" "$LOCAL"/*.kubeconfig "$RUN/up.lock"

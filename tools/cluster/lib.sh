@@ -35,9 +35,12 @@ kube_version() {
 
 # pid-file helpers: a component runs if its pid file names a live process.
 pid_of() { local f="$RUN/$1.pid"; [[ -f "$f" ]] && cat "$f" || true; }
+# The process must also be one of ours (its command line names this checkout or .local), so a pid reused
+# after a reboot is not mistaken for a running component.
 is_running() {
   local pid; pid="$(pid_of "$1")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -e "$ROOT/" -e "$LOCAL/"
 }
 
 # kubectl to use: the machine's if within the supported skew (±1 minor) of the server, else ours.
