@@ -83,7 +83,8 @@ export const matcherEnvDefaults = {
 } as const;
 
 /** Parses the environment (defaults for the local stack) into a frozen config; CONFIG_INVALID names every bad variable. */
-export function loadMatcherConfig(env: Env = process.env): Readonly<MatcherConfig> {
+export function loadMatcherConfig(environment: Env = process.env, overrides: Env = {}): Readonly<MatcherConfig> {
+  const env: Env = { ...environment, ...overrides };
   const get = (name: keyof typeof matcherEnvDefaults): string => {
     const value = env[name];
     return value === undefined || value === '' ? matcherEnvDefaults[name] : value;

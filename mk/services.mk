@@ -1,0 +1,27 @@
+# The matcher's local services (PostgreSQL, PgBouncer, Redis, Prometheus) and its entry points.
+# Included by the main Makefile, which defines NODE_TEST, PLIMSOLL and LOCAL.
+.PHONY: services services-down migrate seed matcher test-integration bench-matcher
+
+services: ## start PostgreSQL :15432, PgBouncer :16432, Redis :16379, Prometheus :19090 (installs what is missing)
+	bash tools/services/up.sh
+
+services-down: ## stop the local services (state stays in .local/)
+	bash tools/services/down.sh
+
+migrate: deps services ## apply the matcher's database migrations
+	$(PLIMSOLL) migrate up
+
+seed: deps migrate ## load sample tenants, resumes and jobs (API keys in .local/seed-keys.json)
+	$(PLIMSOLL) seed --out $(LOCAL)/seed-keys.json
+
+matcher: deps migrate ## run the matcher HTTP API on 127.0.0.1:18080
+	$(PLIMSOLL) matcher
+
+test-integration: deps services ## matcher tests against the real PostgreSQL/PgBouncer/Redis
+	$(NODE_TEST) $$(find test/integration -name '*.test.ts' | sort)
+
+bench-matcher: deps services ## autocannon: stored-analysis GET and analysing POST vs a bare Node server
+	node --import tsx loadtests/bench-matcher.ts
+
+UP_STEPS += services
+DOWN_STEPS += services-down

@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { TextDecoder } from 'node:util';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import type { MatcherConfig } from '../../config/matcher.js';
+import { PlimsollError, isPlimsollError, type FieldProblem } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
+import { analyse } from '../analysis/analyse.js';
+import { extractSkills } from '../analysis/extract.js';
+import { defaultTaxonomy } from '../analysis/taxonomy.js';
+import type { ApiKeyVerifier, Principal } from '../auth.js';
+import { translatePgError } from '../db/database.js';
+import type { MatcherMetrics } from '../metrics.js';
+import type { AnalysisListRow, AnalysisRow, JobRow, PageRequest, Repository, ResumeRow } from '../repository.js';
+import type { ServiceLevelSource } from '../service-level.js';
+import { makeSend } from './respond.js';
+import { analysisCreate, idParam, jobCreate, jobUpdate, listQuery, resumeCreate, resumeUpdate } from './schemas.js';
+
+export interface AppDeps {
+  config: Readonly<MatcherConfig>;
+  logger: Logger;
+  repo: Repository;
+  keys: ApiKeyVerifier;
+  metrics: MatcherMetrics;
+  levels: ServiceLevelSource;
+  /** /healthz, /readyz, /health/details, /metrics handlers (see server.ts). */
+  health: { live(): boolean; ready(): Promise<{ ok: boolean; checks: Record<string, unknown> }>; details(): Promise<Record<string, unknown>>; metricsText(): Promise<{ contentType: string; body: string }> };
+  isShuttingDown(): boolean;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    log: Logger;
+    principal?: Principal;
+  }
+}
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, repo, keys, metrics, levels } = deps;
+  const send = makeSend(levels);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  // Request id, logging, metrics, service level header.
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    req.id = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    req.log = deps.logger.child({ reqId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+    res.setHeader('X-Service-Level', levels.current());
+    if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const labels = { method: req.method, route, status_code: String(res.statusCode) };
+      metrics.httpDuration.observe(labels, seconds);
+      metrics.httpRequests.inc(labels);
+      const line = { method: req.method, route, url: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, tenant: req.principal?.tenantId };
+      if (res.statusCode >= 500) req.log.error(line, 'request failed');
+      else if (!route.startsWith('/health') && route !== '/metrics' && route !== '/healthz' && route !== '/readyz') req.log.info(line, 'request');
+    });
+    next();
+  });
+
+  // --- observability (no auth)
+  app.get('/healthz', (_req, res) => send(res, deps.health.live() ? 200 : 503, { status: deps.health.live() ? 'ok' : 'failing' }));
+  app.get('/readyz', async (_req, res) => {
+    if (deps.isShuttingDown()) return send(res, 503, { status: 'shutting-down', checks: {} });
+    const r = await deps.health.ready();
+    send(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not-ready', checks: r.checks });
+  });
+  app.get('/health/details', async (_req, res) => send(res, 200, await deps.health.details()));
+  app.get('/metrics', async (_req, res) => {
+    const m = await deps.health.metricsText();
+    res.setHeader('Content-Type', m.contentType);
+    res.status(200).send(m.body);
+  });
+
+  // --- body parsing: JSON only, size-limited, strict UTF-8
+  app.use((req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
+      return next(new PlimsollError('UNSUPPORTED_MEDIA_TYPE', `send the body as application/json (got ${req.get('content-type') ?? 'no Content-Type'})`));
+    }
+    next();
+  });
+  app.use(express.json({
+    limit: config.http.bodyLimit,
+    strict: true,
+    type: 'application/json',
+    verify: (_req, _res, buf) => {
+      try {
+        fatalUtf8.decode(buf);
+      } catch {
+        throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, type: 'encoding.invalid' });
+      }
+    },
+  }));
+
+  // --- authentication
+  const api = express.Router();
+  api.use(async (req, _res, next) => {
+    const header = req.get('authorization');
+    const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : req.get('x-api-key');
+    const principal = await keys.verify(presented);
+    if (!principal) throw new PlimsollError('UNAUTHENTICATED', presented ? 'the API key is not valid' : 'no API key: send Authorization: Bearer <key>');
+    req.principal = principal;
+    next();
+  });
+
+  const tenant = (req: Request) => req.principal!.tenantId;
+  const page = (req: Request, kind: string): PageRequest => {
+    const q = parse(listQuery(config.http.maxPageSize, config.http.maxOffset), req.query, 'query');
+    const pr: PageRequest = { limit: q.limit };
+    if (q.offset !== undefined) pr.offset = q.offset;
+    if (q.cursor !== undefined) pr.afterSeq = decodeCursor(q.cursor, kind);
+    return pr;
+  };
+  const paginated = <T>(res: Response, req: PageRequest, kind: string, p: { rows: T[]; hasMore: boolean; next: string | null }, map: (r: T) => unknown) => {
+    const pagination: Record<string, unknown> = { limit: req.limit, hasMore: p.hasMore };
+    if (req.offset !== undefined) {
+      pagination.offset = req.offset;
+      pagination.nextOffset = p.hasMore ? req.offset + req.limit : null;
+    } else pagination.nextCursor = p.next ? encodeCursor(kind, p.next) : null;
+    send(res, 200, { data: p.rows.map(map), pagination });
+  };
+
+  const resumeSkills = (r: { headline?: string | null | undefined; content: string }) =>
+    [...extractSkills(`${r.headline ?? ''}\n${r.content}`, defaultTaxonomy()).keys()];
+
+  // Resumes
+  api.post('/resumes', async (req, res) => {
+    const body = parse(resumeCreate, req.body, 'body');
+    send(res, 201, { data: resumeView(await repo.createResume(tenant(req), body, resumeSkills(body))) });
+  });
+  api.get('/resumes', async (req, res) => {
+    const pr = page(req, 'resumes');
+    paginated(res, pr, 'resumes', await repo.listResumes(tenant(req), pr), resumeView);
+  });
+  api.get('/resumes/:id', async (req, res) => {
+    send(res, 200, { data: resumeView(await repo.getResume(tenant(req), parse(idParam, req.params, 'path').id)) });
+  });
+  api.patch('/resumes/:id', async (req, res) => {
+    const { id } = parse(idParam, req.params, 'path');
+    const patch = parse(resumeUpdate, req.body, 'body');
+    let skills: string[] | undefined;
+    if (patch.content !== undefined || patch.headline !== undefined) {
+      const current = patch.content !== undefined && patch.headline !== undefined ? null : await repo.getResume(tenant(req), id);
+      skills = resumeSkills({ headline: patch.headline !== undefined ? patch.headline : current?.headline, content: patch.content ?? current!.content! });
+    }
+    send(res, 200, { data: resumeView(await repo.updateResume(tenant(req), id, patch, skills)) });
+  });
+  api.delete('/resumes/:id', async (req, res) => {
+    await repo.deleteResume(tenant(req), parse(idParam, req.params, 'path').id);
+    res.status(204).end();
+  });
+
+  // Job descriptions
+  api.post('/jobs', async (req, res) => {
+    send(res, 201, { data: jobView(await repo.createJob(tenant(req), parse(jobCreate, req.body, 'body'))) });
+  });
+  api.get('/jobs', async (req, res) => {
+    const pr = page(req, 'jobs');
+    paginated(res, pr, 'jobs', await repo.listJobs(tenant(req), pr), jobView);
+  });
+  api.get('/jobs/:id', async (req, res) => {
+    send(res, 200, { data: jobView(await repo.getJob(tenant(req), parse(idParam, req.params, 'path').id)) });
+  });
+  api.patch('/jobs/:id', async (req, res) => {
+    const { id } = parse(idParam, req.params, 'path');
+    send(res, 200, { data: jobView(await repo.updateJob(tenant(req), id, parse(jobUpdate, req.body, 'body'))) });
+  });
+  api.delete('/jobs/:id', async (req, res) => {
+    await repo.deleteJob(tenant(req), parse(idParam, req.params, 'path').id);
+    res.status(204).end();
+  });
+
+  // Analyses (inline, with the local matcher, in this part)
+  api.post('/analyses', async (req, res) => {
+    const body = parse(analysisCreate, req.body, 'body');
+    const { resume, job } = await repo.loadPair(tenant(req), body.resumeId, body.jobId);
+    const started = performance.now();
+    const result = analyse({ content: resume.content!, headline: resume.headline },
+      { title: job.title, description: job.description!, requiredSkills: job.required_skills, preferredSkills: job.preferred_skills },
+      { asOf: new Date() });
+    const row = await repo.insertAnalysis(tenant(req), body.resumeId, body.jobId, result, levels.current(), performance.now() - started);
+    res.setHeader('Location', `/v1/analyses/${row.id}`);
+    send(res, 201, { data: analysisView(row) });
+  });
+  api.get('/analyses', async (req, res) => {
+    const pr = page(req, 'analyses');
+    paginated(res, pr, 'analyses', await repo.listAnalyses(tenant(req), pr), analysisListView);
+  });
+  api.get('/analyses/:id', async (req, res) => {
+    send(res, 200, { data: analysisView(await repo.getAnalysis(tenant(req), parse(idParam, req.params, 'path').id)) });
+  });
+
+  // Known paths, wrong method: 405 with Allow.
+  const allowed: [RegExp, string][] = [
+    [/^\/(resumes|jobs|analyses)\/?$/, 'GET, POST'],
+    [/^\/(resumes|jobs)\/[^/]+\/?$/, 'GET, PATCH, DELETE'],
+    [/^\/analyses\/[^/]+\/?$/, 'GET'],
+  ];
+  api.use((req, res, next) => {
+    const hit = allowed.find(([re]) => re.test(req.path));
+    if (!hit) return next();
+    res.setHeader('Allow', hit[1]);
+    throw new PlimsollError('METHOD_NOT_ALLOWED', `${req.method} is not supported on ${req.baseUrl}${req.path}; allowed: ${hit[1]}`);
+  });
+  app.use('/v1', api);
+
+  app.use((req) => {
+    throw new PlimsollError('ROUTE_NOT_FOUND', `no endpoint ${req.method} ${req.path}`);
+  });
+
+  // The error catalogue, as JSON: {error: {code, message, details}, serviceLevel}.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = toPlimsollError(error);
+    if (e.code === 'INTERNAL' || e.httpStatus >= 500) req.log?.error({ err: error }, 'request error');
+    if (e.code === 'DB_POOL_TIMEOUT' || e.code === 'DB_UNAVAILABLE' || e.code === 'DB_TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'NOT_READY') {
+      res.setHeader('Retry-After', '1');
+    }
+    if (res.headersSent) return;
+    send(res, e.httpStatus, { error: { code: e.code, message: e.message, details: e.problems } });
+  });
+  return app;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.infer<S> {
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (result.success) return result.data;
+  const problems: FieldProblem[] = result.error.issues.map((i) => {
+    const keys = (i as { keys?: string[] }).keys;
+    const path = [where, ...i.path.map(String)].join('.');
+    if (i.code === 'unrecognized_keys' && keys) return { path, message: `unknown field(s): ${keys.join(', ')}` };
+    return { path, message: i.message };
+  });
+  if (value === undefined && where === 'body') problems.splice(0, problems.length, { path: 'body', message: 'a JSON object body is required' });
+  throw new PlimsollError('VALIDATION_FAILED', `invalid ${where}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
+}
+
+function toPlimsollError(error: unknown): PlimsollError {
+  if (isPlimsollError(error)) return error;
+  const e = error as { type?: string; status?: number; message?: string; limit?: number };
+  switch (e.type) {
+    case 'entity.parse.failed': return new PlimsollError('MALFORMED_JSON', `the body is not valid JSON: ${e.message}`);
+    case 'entity.too.large': return new PlimsollError('PAYLOAD_TOO_LARGE', `the body exceeds the ${e.limit ?? ''} byte limit`.replace('  ', ' '));
+    case 'encoding.invalid': return new PlimsollError('INVALID_ENCODING', e.message ?? 'the body is not valid UTF-8');
+    case 'charset.unsupported':
+    case 'encoding.unsupported': return new PlimsollError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported charset');
+    case 'request.aborted': return new PlimsollError('MALFORMED_JSON', 'the request body was cut off');
+    default: break;
+  }
+  const translated = translatePgError(error, 'request');
+  if (isPlimsollError(translated)) return translated;
+  return new PlimsollError('INTERNAL', 'an unexpected error occurred; the request id names it in the logs', { cause: error });
+}
+
+export function encodeCursor(kind: string, seq: string): string {
+  return Buffer.from(`${kind}:${seq}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, kind: string): string {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const m = /^([a-z]+):(\d{1,19})$/.exec(decoded);
+  if (!m || m[1] !== kind) throw new PlimsollError('INVALID_CURSOR', `the cursor is malformed or belongs to another list than ${kind}`);
+  return m[2]!;
+}
+
+function resumeView(r: ResumeRow) {
+  return {
+    id: r.id, candidateName: r.candidate_name, headline: r.headline, skills: r.skills,
+    ...(r.content !== undefined ? { content: r.content } : {}), createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+function jobView(j: JobRow) {
+  return {
+    id: j.id, title: j.title, company: j.company, location: j.location, requiredSkills: j.required_skills, preferredSkills: j.preferred_skills,
+    ...(j.description !== undefined ? { description: j.description } : {}), createdAt: j.created_at, updatedAt: j.updated_at,
+  };
+}
+
+function analysisView(a: AnalysisRow) {
+  return {
+    id: a.id, resumeId: a.resume_id, jobId: a.job_description_id, matchPercentage: a.match_percentage,
+    analysedAt: a.created_at, analysedAtServiceLevel: a.service_level, matcherVersion: a.matcher_version, durationMs: a.duration_ms,
+    result: a.analysis_data,
+  };
+}
+
+function analysisListView(a: AnalysisListRow) {
+  return {
+    id: a.id, matchPercentage: a.match_percentage, verdict: a.verdict, matcherVersion: a.matcher_version, analysedAt: a.created_at,
+    resume: { id: a.resume_id, candidateName: a.candidate_name, headline: a.headline },
+    job: { id: a.job_id, title: a.title, company: a.company },
+  };
+}
+

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** Request bodies and queries. Strict objects: an unknown field is an error, not silently dropped. */
+const noNul = (s: string) => !s.includes('\u0000');
+const text = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+  .refine(noNul, 'must not contain NUL characters');
+const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).refine(noNul, 'must not contain NUL characters').nullable().optional();
+const skillList = z.array(text(100)).max(50, 'at most 50 skills');
+
+export const resumeCreate = z.strictObject({
+  candidateName: text(200),
+  headline: optionalText(300),
+  content: text(100_000),
+});
+export const resumeUpdate = resumeCreate.partial().refine((v) => Object.keys(v).length > 0, 'name at least one field to change');
+
+export const jobCreate = z.strictObject({
+  title: text(300),
+  company: optionalText(200),
+  location: optionalText(200),
+  description: text(100_000),
+  requiredSkills: skillList.optional(),
+  preferredSkills: skillList.optional(),
+});
+export const jobUpdate = jobCreate.partial().refine((v) => Object.keys(v).length > 0, 'name at least one field to change');
+
+export const analysisCreate = z.strictObject({
+  resumeId: z.uuid('must be a UUID'),
+  jobId: z.uuid('must be a UUID'),
+});
+
+export function listQuery(maxPageSize: number, maxOffset: number) {
+  return z.strictObject({
+    limit: z.coerce.number().int().min(1).max(maxPageSize).default(Math.min(20, maxPageSize)),
+    cursor: z.string().max(200).optional(),
+    offset: z.coerce.number().int().min(0).max(maxOffset, `offset pagination stops at ${maxOffset}; use the cursor beyond it`).optional(),
+  }).refine((q) => !(q.cursor !== undefined && q.offset !== undefined), { message: 'use either cursor or offset, not both', path: ['offset'] });
+}
+
+export const idParam = z.strictObject({ id: z.uuid('must be a UUID') });
