@@ -32,10 +32,11 @@ function pageOf<T extends { seq: string }>(rows: T[], req: PageRequest): Page<T>
 }
 
 /** Keyset (seq < cursor) by default; OFFSET when asked for and cheap (bounded by config). */
-function window(req: PageRequest, firstParam: number): { sql: string; params: unknown[] } {
-  if (req.offset !== undefined) return { sql: `ORDER BY seq DESC LIMIT $${firstParam} OFFSET $${firstParam + 1}`, params: [req.limit + 1, req.offset] };
-  if (req.afterSeq !== undefined) return { sql: `AND seq < $${firstParam} ORDER BY seq DESC LIMIT $${firstParam + 1}`, params: [req.afterSeq, req.limit + 1] };
-  return { sql: `ORDER BY seq DESC LIMIT $${firstParam}`, params: [req.limit + 1] };
+/** `col` is the table's seq column, qualified: the output column `seq` is text and would sort as text. */
+function window(req: PageRequest, firstParam: number, col: string): { sql: string; params: unknown[] } {
+  if (req.offset !== undefined) return { sql: `ORDER BY ${col} DESC LIMIT $${firstParam} OFFSET $${firstParam + 1}`, params: [req.limit + 1, req.offset] };
+  if (req.afterSeq !== undefined) return { sql: `AND ${col} < $${firstParam} ORDER BY ${col} DESC LIMIT $${firstParam + 1}`, params: [req.afterSeq, req.limit + 1] };
+  return { sql: `ORDER BY ${col} DESC LIMIT $${firstParam}`, params: [req.limit + 1] };
 }
 
 const RESUME_SUMMARY = 'id, seq::text, candidate_name, headline, skills, created_at, updated_at';
@@ -60,7 +61,7 @@ export class Repository {
   }
 
   async listResumes(tenantId: string, req: PageRequest): Promise<Page<ResumeRow>> {
-    const w = window(req, 2);
+    const w = window(req, 2, 'resumes.seq');
     const { rows } = await this.db.query<ResumeRow>('fast', 'resumes.list',
       `SELECT ${RESUME_SUMMARY} FROM resumes WHERE tenant_id = $1 ${w.sql}`, [tenantId, ...w.params]);
     return pageOf(rows, req);
@@ -99,7 +100,7 @@ export class Repository {
   }
 
   async listJobs(tenantId: string, req: PageRequest): Promise<Page<JobRow>> {
-    const w = window(req, 2);
+    const w = window(req, 2, 'job_descriptions.seq');
     const { rows } = await this.db.query<JobRow>('fast', 'jobs.list',
       `SELECT ${JOB_SUMMARY} FROM job_descriptions WHERE tenant_id = $1 ${w.sql}`, [tenantId, ...w.params]);
     return pageOf(rows, req);
@@ -181,15 +182,14 @@ export class Repository {
 
   /** A tenant's analyses with their resume and job, one query (no N+1). */
   async listAnalyses(tenantId: string, req: PageRequest): Promise<Page<AnalysisListRow>> {
-    const w = window(req, 2);
-    const keyset = w.sql.replace('AND seq <', 'AND a.seq <').replace('ORDER BY seq', 'ORDER BY a.seq');
+    const w = window(req, 2, 'a.seq');
     const { rows } = await this.db.query<AnalysisListRow>('fast', 'analyses.list',
       `SELECT a.id, a.seq::text AS seq, a.match_percentage, a.analysis_data->>'verdict' AS verdict, a.matcher_version, a.created_at,
               r.id AS resume_id, r.candidate_name, r.headline, j.id AS job_id, j.title, j.company
          FROM analysis_results a
          JOIN resumes r ON r.id = a.resume_id
          JOIN job_descriptions j ON j.id = a.job_description_id
-        WHERE a.tenant_id = $1 ${keyset}`, [tenantId, ...w.params]);
+        WHERE a.tenant_id = $1 ${w.sql}`, [tenantId, ...w.params]);
     return pageOf(rows, req);
   }
 }

@@ -1,0 +1,116 @@
+/**
+ * Test harness for the matcher against the real local services (make services): a fresh
+ * database per test file, created over a direct PostgreSQL connection and reached through
+ * PgBouncer's `*` fallback entry, exactly as production reaches its database.
+ */
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { loadMatcherConfig, type MatcherConfig } from '../../src/config/matcher.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetricsRegistry } from '../../src/observability/metrics.js';
+import { createTenant } from '../../src/matcher/auth.js';
+import { loadMigrations, migrateUp, withDirectClient } from '../../src/matcher/db/migrations.js';
+import { startMatcher, type Matcher } from '../../src/matcher/server.js';
+
+const PG = process.env.TEST_PG_URL ?? 'postgres://plimsoll:plimsoll-dev@127.0.0.1:15432';
+const BOUNCER = process.env.TEST_PGBOUNCER_URL ?? 'postgres://plimsoll:plimsoll-dev@127.0.0.1:16432';
+export const PGBOUNCER_ADMIN_URL = process.env.TEST_PGBOUNCER_ADMIN_URL ?? 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16432/pgbouncer';
+
+export interface TestDatabase {
+  name: string;
+  /** Direct PostgreSQL (migrations, planting faults). */
+  directUrl: string;
+  /** Through PgBouncer, transaction pooling. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `matcher_test_${randomBytes(6).toString('hex')}`;
+  await withDirectClient(`${PG}/postgres`, (c) => c.query(`CREATE DATABASE ${name}`));
+  const db: TestDatabase = {
+    name,
+    directUrl: `${PG}/${name}`,
+    url: `${BOUNCER}/${name}`,
+    async drop() {
+      // Close PgBouncer's server connections to it first, then force out anything left.
+      await withDirectClient(PGBOUNCER_ADMIN_URL, (c) => c.query(`KILL ${name}`)).catch(() => undefined);
+      await withDirectClient(`${PG}/postgres`, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+  if (options.migrate ?? true) await withDirectClient(db.directUrl, (c) => migrateUp(c, loadMigrations()));
+  return db;
+}
+
+export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Readonly<MatcherConfig> {
+  return loadMatcherConfig({
+    MATCHER_DATABASE_URL: db.url,
+    MATCHER_MIGRATION_DATABASE_URL: db.directUrl,
+    MATCHER_PORT: '0',
+    MATCHER_LOG_LEVEL: 'silent',
+    MATCHER_DB_POOL_MAX: '8',
+    MATCHER_SHUTDOWN_GRACE_MS: '2000',
+    ...env,
+  });
+}
+
+export interface TestTenant { id: string; key: string }
+
+export interface TestMatcher {
+  db: TestDatabase;
+  matcher: Matcher;
+  url: string;
+  tenants: TestTenant[];
+  /** Raw SQL through the direct connection (for assertions). */
+  sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+export async function startTestMatcher(options: { tenants?: number; env?: Record<string, string> } = {}): Promise<TestMatcher> {
+  const db = await createTestDatabase();
+  const config = testConfig(db, options.env);
+  const logger = createLogger({ name: 'matcher-test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+  const registry = createMetricsRegistry({ defaultMetrics: true });
+  const matcher = await startMatcher({ config, logger, registry });
+  const direct = new pg.Pool({ connectionString: db.directUrl, max: 3 });
+  direct.on('error', () => undefined);
+  const tenants: TestTenant[] = [];
+  for (let i = 0; i < (options.tenants ?? 2); i++) {
+    const t = await matcher.db.tx('admin', 'test.tenant', (q) => createTenant(q, `tenant ${i + 1}`));
+    tenants.push({ id: t.tenantId, key: t.apiKey });
+  }
+  return {
+    db, matcher, url: matcher.url, tenants,
+    async sql(text, params) {
+      return (await direct.query(text, params)).rows;
+    },
+    async close() {
+      await matcher.shutdown('test done');
+      await direct.end();
+      await db.drop();
+    },
+  };
+}
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** fetch with JSON, the tenant's key, and the parsed body. */
+export async function api<T = Record<string, any>>(base: string, method: string, path: string,
+  options: { key?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body: string | Buffer | undefined;
+  if (options.raw !== undefined) body = options.raw;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined && !('content-type' in headers)) headers['content-type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, body: body as string | undefined });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, body: parsed as T };
+}
