@@ -12,8 +12,8 @@ cluster: ## start (or reuse) the local Kubernetes cluster; writes .local/kubecon
 cluster-down: ## stop the local cluster and remove its state (keeps the built binaries)
 	@tools/cluster/down.sh
 
-# The local cluster is started only when KUBECONFIG does not point at another one.
-test-cluster: deps $(if $(KUBECONFIG),,cluster) ## tests against a real API server (local, or $KUBECONFIG)
+# The local cluster is started unless KUBECONFIG points at another one.
+test-cluster: deps $(if $(filter-out $(LOCAL)/kubeconfig,$(KUBECONFIG)),,cluster) ## tests against a real API server (local, or $KUBECONFIG)
 	$(NODE_TEST) $$(find test/cluster -name '*.test.ts' | sort)
 
 UP_STEPS += cluster

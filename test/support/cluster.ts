@@ -128,7 +128,8 @@ let clusterPromise: Promise<Cluster> | undefined;
 export function ensureCluster(): Promise<Cluster> {
   clusterPromise ??= (async () => {
     const userKubeconfig = process.env.KUBECONFIG;
-    if (userKubeconfig) {
+    // KUBECONFIG=.local/kubeconfig (as docs/local-cluster.md suggests) is the local cluster.
+    if (userKubeconfig && resolve(userKubeconfig) !== LOCAL_KUBECONFIG) {
       const cluster = makeCluster(userKubeconfig, false);
       await cluster.kubectl(['get', '--raw', '/readyz'], { timeoutMs: 30_000 });
       return cluster;
