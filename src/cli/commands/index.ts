@@ -3,7 +3,8 @@ import { matcherCommand } from './matcher.js';
 import { migrateCommand } from './migrate.js';
 import { seedCommand } from './seed.js';
 import { crdCommand } from './crd.js';
+import { simulateCommand } from './simulate.js';
 import { validateCommand } from './validate.js';
 
 /** Every `plimsoll` subcommand, in the order `plimsoll --help` lists them. */
-export const commands: CliCommand[] = [validateCommand, crdCommand, matcherCommand, migrateCommand, seedCommand];
+export const commands: CliCommand[] = [validateCommand, simulateCommand, crdCommand, matcherCommand, migrateCommand, seedCommand];

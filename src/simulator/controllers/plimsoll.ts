@@ -1,0 +1,109 @@
+import type { ScalingPolicySpec, Signal } from '../../api/scaling-policy.js';
+import { decide } from '../../engine/decide.js';
+import { emptyMemory, type EngineMemory, type SignalObservation } from '../../engine/types.js';
+import type { Knobs, Tick } from '../model.js';
+import type { MatcherModelParams } from '../model-params.js';
+import { defaultMetricFor, observe, type MetricKey } from '../observed.js';
+import type { Scenario } from '../scenario.js';
+import type { Controller } from './controller.js';
+
+type SourceKind = 'prometheus' | 'pgbouncer' | 'health';
+
+function sourceOf(signal: Signal): SourceKind {
+  return signal.prometheus ? 'prometheus' : signal.pgbouncer ? 'pgbouncer' : 'health';
+}
+
+/** Where each policy signal reads from in the model, or a constant the model stands for. */
+function resolveSignal(signal: Signal, overrides: Record<string, string>, params: MatcherModelParams): MetricKey | number | undefined {
+  if (overrides[signal.name]) return overrides[signal.name] as MetricKey;
+  if (signal.pgbouncer) {
+    switch (signal.pgbouncer.metric) {
+      case 'ClientsWaiting': return 'pgbouncerWaiting';
+      case 'MaxWaitSeconds': return 'pgbouncerMaxWaitSeconds';
+      case 'MaxClientConnections': return params.database.maxClientConnections;
+      case 'DefaultPoolSize':
+      case 'MaxDatabaseConnections': return params.database.serverPoolSize;
+      default: return undefined;
+    }
+  }
+  if (signal.health) {
+    const byField: Record<string, MetricKey> = { 'memory.heapUsedBytes': 'heapUsedBytes', 'database.healthy': 'databaseHealthy' };
+    return byField[signal.health.field];
+  }
+  return defaultMetricFor(signal.name);
+}
+
+/** The policy signals the model cannot answer: reported to the user, then treated as missing. */
+export function unmappedSignals(spec: ScalingPolicySpec, scenario: Scenario): string[] {
+  return spec.signals.filter((s) => resolveSignal(s, scenario.signals, scenario.model) === undefined).map((s) => s.name);
+}
+
+interface Pending {
+  at: number;
+  knobs: Partial<Knobs>;
+}
+
+/** The Plimsoll engine, polled at the policy's interval, actuating in the engine's plan order. */
+export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario): Controller {
+  const params = scenario.model;
+  const sources = spec.signals.map((s) => ({ signal: s, kind: sourceOf(s), metric: resolveSignal(s, scenario.signals, params) }));
+  const observed: Record<string, SignalObservation> = {};
+  let memory: EngineMemory = emptyMemory(0);
+  const initial = spec.replicas.min;
+  const knobs: Knobs = {
+    replicas: initial,
+    poolMax: spec.connectionBudget?.pool.min ?? 10,
+    concurrency: Object.fromEntries((spec.queues?.providers ?? []).map((p) => [p.name, p.concurrency.min])),
+    clusterLevel: 'Full',
+    globalRateLimit: true,
+  };
+  let pending: Pending[] = [];
+  let lastLevel = knobs.clusterLevel;
+
+  const read = (t: number, history: Tick[]) => {
+    for (const { signal, kind, metric } of sources) {
+      const previous = observed[signal.name] ?? { consecutiveFailures: 0 };
+      const down = scenario.events.some((e) => e.type === 'signalOutage' && e.source === kind && t >= e.at && t < e.at + e.durationSeconds);
+      if (down || metric === undefined) {
+        observed[signal.name] = { ...previous, consecutiveFailures: previous.consecutiveFailures + 1, lastError: down ? `${kind} unreachable` : 'not modelled' };
+        continue;
+      }
+      const lag = kind === 'prometheus' ? params.scrapeLagSeconds : 0;
+      let value = typeof metric === 'number' ? metric : observe(history, metric, t, lag, params.rateWindowSeconds);
+      if (value === undefined && signal.prometheus?.emptyResult === 'Zero') value = 0;
+      observed[signal.name] = value === undefined ? { consecutiveFailures: 0 } : { value, readAt: t * 1000, consecutiveFailures: 0 };
+    }
+  };
+
+  return {
+    name: 'plimsoll',
+    initialReplicas: initial,
+    control(t: number, history: Tick[]): Knobs & { levelChanges: number } {
+      if (t % spec.pollingIntervalSeconds === 0 && t > 0) {
+        read(t, history);
+        const d = decide({ spec, observations: { currentReplicas: knobs.replicas, signals: observed, currentPoolMax: knobs.poolMax }, memory, now: t * 1000 });
+        memory = d.memory;
+        const later = t + params.propagationSeconds;
+        const runtime: Partial<Knobs> = {
+          poolMax: d.poolMax.value,
+          concurrency: Object.fromEntries(d.concurrency.map((c) => [c.provider, c.value])),
+          clusterLevel: d.serviceLevel.value,
+        };
+        if (d.replicas.value > knobs.replicas) {
+          // Scale-out: the smaller pools are in force (acknowledged) before replicas grow.
+          pending.push({ at: later, knobs: runtime }, { at: later, knobs: { replicas: d.replicas.value } });
+        } else {
+          // Scale-in (or none): replicas first, larger pools after.
+          knobs.replicas = d.replicas.value;
+          pending.push({ at: later, knobs: runtime });
+        }
+      }
+      const due = pending.filter((p) => p.at <= t);
+      pending = pending.filter((p) => p.at > t);
+      for (const p of due) Object.assign(knobs, p.knobs);
+      const levelChanges = knobs.clusterLevel !== lastLevel ? 1 : 0;
+      lastLevel = knobs.clusterLevel;
+      return { ...knobs, levelChanges };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * What a controller can see of the model: metrics as Prometheus would serve them, a scrape
+ * interval late, with rates averaged over their window, and signal sources that can be down.
+ */
+import type { ModelMetrics, Tick } from './model.js';
+
+type Gauge = Exclude<keyof ModelMetrics, 'providerLatencySeconds' | 'providerThrottledPerSecond' | 'providerInFlight'>;
+const AVERAGED: ReadonlySet<string> = new Set(['requestRate', 'cpuUtilization', 'providerThrottledPerSecond', 'providerLatencySeconds', 'httpP95Seconds']);
+
+/** The model metric a policy signal reads: a gauge name, or `family:provider`. */
+export type MetricKey = Gauge | 'httpP95Seconds' | `providerLatencySeconds:${string}` | `providerThrottledPerSecond:${string}` | `providerInFlight:${string}`;
+
+/** Default signal-name → metric mapping, matching the names in examples/matcher.yaml. */
+export function defaultMetricFor(signal: string): MetricKey | undefined {
+  const fixed: Record<string, MetricKey> = {
+    'request-rate': 'requestRate',
+    'cpu-utilization': 'cpuUtilization',
+    'queue-waiting': 'queueWaiting',
+    'healthy-providers': 'healthyProviders',
+    'heap-used-bytes': 'heapUsedBytes',
+    'database-healthy': 'databaseHealthy',
+    'pgbouncer-waiting': 'pgbouncerWaiting',
+    'pgbouncer-max-wait': 'pgbouncerMaxWaitSeconds',
+    'p95-latency': 'httpP95Seconds',
+  };
+  if (fixed[signal]) return fixed[signal];
+  const provider = /^([a-z0-9-]+?)-(latency|throttled|in-flight)$/.exec(signal);
+  if (!provider) return undefined;
+  const family = { latency: 'providerLatencySeconds', throttled: 'providerThrottledPerSecond', 'in-flight': 'providerInFlight' }[provider[2] as 'latency' | 'throttled' | 'in-flight'];
+  return `${family}:${provider[1]}` as MetricKey;
+}
+
+/** Weighted percentile of (value, weight) pairs. */
+export function percentile(samples: Array<[number, number]>, q: number): number | undefined {
+  const total = samples.reduce((s, [, w]) => s + w, 0);
+  if (total <= 0) return undefined;
+  const sorted = [...samples].sort((a, b) => a[0] - b[0]);
+  let seen = 0;
+  for (const [value, weight] of sorted) {
+    seen += weight;
+    if (seen >= q * total) return value;
+  }
+  return sorted[sorted.length - 1]![0];
+}
+
+function pointValue(tick: Tick, key: MetricKey): number | undefined {
+  if (key === 'httpP95Seconds') return percentile(tick.latencies, 0.95);
+  const [family, provider] = key.split(':') as [string, string | undefined];
+  const m = tick.metrics as unknown as Record<string, unknown>;
+  if (provider !== undefined) return (m[family] as Record<string, number | undefined> | undefined)?.[provider];
+  return m[family] as number | undefined;
+}
+
+/** The value Prometheus would return at `t` for a metric, or undefined (an empty result). */
+export function observe(history: Tick[], key: MetricKey, t: number, lagSeconds: number, windowSeconds: number): number | undefined {
+  const at = Math.min(history.length - 1, t - lagSeconds);
+  if (at < 0) return undefined;
+  const family = key.split(':')[0]!;
+  if (!AVERAGED.has(family)) return pointValue(history[at]!, key);
+  let total = 0;
+  let n = 0;
+  for (let i = Math.max(0, at - windowSeconds + 1); i <= at; i++) {
+    const v = pointValue(history[i]!, key);
+    if (v !== undefined) {
+      total += v;
+      n++;
+    }
+  }
+  return n === 0 ? undefined : total / n;
+}

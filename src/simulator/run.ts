@@ -1,0 +1,135 @@
+/**
+ * Runs every controller against the same arrivals in virtual time and summarises each run.
+ * Deterministic for a given scenario and seed: the arrivals are drawn once and shared.
+ */
+import type { ScalingPolicySpec } from '../api/scaling-policy.js';
+import type { Controller } from './controllers/controller.js';
+import { hpaController } from './controllers/hpa.js';
+import { plimsollController } from './controllers/plimsoll.js';
+import { staticController } from './controllers/static.js';
+import { MatcherModel, type Tick } from './model.js';
+import { percentile } from './observed.js';
+import { gaussian, mulberry32 } from './random.js';
+import { scenarioDuration, type Scenario } from './scenario.js';
+
+export interface ControllerSummary {
+  successRate: number;
+  shedRate: number;
+  p95LatencySeconds: number;
+  analysisP95Seconds: number;
+  sloViolationSeconds: number;
+  replicaSeconds: number;
+  peakReplicas: number;
+  budgetViolations: number;
+  levelChanges: number;
+  oomKills: number;
+}
+
+export interface SimulationResult {
+  scenario: string;
+  seed: number;
+  durationSeconds: number;
+  arrivals: number[];
+  controllers: Record<string, ControllerSummary>;
+  timelines: Record<string, Tick[]>;
+}
+
+/** Requests per second for each second of the scenario: its load shape plus Poisson-like noise. */
+export function arrivalsFor(scenario: Scenario, seed: number): number[] {
+  const random = mulberry32(seed);
+  const rates: number[] = [];
+  for (const phase of scenario.load.phases) {
+    const shape = phase.users ?? phase.arrivalRate!;
+    const [from, to] = typeof shape === 'number' ? [shape, shape] : [shape.from, shape.to];
+    for (let i = 0; i < phase.durationSeconds; i++) {
+      const level = from + ((to - from) * i) / Math.max(1, phase.durationSeconds - 1);
+      // Users each send one request per think time (open loop: demand does not bend to latency).
+      const mean = phase.users !== undefined ? level / scenario.load.thinkTimeSeconds : level;
+      rates.push(Math.max(0, mean + Math.sqrt(mean) * gaussian(random)));
+    }
+  }
+  return rates;
+}
+
+export function summarise(ticks: Tick[], budget: number, slo: Scenario['slo']): ControllerSummary {
+  let succeeded = 0;
+  let failed = 0;
+  let shed = 0;
+  let sloViolationSeconds = 0;
+  let budgetViolations = 0;
+  let levelChanges = 0;
+  let oomKills = 0;
+  let replicaSeconds = 0;
+  let peakReplicas = 0;
+  const latencies: Array<[number, number]> = [];
+  const analysis: Array<[number, number]> = [];
+  for (const tick of ticks) {
+    succeeded += tick.succeeded;
+    failed += tick.failed;
+    shed += tick.shed;
+    latencies.push(...tick.latencies);
+    analysis.push(...tick.analysisLatencies);
+    const outcomes = tick.succeeded + tick.failed + tick.shed;
+    const p95 = percentile(tick.latencies, 0.95) ?? 0;
+    if (p95 > slo.p95LatencySeconds || (outcomes > 0 && tick.succeeded / outcomes < slo.successRate)) sloViolationSeconds++;
+    if (tick.poolTotal > budget) budgetViolations++;
+    levelChanges += tick.levelChanges;
+    oomKills += tick.oomKills;
+    replicaSeconds += tick.replicas;
+    peakReplicas = Math.max(peakReplicas, tick.replicas);
+  }
+  const outcomes = succeeded + failed + shed;
+  return {
+    successRate: outcomes === 0 ? 1 : succeeded / outcomes,
+    shedRate: outcomes === 0 ? 0 : shed / outcomes,
+    p95LatencySeconds: percentile(latencies, 0.95) ?? 0,
+    analysisP95Seconds: percentile(analysis, 0.95) ?? 0,
+    sloViolationSeconds,
+    replicaSeconds: Math.round(replicaSeconds),
+    peakReplicas,
+    budgetViolations,
+    levelChanges,
+    oomKills,
+  };
+}
+
+export function runController(controller: Controller, scenario: Scenario, arrivals: number[], onProgress?: (fraction: number) => void): Tick[] {
+  const model = new MatcherModel(scenario.model, scenario.events, scenario.load, controller.initialReplicas);
+  const history: Tick[] = [];
+  const every = Math.max(1, Math.floor(arrivals.length / 10));
+  for (let t = 0; t < arrivals.length; t++) {
+    const knobs = controller.control(t, history, model);
+    const tick = model.step(t, arrivals[t]!, knobs);
+    tick.levelChanges += knobs.levelChanges;
+    history.push(tick);
+    if (onProgress && t % every === every - 1) onProgress((t + 1) / arrivals.length);
+  }
+  return history;
+}
+
+export function controllersFor(spec: ScalingPolicySpec, scenario: Scenario): Controller[] {
+  const { hpa } = scenario.baselines;
+  return [
+    plimsollController(spec, scenario),
+    hpaController(spec, hpa, scenario.model),
+    staticController(spec, scenario.baselines.static.replicas, hpa.concurrency, hpa.degradationIntervalSeconds),
+  ];
+}
+
+export function simulate(
+  spec: ScalingPolicySpec,
+  scenario: Scenario,
+  options: { seed?: number; onProgress?: (controller: string, fraction: number) => void } = {},
+): SimulationResult {
+  const seed = options.seed ?? scenario.seed;
+  const arrivals = arrivalsFor(scenario, seed);
+  const budgetTotal = spec.connectionBudget?.maxConnections ?? scenario.model.database.maxClientConnections;
+  const budget = budgetTotal - (spec.connectionBudget?.reserved ?? 0);
+  const result: SimulationResult = { scenario: scenario.name, seed, durationSeconds: scenarioDuration(scenario), arrivals, controllers: {}, timelines: {} };
+  for (const controller of controllersFor(spec, scenario)) {
+    const ticks = runController(controller, scenario, arrivals, options.onProgress && ((f) => options.onProgress!(controller.name, f)));
+    result.timelines[controller.name] = ticks;
+    result.controllers[controller.name] = summarise(ticks, budget, scenario.slo);
+  }
+  return result;
+}
