@@ -42,10 +42,11 @@ CREATE TABLE skills (
 CREATE INDEX idx_skills_category ON skills (category_id, name);
 CREATE INDEX idx_skills_aliases_gin ON skills USING gin (aliases jsonb_path_ops);
 
--- seq: a monotonic key for stable cursor pagination (ORDER BY seq DESC, WHERE seq < cursor).
+-- seq: a monotonic key (identity, so unique without a second index) for stable cursor
+-- pagination: WHERE tenant_id = $1 AND seq < cursor ORDER BY seq DESC, served by (tenant_id, seq DESC).
 CREATE TABLE resumes (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  seq             bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  seq             bigint GENERATED ALWAYS AS IDENTITY,
   tenant_id       uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   candidate_name  text NOT NULL CHECK (length(candidate_name) BETWEEN 1 AND 200),
   headline        text CHECK (headline IS NULL OR length(headline) <= 300),
@@ -58,7 +59,7 @@ CREATE INDEX idx_resumes_tenant_seq ON resumes (tenant_id, seq DESC);
 
 CREATE TABLE job_descriptions (
   id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  seq               bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  seq               bigint GENERATED ALWAYS AS IDENTITY,
   tenant_id         uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   title             text NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
   company           text CHECK (company IS NULL OR length(company) <= 200),
@@ -74,7 +75,7 @@ CREATE INDEX idx_job_descriptions_tenant_seq ON job_descriptions (tenant_id, seq
 -- Analysis results follow their resume and their job: deleting either deletes the result.
 CREATE TABLE analysis_results (
   id                  uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  seq                 bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  seq                 bigint GENERATED ALWAYS AS IDENTITY,
   tenant_id           uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   resume_id           uuid NOT NULL,
   job_description_id  uuid NOT NULL,

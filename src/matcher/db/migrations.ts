@@ -165,13 +165,32 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
+/**
+ * Takes the migration lock by polling pg_try_advisory_lock, never by blocking in
+ * pg_advisory_lock: CREATE INDEX CONCURRENTLY waits for every open transaction to end, and a
+ * second migrator blocked inside pg_advisory_lock *is* an open transaction, so the two would
+ * deadlock. Between attempts the waiter holds no transaction.
+ */
+async function takeLock(client: pg.ClientBase, log: (line: string) => void, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let announced = false;
+  for (;;) {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [LOCK_KEY]);
+    if (rows[0]?.ok) return;
+    if (!announced) log('another migrator holds the migration lock; waiting');
+    announced = true;
+    if (Date.now() > deadline) throw new PlimsollError('MIGRATION_FAILED', `the migration lock was not free within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
+  }
+}
+
 /** Applies every pending migration under the advisory lock. */
 export async function migrateUp(
   client: pg.ClientBase,
   files: Migration[],
   log: (line: string) => void = () => undefined,
 ): Promise<MigrateResult> {
-  await client.query('SELECT pg_advisory_lock($1::bigint)', [LOCK_KEY]);
+  await takeLock(client, log);
   try {
     await ensureTable(client);
     const statuses = compareMigrations(files, await readApplied(client));
