@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { REPO_ROOT, ensureCluster, waitFor, withNamespace, type Cluster } from '../support/cluster.js';
+import { REPO_ROOT, ensureCluster, installCrds, waitFor, withNamespace } from '../support/cluster.js';
 
 const CRDS = join(REPO_ROOT, 'crds');
 const EXAMPLES = join(REPO_ROOT, 'examples');
@@ -35,18 +35,11 @@ const crds = () => yamlFiles(CRDS).flatMap(docsOf) as Crd[];
 const scalingPolicyCrd = () => crds().find((c) => c.metadata.name === 'scalingpolicies.plimsoll.dev');
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
-/** Apply crds/ with the cluster's kubectl and wait until every CRD is Established. */
-async function applyCrds(cluster: Cluster): Promise<void> {
-  await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=plimsoll-tests', '-f', CRDS]);
-  for (const crd of crds()) {
-    await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd.metadata.name}`]);
-  }
-}
-
 test('crds/ and examples/ on a real API server', async (t) => {
   if (yamlFiles(CRDS).length === 0) return t.skip('crds/ not generated yet');
   const cluster = await ensureCluster();
-  await applyCrds(cluster);
+  const installed = await installCrds(cluster);
+  assert.deepEqual([...installed].sort(), crds().map((c) => c.metadata.name).sort());
   const crd = scalingPolicyCrd();
   assert.ok(crd, 'crds/ defines scalingpolicies.plimsoll.dev');
   const version = crd.spec.versions[0]!;

@@ -151,6 +151,22 @@ export function ensureCluster(): Promise<Cluster> {
   return clusterPromise;
 }
 
+/**
+ * Apply crds/ (server-side, idempotent; CRDs are cluster-scoped, so every test file may call
+ * it) and wait until each CRD is Established. Returns the CRD names.
+ */
+export async function installCrds(cluster?: Cluster): Promise<string[]> {
+  const c = cluster ?? (await ensureCluster());
+  const dir = join(REPO_ROOT, 'crds');
+  const { stdout } = await c.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=plimsoll-tests',
+    '-f', dir, '-o', 'name']);
+  const names = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('customresourcedefinition'));
+  for (const name of names) {
+    await c.kubectl(['wait', '--for=condition=Established', '--timeout=60s', name]);
+  }
+  return names.map((n) => n.replace(/^[^/]+\//, ''));
+}
+
 export interface TestNamespace {
   name: string;
   /** Delete the namespace (does not wait for its finalisation). Safe to call twice. */
