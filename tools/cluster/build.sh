@@ -79,7 +79,7 @@ if is_running build; then
   log "a build is already running (pid $(pid_of build)); following .local/logs/build.log"
 else
   log "building the control plane $(kube_version) from Go modules (log: .local/logs/build.log)"
-  log "a cold build takes a long time on 2 cores (about 20-40 min); later builds reuse the Go cache"
+  log "a cold build takes about 7 min on 2 cores (empty Go cache); later builds reuse the Go cache"
   : > "$BUILD_LOG"
   setsid nohup bash "$ROOT/tools/cluster/build.sh" --worker >> "$BUILD_LOG" 2>&1 < /dev/null 9>&- &
   echo $! > "$RUN/build.pid"
