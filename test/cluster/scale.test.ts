@@ -17,8 +17,9 @@ function deployment(name: string): k8s.V1Deployment {
       template: {
         metadata: { labels },
         spec: {
-          // kwok plays the kubelet: nothing is pulled or run, the pod only goes Running and Ready.
-          containers: [{ name: 'app', image: 'registry.invalid/matcher:test', resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
+          // On the local cluster kwok plays the kubelet: nothing is pulled or run, the pod only
+          // goes Running and Ready. pause also runs for real on a cluster given by KUBECONFIG.
+          containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
         },
       },
     },
