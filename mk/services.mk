@@ -25,3 +25,4 @@ bench-matcher: deps services ## autocannon: stored-analysis GET and analysing PO
 
 UP_STEPS += services
 DOWN_STEPS += services-down
+TEST_TIERS += test-integration

@@ -115,7 +115,7 @@ export function analyse(resume: ResumeInput, job: JobInput, options: AnalysisOpt
   const skillScore = weightSum > 0 ? creditSum / weightSum : null;
 
   // --- experience
-  const stated = statedYears(resume.content, { requireExperienceWord: true });
+  const stated = statedYears(resume.content);
   const ranged = rangeYears(resume.content, options.asOf);
   const resumeYears = stated ?? ranged;
   const requiredYears = requiredYearsOf(job.description);

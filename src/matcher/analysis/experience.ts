@@ -49,7 +49,7 @@ export function rangeYears(text: string, asOf: Date | undefined): number | null 
     const from = Number(m[3]) + monthOf(m[1], m[2]);
     let to: number | null;
     if (m[7]) to = now;
-    else to = Number(m[6]) + monthOf(m[4], m[5]) + (m[4] || m[5] ? 0 : 0.99);
+    else to = Number(m[6]) + monthOf(m[4], m[5]) + (m[4] || m[5] ? 1 / 12 : 0.99); // the end month counts
     if (to === null || !(to >= from) || to - from > 45) continue;
     spans.push([from, to]);
   }
