@@ -145,13 +145,16 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
       shuttingDown = true;
       logger.info({ reason, graceMs: config.shutdownGraceMs }, 'shutting down: finishing in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets become idle as their last request finishes: close them as they do.
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => {
         logger.warn('grace period over: closing remaining connections');
         server.closeAllConnections();
       }, config.shutdownGraceMs);
       await closed;
       clearTimeout(timer);
+      clearInterval(sweeper);
       loopDelay.disable();
       await pool.end().catch(() => undefined);
       redis.disconnect();
