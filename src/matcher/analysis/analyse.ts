@@ -231,7 +231,8 @@ function relatedCredit(skill: Skill, resumeSkills: Map<string, SkillMention>, ta
   for (const implied of skill.implies) {
     if (resumeSkills.has(implied)) return { via: implied, relation: 'foundation', credit: 0.4 };
   }
-  const siblingCategories = new Set(['databases', 'cloud', 'web-frontend', 'web-backend', 'design-tools', 'analytics-bi', 'data-engineering', 'mobile', 'testing']);
+  // Only where one tool substitutes for another (MySQL for PostgreSQL, GCP for AWS, Sketch for Figma).
+  const siblingCategories = new Set(['databases', 'cloud', 'design-tools', 'analytics-bi']);
   if (siblingCategories.has(skill.category.slug)) {
     const sibling = [...resumeSkills.values()].find((m) => m.skill.category.slug === skill.category.slug && taxonomy.skills.has(m.skill.name));
     if (sibling) return { via: sibling.skill.name, relation: 'related', credit: 0.25 };
