@@ -342,8 +342,4 @@ export class MatcherModel {
     }
     return n - left;
   }
-
-  get replicaCount(): number {
-    return this.replicas.length;
-  }
 }

@@ -78,7 +78,8 @@ function downsample(ticks: Tick[], value: (t: Tick) => number, points: number): 
   return out;
 }
 
-export function renderSvg(result: SimulationResult, budget: number | undefined): string {
+export function renderSvg(result: SimulationResult): string {
+  const { budget } = result;
   const width = 1100;
   const left = 150;
   const right = 20;
@@ -100,14 +101,14 @@ export function renderSvg(result: SimulationResult, budget: number | undefined):
   SERIES.forEach((series, index) => {
     const y0 = top + index * (panel + gap);
     const data = names.map((n) => downsample(result.timelines[n]!, series.value, plotWidth / 2));
-    const extra = series.label === 'Pools together' && budget !== undefined ? [budget] : [];
+    const extra = series.label === 'Pools together' ? [budget] : [];
     const max = series.ticks ? series.ticks.length - 1 : Math.max(1e-9, ...data.flat(), ...extra) * 1.08;
     const y = (v: number) => y0 + panel - (v / max) * panel;
     parts.push(`<text x="10" y="${y0 + 14}" font-weight="600">${escape(series.label)}</text>`, `<text x="10" y="${y0 + 30}" fill="#555">${escape(series.unit)}</text>`);
     parts.push(`<rect x="${left}" y="${y0}" width="${plotWidth}" height="${panel}" fill="none" stroke="#ddd"/>`);
     const labels = series.ticks ? series.ticks.map((label, i) => [label, i] as const) : [[max.toFixed(max < 10 ? 1 : 0), max] as const, ['0', 0] as const];
     for (const [label, v] of labels) parts.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${escape(label)}</text>`);
-    if (extra.length > 0) parts.push(`<line x1="${left}" y1="${y(budget!)}" x2="${left + plotWidth}" y2="${y(budget!)}" stroke="#dc2626" stroke-dasharray="6 4"/>`);
+    if (extra.length > 0) parts.push(`<line x1="${left}" y1="${y(budget)}" x2="${left + plotWidth}" y2="${y(budget)}" stroke="#dc2626" stroke-dasharray="6 4"/>`);
     data.forEach((points, i) => {
       const step = plotWidth / Math.max(1, points.length - 1);
       const d = points.map((v, k) => `${k === 0 ? 'M' : 'L'}${(left + k * step).toFixed(1)},${y(v).toFixed(1)}`).join('');

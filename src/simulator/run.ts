@@ -29,6 +29,8 @@ export interface SimulationResult {
   scenario: string;
   seed: number;
   durationSeconds: number;
+  /** The connections the replicas' pools may hold together (budget − reserved). */
+  budget: number;
   arrivals: number[];
   controllers: Record<string, ControllerSummary>;
   timelines: Record<string, Tick[]>;
@@ -123,9 +125,10 @@ export function simulate(
 ): SimulationResult {
   const seed = options.seed ?? scenario.seed;
   const arrivals = arrivalsFor(scenario, seed);
+  // A budget read from PgBouncer is, in the model, its max_client_conn.
   const budgetTotal = spec.connectionBudget?.maxConnections ?? scenario.model.database.maxClientConnections;
   const budget = budgetTotal - (spec.connectionBudget?.reserved ?? 0);
-  const result: SimulationResult = { scenario: scenario.name, seed, durationSeconds: scenarioDuration(scenario), arrivals, controllers: {}, timelines: {} };
+  const result: SimulationResult = { scenario: scenario.name, seed, durationSeconds: scenarioDuration(scenario), budget, arrivals, controllers: {}, timelines: {} };
   for (const controller of controllersFor(spec, scenario)) {
     const ticks = runController(controller, scenario, arrivals, options.onProgress && ((f) => options.onProgress!(controller.name, f)));
     result.timelines[controller.name] = ticks;

@@ -71,9 +71,8 @@ Success counts degraded but valid answers; shed requests (429/503) and timeouts 
     if (values.out !== undefined) {
       const dir = resolve(values.out);
       await mkdir(dir, { recursive: true });
-      const budget = policy.spec.connectionBudget?.maxConnections === undefined ? undefined : policy.spec.connectionBudget.maxConnections - policy.spec.connectionBudget.reserved;
       await writeAtomically(join(dir, 'timeline.csv'), renderCsv(result));
-      await writeAtomically(join(dir, 'chart.svg'), renderSvg(result, budget));
+      await writeAtomically(join(dir, 'chart.svg'), renderSvg(result));
       await writeAtomically(join(dir, 'summary.json'), renderJson(result));
       io.stderr.write(`wrote ${join(dir, 'chart.svg')}, ${join(dir, 'timeline.csv')} and ${join(dir, 'summary.json')}\n`);
     }
