@@ -9,7 +9,7 @@ import { plimsollController } from './controllers/plimsoll.js';
 import { staticController } from './controllers/static.js';
 import { MatcherModel, type Tick } from './model.js';
 import { percentile } from './observed.js';
-import { gaussian, mulberry32 } from './random.js';
+import { gaussian, mulberry32 } from '../shared/random.js';
 import { scenarioDuration, type Scenario } from './scenario.js';
 
 export interface ControllerSummary {

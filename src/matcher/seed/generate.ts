@@ -3,16 +3,7 @@
  * and load tests are repeatable. Resumes and jobs are built from role profiles with varied
  * seniority, years, skills (some in the job, some not), date ranges and wording.
  */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../shared/random.js';
 
 interface Role {
   title: string;
@@ -62,7 +53,7 @@ export interface SeedJob { title: string; company: string; location: string; des
 
 export class SampleData {
   private readonly r: () => number;
-  constructor(seed: number) { this.r = rng(seed); }
+  constructor(seed: number) { this.r = mulberry32(seed); }
 
   private pick<T>(arr: readonly T[]): T { return arr[Math.floor(this.r() * arr.length)]!; }
   private int(lo: number, hi: number): number { return lo + Math.floor(this.r() * (hi - lo + 1)); }
