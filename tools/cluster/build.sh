@@ -34,7 +34,7 @@ all_built() {
 
 worker() {
   # Runs detached. Every step appends to the log; the last line says how it ended.
-  local version ldflags started rc=0
+  local version ldflags started
   started=$(date +%s)
   version="$(kube_version)"
   [[ -n "$version" ]] || { echo "BUILD FAILED: no k8s.io/kubernetes version in go.mod"; exit 1; }
@@ -52,7 +52,7 @@ worker() {
   step() {
     local name="$1"; shift
     echo "--- building $name"
-    local t0=$(date +%s)
+    local t0; t0=$(date +%s)
     "$@" || { echo "BUILD FAILED: $name (exit $?)"; exit 1; }
     echo "--- built $name in $(( $(date +%s) - t0 ))s"
   }

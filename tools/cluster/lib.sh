@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables are used by the scripts that source this file
 # Shared settings for tools/cluster/*.sh (sourced, not run). Everything lives under .local/.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="${LOCAL:-$ROOT/.local}"

@@ -68,6 +68,7 @@ start etcd "$ETCD_CLIENT_PORT" "$BIN/etcd" \
   --log-level=warn
 wait_for etcd 60 curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
 
+# shellcheck disable=SC2046 # apiserver_args is a list of words without spaces
 start kube-apiserver "$APISERVER_PORT" "$BIN/kube-apiserver" $(apiserver_args "$APISERVER_PORT")
 wait_for kube-apiserver 180 "${CURL_ADMIN[@]}" "https://127.0.0.1:$APISERVER_PORT/readyz"
 
