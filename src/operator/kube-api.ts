@@ -1,0 +1,146 @@
+/**
+ * Every write (and the few uncached reads) the operator makes to the API server, one method
+ * each, so the verbs here are exactly those in manifests/rbac/operator-clusterrole.yaml:
+ *
+ * - deployments/scale: update (replicas only, through the scale subresource, as the HPA does)
+ * - configmaps: patch (server-side apply, field manager plimsoll; creates on first apply)
+ * - scalingpolicies/status: patch (server-side apply)
+ * - events (events.k8s.io/v1): create
+ * - secrets: get (the pgbouncer signal's credentials, cached 30 s)
+ * - endpointslices: list (the health signal's ready endpoints)
+ * - keda.sh scaledobjects: list (only when the API group is served)
+ */
+import { randomBytes } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import { PlimsollError } from '../errors.js';
+import type { ScalingPolicyStatus } from '../api/scaling-policy.js';
+import type { OperatorMetrics } from './metrics.js';
+
+export const FIELD_MANAGER = 'plimsoll';
+export const REPORTING_CONTROLLER = 'plimsoll.dev/operator';
+
+const applyOptions = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+
+export interface PolicyRef {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export class KubeApi {
+  private readonly apps: k8s.AppsV1Api;
+  private readonly core: k8s.CoreV1Api;
+  private readonly custom: k8s.CustomObjectsApi;
+  private readonly events: k8s.EventsV1Api;
+  private readonly discovery: k8s.DiscoveryV1Api;
+  private readonly secrets = new Map<string, { value: string; at: number }>();
+  private kedaServed: { value: boolean; at: number } | undefined;
+
+  constructor(private readonly kc: k8s.KubeConfig, private readonly metrics: OperatorMetrics, private readonly identity: string) {
+    this.apps = kc.makeApiClient(k8s.AppsV1Api);
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.events = kc.makeApiClient(k8s.EventsV1Api);
+    this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
+  }
+
+  async scale(namespace: string, name: string, replicas: number): Promise<void> {
+    this.metrics.apiWrites.inc({ kind: 'scale' });
+    await this.apps.replaceNamespacedDeploymentScale({
+      namespace, name, fieldManager: FIELD_MANAGER,
+      body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace }, spec: { replicas } },
+    });
+  }
+
+  async applyConfigMap(body: k8s.V1ConfigMap): Promise<void> {
+    this.metrics.apiWrites.inc({ kind: 'runtime' });
+    await this.core.patchNamespacedConfigMap(
+      { name: body.metadata!.name!, namespace: body.metadata!.namespace!, body, fieldManager: FIELD_MANAGER, force: true },
+      applyOptions(),
+    );
+  }
+
+  async applyStatus(policy: PolicyRef, status: ScalingPolicyStatus): Promise<void> {
+    this.metrics.apiWrites.inc({ kind: 'status' });
+    await this.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: 'plimsoll.dev', version: 'v1alpha1', plural: 'scalingpolicies', namespace: policy.namespace, name: policy.name,
+        body: { apiVersion: 'plimsoll.dev/v1alpha1', kind: 'ScalingPolicy', metadata: { name: policy.name, namespace: policy.namespace }, status },
+        fieldManager: FIELD_MANAGER, force: true,
+      },
+      applyOptions(),
+    );
+  }
+
+  /** An events.k8s.io/v1 Event regarding the policy (what `kubectl describe sp` lists). */
+  async event(policy: PolicyRef, type: 'Normal' | 'Warning', reason: string, action: string, note: string): Promise<void> {
+    this.metrics.apiWrites.inc({ kind: 'event' });
+    await this.events.createNamespacedEvent({
+      namespace: policy.namespace,
+      body: {
+        metadata: { name: `${policy.name}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`, namespace: policy.namespace },
+        eventTime: new k8s.V1MicroTime(),
+        reportingController: REPORTING_CONTROLLER,
+        reportingInstance: this.identity.slice(0, 128),
+        action,
+        reason,
+        type,
+        note: note.slice(0, 1024),
+        regarding: { apiVersion: 'plimsoll.dev/v1alpha1', kind: 'ScalingPolicy', name: policy.name, namespace: policy.namespace, uid: policy.uid },
+      },
+    });
+  }
+
+  async secretValue(namespace: string, name: string, key: string): Promise<string> {
+    const cacheKey = `${namespace}/${name}/${key}`;
+    const cached = this.secrets.get(cacheKey);
+    if (cached && Date.now() - cached.at < 30_000) return cached.value;
+    const secret = await this.core.readNamespacedSecret({ namespace, name });
+    const encoded = secret.data?.[key];
+    if (encoded === undefined) throw new PlimsollError('SIGNAL_FETCH_FAILED', `secret ${namespace}/${name} has no key ${key}`);
+    const value = Buffer.from(encoded, 'base64').toString('utf8');
+    this.secrets.set(cacheKey, { value, at: Date.now() });
+    return value;
+  }
+
+  /**
+   * Ready endpoint addresses of a Deployment's pods. EndpointSlices name their pods in
+   * targetRef; a Deployment's pods are named <deployment>-<template hash>-<suffix>, which
+   * spares the operator a pods permission.
+   */
+  async readyEndpoints(namespace: string, deployment: string): Promise<string[]> {
+    const slices = await this.discovery.listNamespacedEndpointSlice({ namespace });
+    const pod = new RegExp(`^${deployment.replace(/[.]/g, '\\.')}-[a-z0-9]+-[a-z0-9]+$`);
+    const addresses = new Set<string>();
+    for (const slice of slices.items) {
+      for (const endpoint of slice.endpoints) {
+        if (endpoint.conditions?.ready === false) continue;
+        if (endpoint.targetRef?.kind !== 'Pod' || !pod.test(endpoint.targetRef.name ?? '')) continue;
+        const address = endpoint.addresses[0];
+        if (address) addresses.add(address);
+      }
+    }
+    return [...addresses];
+  }
+
+  /** Names of the KEDA ScaledObjects targeting the Deployment, or [] when KEDA is not installed. */
+  async kedaScaledObjectsFor(namespace: string, deployment: string): Promise<string[]> {
+    if (!this.kedaServed || Date.now() - this.kedaServed.at > 60_000) {
+      this.kedaServed = { value: await this.groupServed('keda.sh', 'v1alpha1'), at: Date.now() };
+    }
+    if (!this.kedaServed.value) return [];
+    const list = (await this.custom.listNamespacedCustomObject({ group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', namespace })) as {
+      items: Array<{ metadata: { name: string }; spec?: { scaleTargetRef?: { name?: string; kind?: string } } }>;
+    };
+    return list.items
+      .filter((o) => o.spec?.scaleTargetRef?.name === deployment && (o.spec.scaleTargetRef.kind ?? 'Deployment') === 'Deployment')
+      .map((o) => o.metadata.name);
+  }
+
+  private async groupServed(group: string, version: string): Promise<boolean> {
+    // Discovery is open to every authenticated user (system:discovery): no extra permission.
+    const api = this.kc.makeApiClient(k8s.ApisApi);
+    const groups = await api.getAPIVersions();
+    return groups.groups.some((g) => g.name === group && g.versions.some((v) => v.version === version));
+  }
+}

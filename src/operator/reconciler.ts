@@ -1,0 +1,401 @@
+/**
+ * Reconcile one ScalingPolicy, by key, from the informers' caches (level-triggered and
+ * idempotent: the same world gives the same writes, and an unchanged world gives none):
+ *
+ *   policy → checks (spec, pause, target, conflicts) → signals → engine → ordered actuation
+ *   (runtime document, scale subresource) → Events for every change → status.
+ *
+ * Returns when to look again (the policy's pollingIntervalSeconds, or sooner while a scale-out
+ * waits for the replicas to acknowledge the smaller pool). Errors are thrown and backed off by
+ * the controller; terminal problems (an invalid spec) are reported in status and not retried.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { scalingPolicySpecSchema, type ScalingPolicySpec, type ScalingPolicyStatus, type ServiceLevel } from '../api/scaling-policy.js';
+import { decide, emptyMemory, levelRank, type Decision, type EngineMemory, type SignalObservation } from '../engine/index.js';
+import type { Logger } from '../observability/logger.js';
+import { Conditions } from './conditions.js';
+import type { KubeApi, PolicyRef } from './kube-api.js';
+import type { OperatorMetrics } from './metrics.js';
+import {
+  canonicalJson, configMapNameFor, parseRuntimeDocument, runtimeConfigMap, runtimeContent, sameContent, type RuntimeDocument,
+} from './runtime-document.js';
+import { collectSignals } from './signal-collector.js';
+import { healthUrls, readField } from './signals/health.js';
+import type { SignalContext, SignalRegistry } from './signals/index.js';
+
+export const PAUSED_ANNOTATION = 'plimsoll.dev/paused';
+/** How often a status rewrites lastSuccessTime alone, so that steady state costs ~no writes. */
+const SIGNAL_HEARTBEAT_MS = 60_000;
+/** Re-check acknowledgement this often while a scale-out waits for it. */
+const ACK_POLL_MS = 1_000;
+
+export interface ScalingPolicyObject extends k8s.KubernetesObject {
+  spec?: unknown;
+  status?: ScalingPolicyStatus;
+}
+
+export interface Caches {
+  policy(key: string): ScalingPolicyObject | undefined;
+  policies(): ScalingPolicyObject[];
+  deployment(key: string): k8s.V1Deployment | undefined;
+  configMap(key: string): k8s.V1ConfigMap | undefined;
+  hpas(): k8s.V2HorizontalPodAutoscaler[];
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+interface PolicyState {
+  observations: Record<string, SignalObservation>;
+  memory: EngineMemory;
+}
+
+export interface ReconcilerDeps {
+  caches: Caches;
+  api: KubeApi;
+  signals: SignalRegistry;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+type Ack = { status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
+
+export class Reconciler {
+  private readonly states = new Map<string, PolicyState>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { caches, metrics } = this.deps;
+    const policy = caches.policy(key);
+    const [namespace = '', name = ''] = key.split('/');
+    if (!policy) {
+      // Deleted: the runtime ConfigMap goes with it (owner reference); replicas stay as they are.
+      this.states.delete(key);
+      for (const g of [metrics.desiredReplicas, metrics.desiredPoolMax, metrics.serviceLevel]) g.remove({ namespace, policy: name });
+      return {};
+    }
+    const ref: PolicyRef = { name, namespace, uid: policy.metadata?.uid ?? '' };
+    const generation = policy.metadata?.generation;
+    const nowMs = this.now();
+    const nowIso = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
+    const previous = policy.status ?? {};
+    const conditions = new Conditions(previous.conditions, generation, nowIso);
+    const base: ScalingPolicyStatus = { ...previous, conditions: [] };
+    if (generation !== undefined) base.observedGeneration = generation;
+
+    const parsed = scalingPolicySpecSchema.safeParse(policy.spec);
+    if (!parsed.success) {
+      conditions.set('Ready', 'False', 'InvalidSpec', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
+      return {};
+    }
+    const spec = parsed.data;
+    const intervalMs = spec.pollingIntervalSeconds * 1000;
+
+    if (policy.metadata?.annotations?.[PAUSED_ANNOTATION] === 'true') {
+      for (const t of ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated']) conditions.keep(t);
+      conditions.set('Ready', 'False', 'Paused', `annotation ${PAUSED_ANNOTATION} is "true": no decisions are made or applied`);
+      conditions.set('Paused', 'True', 'Annotation', `${PAUSED_ANNOTATION}: "true"`);
+      if (conditions.flipped('Paused')) await this.event(ref, 'Normal', 'Paused', 'Pause', 'reconciliation paused by annotation');
+      await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
+      return {}; // removing the annotation is a policy event: no polling needed meanwhile
+    }
+
+    const deployment = caches.deployment(`${namespace}/${spec.targetRef.name}`);
+    if (!deployment) {
+      conditions.set('Ready', 'False', 'TargetNotFound', `Deployment ${spec.targetRef.name} not found in ${namespace}`);
+      await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
+      return { requeueAfterMs: intervalMs };
+    }
+
+    const conflicts = await this.conflicts(policy, spec, namespace);
+    if (conflicts.length > 0) {
+      const message = `${spec.targetRef.name} is also driven by ${conflicts.join(', ')}; Plimsoll makes no writes until only one autoscaler governs it`;
+      conditions.set('Conflict', 'True', 'AnotherAutoscaler', message);
+      conditions.set('Ready', 'False', 'Conflict', message);
+      for (const t of ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated']) conditions.keep(t);
+      if (conditions.flipped('Conflict')) await this.event(ref, 'Warning', 'Conflict', 'Detect', message);
+      await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
+      return { requeueAfterMs: intervalMs };
+    }
+
+    // Signals → engine.
+    const state = this.stateFor(key, previous, nowMs);
+    const context = this.signalContext(namespace, name, spec.targetRef.name);
+    state.observations = await collectSignals(spec, state.observations, this.deps.signals, context, metrics, this.deps.logger, this.now);
+    const currentReplicas = deployment.spec?.replicas ?? 1;
+    const configMapName = configMapNameFor(name, spec.runtime.configMapName);
+    const publishedBefore = parseRuntimeDocument(caches.configMap(`${namespace}/${configMapName}`));
+    const observations: Parameters<typeof decide>[0]['observations'] = { currentReplicas, signals: state.observations };
+    const publishedPool = publishedBefore?.db.poolMax ?? previous.current?.poolMax;
+    if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
+    const decision = decide({ spec, observations, memory: state.memory, now: this.now() });
+    this.recordGauges(namespace, name, decision);
+
+    // Actuation, in the engine's order.
+    const dryRun = spec.mode === 'DryRun';
+    let published = publishedBefore;
+    let replicas = currentReplicas;
+    let requeueAfterMs = intervalMs;
+    let ack: Ack | undefined;
+    if (!dryRun) {
+      for (const step of decision.plan) {
+        if (step.action === 'PublishRuntime') {
+          published = await this.publish(ref, configMapName, decision, step.poolMax, published, previous);
+          if (step.waitForAcknowledgement) {
+            ack = await this.acknowledged(spec, published.generation, context);
+            if (ack.status === 'False') {
+              requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
+              break; // replicas grow only once every ready replica runs the smaller pool
+            }
+          }
+        } else if (step.replicas !== replicas) {
+          await this.deps.api.scale(namespace, spec.targetRef.name, step.replicas);
+          const d = decision.replicas;
+          await this.event(ref, 'Normal', step.replicas > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
+            `replicas ${replicas} → ${step.replicas}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
+          replicas = step.replicas;
+        }
+      }
+      ack ??= await this.acknowledged(spec, published?.generation ?? 0, context);
+    } else {
+      await this.dryRunEvents(ref, previous, decision);
+    }
+
+    // The engine counted a scale change in its rate-policy memory; if none happened (dry run, or
+    // waiting for acknowledgement) forget it, or the rate policies would throttle the real one.
+    state.memory = replicas === currentReplicas
+      ? { ...decision.memory, scaleEvents: state.memory.scaleEvents, ...(state.memory.lastScaleTime !== undefined ? { lastScaleTime: state.memory.lastScaleTime } : {}) }
+      : decision.memory;
+    if (replicas === currentReplicas && state.memory.lastScaleTime === undefined) delete state.memory.lastScaleTime;
+
+    const status = this.buildStatus(base, previous, conditions, decision, {
+      spec, deployment, replicas, published, ack, dryRun, nowIso, scaled: replicas !== currentReplicas, observations: state.observations,
+    });
+    await this.writeStatus(ref, previous, status);
+    return { requeueAfterMs };
+  }
+
+  /** Forget per-policy memory (on losing leadership). */
+  reset(): void {
+    this.states.clear();
+  }
+
+  private stateFor(key: string, status: ScalingPolicyStatus, now: number): PolicyState {
+    let state = this.states.get(key);
+    if (!state) {
+      // After a restart the level (and its dwell) comes back from status, so a restart neither
+      // drops a degraded service to Full nor resets the dwell.
+      const memory = emptyMemory(now);
+      const level = status.current?.serviceLevel;
+      if (level) memory.level = { value: level, since: Date.parse(status.lastLevelTransitionTime ?? '') || now };
+      const lastScale = Date.parse(status.lastScaleTime ?? '');
+      if (Number.isFinite(lastScale)) memory.lastScaleTime = lastScale;
+      state = { observations: {}, memory };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  private signalContext(namespace: string, policyName: string, targetName: string): SignalContext {
+    const { api, logger } = this.deps;
+    return {
+      namespace, policyName, targetName,
+      logger: logger.child({ policy: `${namespace}/${policyName}` }),
+      readyEndpoints: () => api.readyEndpoints(namespace, targetName),
+      secretValue: (secret, key) => api.secretValue(namespace, secret, key),
+    };
+  }
+
+  /** Other autoscalers on the same Deployment: HPAs, KEDA ScaledObjects, older ScalingPolicies. */
+  private async conflicts(policy: ScalingPolicyObject, spec: ScalingPolicySpec, namespace: string): Promise<string[]> {
+    const target = spec.targetRef.name;
+    const found: string[] = [];
+    for (const hpa of this.deps.caches.hpas()) {
+      const ref = hpa.spec?.scaleTargetRef;
+      if (hpa.metadata?.namespace === namespace && ref?.kind === 'Deployment' && ref.name === target) found.push(`HorizontalPodAutoscaler ${hpa.metadata.name}`);
+    }
+    for (const so of await this.deps.api.kedaScaledObjectsFor(namespace, target)) found.push(`ScaledObject ${so}`);
+    // Of several policies on one Deployment the oldest keeps governing; the newer ones yield.
+    const mine = [policy.metadata?.creationTimestamp ? new Date(policy.metadata.creationTimestamp).getTime() : 0, policy.metadata?.name ?? ''] as const;
+    for (const other of this.deps.caches.policies()) {
+      if (other.metadata?.namespace !== namespace || other.metadata.name === policy.metadata?.name) continue;
+      const otherTarget = (other.spec as { targetRef?: { name?: string } } | undefined)?.targetRef?.name;
+      if (otherTarget !== target) continue;
+      const theirs = [other.metadata.creationTimestamp ? new Date(other.metadata.creationTimestamp).getTime() : 0, other.metadata.name ?? ''] as const;
+      if (theirs[0] < mine[0] || (theirs[0] === mine[0] && theirs[1] < mine[1])) found.push(`ScalingPolicy ${other.metadata.name}`);
+    }
+    return found;
+  }
+
+  private async publish(
+    ref: PolicyRef, configMapName: string, decision: Decision, poolMax: number,
+    before: RuntimeDocument | undefined, status: ScalingPolicyStatus,
+  ): Promise<RuntimeDocument> {
+    const content = runtimeContent(ref.name, decision, poolMax);
+    if (before && sameContent(before, content)) return before;
+    // Monotonic even if someone deleted the ConfigMap: status remembers the last generation.
+    const generation = Math.max(before?.generation ?? 0, status.current?.runtimeGeneration ?? 0) + 1;
+    const doc: RuntimeDocument = { ...content, generation, issuedAt: new Date(this.now()).toISOString() };
+    await this.deps.api.applyConfigMap(runtimeConfigMap(ref, configMapName, doc));
+    await this.changeEvents(ref, before, doc, decision);
+    return doc;
+  }
+
+  private async changeEvents(ref: PolicyRef, before: RuntimeDocument | undefined, doc: RuntimeDocument, decision: Decision): Promise<void> {
+    if (before?.db.poolMax !== doc.db.poolMax) {
+      const d = decision.poolMax;
+      await this.event(ref, 'Normal', 'PoolResized', 'Configure',
+        `poolMax ${before?.db.poolMax ?? '-'} → ${doc.db.poolMax} (runtime generation ${doc.generation}): ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
+    }
+    if (before?.serviceLevel !== doc.serviceLevel) {
+      const l = decision.serviceLevel;
+      const up = !before || levelRank[doc.serviceLevel] > levelRank[before.serviceLevel];
+      await this.event(ref, up && doc.serviceLevel !== 'Full' ? 'Warning' : 'Normal', up ? 'LevelEscalated' : 'LevelRelaxed', 'Configure',
+        `service level ${before?.serviceLevel ?? '-'} → ${doc.serviceLevel}: ${l.reason}${l.message ? `: ${l.message}` : ''}`);
+    }
+    const changed = decision.concurrency.filter((c) => before?.queues[c.provider]?.concurrency !== c.value);
+    if (changed.length > 0) {
+      await this.event(ref, 'Normal', 'ConcurrencyChanged', 'Configure', changed
+        .map((c) => `${c.provider} ${before?.queues[c.provider]?.concurrency ?? '-'} → ${c.value}: ${c.reason}${c.limitedBy ? ` (limited by ${c.limitedBy})` : ''}`)
+        .join('; '));
+    }
+  }
+
+  /** DryRun: Events for every change of a decided knob, compared with the last status. */
+  private async dryRunEvents(ref: PolicyRef, previous: ScalingPolicyStatus, decision: Decision): Promise<void> {
+    const was = previous.desired;
+    const changes: string[] = [];
+    if (was?.replicas?.value !== decision.replicas.value) changes.push(`replicas ${was?.replicas?.value ?? '-'} → ${decision.replicas.value} (${decision.replicas.reason})`);
+    if (was?.poolMax?.value !== decision.poolMax.value) changes.push(`poolMax ${was?.poolMax?.value ?? '-'} → ${decision.poolMax.value} (${decision.poolMax.reason})`);
+    if (was?.serviceLevel?.value !== decision.serviceLevel.value) changes.push(`level ${was?.serviceLevel?.value ?? '-'} → ${decision.serviceLevel.value} (${decision.serviceLevel.reason})`);
+    for (const c of decision.concurrency) {
+      const before = was?.concurrency?.find((p) => p.provider === c.provider)?.value;
+      if (before !== c.value) changes.push(`${c.provider} concurrency ${before ?? '-'} → ${c.value} (${c.reason})`);
+    }
+    if (changes.length > 0) await this.event(ref, 'Normal', 'DryRunDecision', 'Decide', `would set ${changes.join('; ')}`);
+  }
+
+  /**
+   * Have the target's ready replicas applied this runtime generation? They report it in
+   * /health/details as runtimeGeneration. Without a health signal there is nothing to ask:
+   * treated as acknowledged at once (Propagated Unknown says so) — the matcher's side of the
+   * contract is what turns this into a real barrier.
+   */
+  private async acknowledged(spec: ScalingPolicySpec, generation: number, context: SignalContext): Promise<Ack> {
+    const health = spec.signals.find((s) => s.health)?.health;
+    if (!health) return { status: 'Unknown', reason: 'NoHealthSignal', message: 'no health signal: the replicas\' applied runtime generation cannot be read; treated as acknowledged' };
+    try {
+      const urls = await healthUrls(health, context);
+      if (urls.length === 0) return { status: 'True', reason: 'NoReadyReplicas', message: 'no ready replicas to acknowledge' };
+      const applied = await readField(urls, 'runtimeGeneration', health.timeoutSeconds);
+      const lowest = Math.min(...applied);
+      if (applied.length < urls.length || lowest < generation) {
+        return { status: 'False', reason: 'WaitingForAcknowledgement', message: `${applied.filter((g) => g >= generation).length}/${urls.length} ready replicas run generation ${generation}` };
+      }
+      return { status: 'True', reason: 'Acknowledged', message: `all ${urls.length} ready replicas run generation ${generation}` };
+    } catch (err) {
+      // Replicas that do not report runtimeGeneration yet (older matchers) cannot block scaling.
+      return { status: 'Unknown', reason: 'GenerationNotReported', message: `replicas do not report runtimeGeneration: ${(err as Error).message}` };
+    }
+  }
+
+  private buildStatus(
+    base: ScalingPolicyStatus, previous: ScalingPolicyStatus, conditions: Conditions, decision: Decision,
+    x: { spec: ScalingPolicySpec; deployment: k8s.V1Deployment; replicas: number; published: RuntimeDocument | undefined; ack: Ack | undefined; dryRun: boolean; nowIso: string; scaled: boolean; observations: Record<string, SignalObservation> },
+  ): ScalingPolicyStatus {
+    const missing = decision.signals.filter((s) => s.state === 'Missing').map((s) => s.name);
+    const stale = decision.signals.filter((s) => s.state === 'Stale').map((s) => s.name);
+    if (decision.signals.length === 0) conditions.set('SignalsHealthy', 'True', 'NoSignals', 'the policy declares no signals');
+    else if (missing.length > 0) {
+      conditions.set('SignalsHealthy', 'False', decision.fallbackActive ? 'FallbackActive' : 'SignalsMissing',
+        `missing: ${missing.join(', ')}${decision.fallbackActive ? `; fallback ${x.spec.fallback.behavior}` : ''}`);
+    } else if (stale.length > 0) conditions.set('SignalsHealthy', 'False', 'SignalsStale', `stale (last value used): ${stale.join(', ')}`);
+    else conditions.set('SignalsHealthy', 'True', 'AllFresh', `${decision.signals.length} signals fresh`);
+
+    conditions.set('BudgetConstrained', decision.budgetConstrained ? 'True' : 'False',
+      decision.budgetConstrained ? 'ConnectionBudget' : 'WithinBudget',
+      decision.budgetConstrained ? (decision.replicas.message ?? 'the connection budget caps replicas') : `budget ${decision.connectionBudget ?? 'not configured'}`);
+    const level: ServiceLevel = decision.serviceLevel.value;
+    conditions.set('Degraded', level === 'Full' ? 'False' : 'True', level === 'Full' ? 'FullService' : level,
+      `${decision.serviceLevel.reason}${decision.serviceLevel.message ? `: ${decision.serviceLevel.message}` : ''}`);
+    if (x.dryRun) {
+      conditions.set('DryRun', 'True', 'ModeDryRun', 'decisions are recorded in status and Events only');
+      conditions.set('Propagated', 'Unknown', 'DryRun', 'nothing is published in DryRun mode');
+      conditions.set('Ready', 'True', 'DryRun', 'decisions computed (not applied)');
+    } else {
+      const ack = x.ack ?? { status: 'Unknown' as const, reason: 'NotPublished', message: 'no runtime document yet' };
+      conditions.set('Propagated', ack.status, ack.reason, ack.message);
+      conditions.set('Ready', 'True', 'Reconciled', `replicas ${x.replicas}, poolMax ${x.published?.db.poolMax ?? '-'}, level ${x.published?.serviceLevel ?? '-'}`);
+    }
+
+    const status: ScalingPolicyStatus = { ...base, conditions: conditions.list() };
+    const current: NonNullable<ScalingPolicyStatus['current']> = { replicas: x.replicas, readyReplicas: x.deployment.status?.readyReplicas ?? 0 };
+    if (x.published) Object.assign(current, { poolMax: x.published.db.poolMax, serviceLevel: x.published.serviceLevel, runtimeGeneration: x.published.generation });
+    else if (previous.current?.runtimeGeneration !== undefined) current.runtimeGeneration = previous.current.runtimeGeneration;
+    status.current = current;
+    const knob = (d: Decision['replicas']) => ({ value: d.value, reason: d.reason.slice(0, 1024), ...(d.limitedBy ? { limitedBy: d.limitedBy } : {}), ...(d.message ? { message: d.message.slice(0, 2048) } : {}) });
+    status.desired = {
+      replicas: knob(decision.replicas),
+      poolMax: knob(decision.poolMax),
+      concurrency: decision.concurrency.map((c) => ({ provider: c.provider, value: c.value, reason: c.reason.slice(0, 1024), ...(c.limitedBy ? { limitedBy: c.limitedBy } : {}) })),
+      serviceLevel: { value: decision.serviceLevel.value, reason: decision.serviceLevel.reason, ...(decision.serviceLevel.message ? { message: decision.serviceLevel.message.slice(0, 2048) } : {}) },
+    };
+    status.signals = this.signalStatus(previous, decision, x.observations, x.nowIso);
+    if (x.scaled) status.lastScaleTime = x.nowIso;
+    const levelNow = x.dryRun ? decision.serviceLevel.value : x.published?.serviceLevel;
+    const levelBefore = x.dryRun ? previous.desired?.serviceLevel?.value : previous.current?.serviceLevel;
+    if (levelNow !== undefined && levelBefore !== undefined && levelNow !== levelBefore) status.lastLevelTransitionTime = x.nowIso;
+    return status;
+  }
+
+  private signalStatus(
+    previous: ScalingPolicyStatus, decision: Decision, observations: Record<string, SignalObservation>, nowIso: string,
+  ): NonNullable<ScalingPolicyStatus['signals']> {
+    return decision.signals.map((reading) => {
+      const before = previous.signals?.find((s) => s.name === reading.name);
+      const entry: NonNullable<ScalingPolicyStatus['signals']>[number] = { name: reading.name, state: reading.state, consecutiveFailures: 0 };
+      const obs = observations[reading.name];
+      if (obs) {
+        entry.consecutiveFailures = obs.consecutiveFailures;
+        if (obs.value !== undefined) entry.value = obs.value;
+        if (obs.lastError && obs.consecutiveFailures > 0) entry.lastError = obs.lastError;
+        if (obs.readAt !== undefined) {
+          const read = new Date(obs.readAt).toISOString().replace(/\.\d+Z$/, 'Z');
+          // Only the read time moved: keep the older stamp until the heartbeat is due.
+          const keep = before?.lastSuccessTime && before.value === entry.value && Date.parse(nowIso) - Date.parse(before.lastSuccessTime) < SIGNAL_HEARTBEAT_MS;
+          entry.lastSuccessTime = keep ? before.lastSuccessTime! : read;
+        }
+      }
+      return entry;
+    });
+  }
+
+  private async writeStatus(ref: PolicyRef, previous: ScalingPolicyStatus, next: ScalingPolicyStatus): Promise<void> {
+    if (canonicalJson(previous) === canonicalJson(next)) return; // steady state: no write
+    await this.deps.api.applyStatus(ref, next);
+  }
+
+  private async event(ref: PolicyRef, type: 'Normal' | 'Warning', reason: string, action: string, note: string): Promise<void> {
+    try {
+      await this.deps.api.event(ref, type, reason, action, note);
+    } catch (err) {
+      // An Event is an explanation, not state: losing one must not fail or repeat the reconcile.
+      this.deps.logger.warn({ err: String(err), reason }, 'event not recorded');
+    }
+  }
+
+  private recordGauges(namespace: string, policy: string, d: Decision): void {
+    const { metrics } = this.deps;
+    metrics.desiredReplicas.set({ namespace, policy }, d.replicas.value);
+    metrics.desiredPoolMax.set({ namespace, policy }, d.poolMax.value);
+    metrics.serviceLevel.set({ namespace, policy }, levelRank[d.serviceLevel.value]);
+    for (const c of d.concurrency) metrics.desiredConcurrency.set({ namespace, policy, provider: c.provider }, c.value);
+  }
+}

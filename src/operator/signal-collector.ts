@@ -1,0 +1,43 @@
+/**
+ * Reads every signal of a policy through its source and keeps the observations the engine
+ * needs (value, read time, consecutive failures, last error) per policy, in the operator's
+ * memory — as the HPA controller keeps its metrics history.
+ */
+import type { ScalingPolicySpec } from '../api/scaling-policy.js';
+import type { SignalObservation } from '../engine/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { OperatorMetrics } from './metrics.js';
+import { sourceOf, type SignalContext, type SignalRegistry } from './signals/index.js';
+
+export async function collectSignals(
+  spec: ScalingPolicySpec,
+  previous: Record<string, SignalObservation>,
+  registry: SignalRegistry,
+  context: SignalContext,
+  metrics: OperatorMetrics,
+  logger: Logger,
+  now: () => number,
+): Promise<Record<string, SignalObservation>> {
+  const next: Record<string, SignalObservation> = {};
+  await Promise.all(spec.signals.map(async (signal) => {
+    const { type, config } = sourceOf(signal);
+    const source = registry[type];
+    const before = previous[signal.name];
+    const timer = metrics.signalFetchDuration.startTimer({ source: type });
+    try {
+      const value = await source.read(config, context);
+      next[signal.name] = { value, readAt: now(), consecutiveFailures: 0 };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      metrics.signalFailures.inc({ namespace: context.namespace, policy: context.policyName, signal: signal.name, source: type });
+      logger.debug({ signal: signal.name, err: message }, 'signal read failed');
+      const failed: SignalObservation = { consecutiveFailures: (before?.consecutiveFailures ?? 0) + 1, lastError: message.slice(0, 2048) };
+      if (before?.value !== undefined) failed.value = before.value;
+      if (before?.readAt !== undefined) failed.readAt = before.readAt;
+      next[signal.name] = failed;
+    } finally {
+      timer();
+    }
+  }));
+  return next;
+}
