@@ -16,9 +16,6 @@ cluster-down: ## stop the local cluster and remove its state (keeps the built bi
 test-cluster: deps $(if $(filter-out $(LOCAL)/kubeconfig,$(KUBECONFIG)),,cluster) ## tests against a real API server (local, or $KUBECONFIG)
 	$(NODE_TEST) $$(find test/cluster -name '*.test.ts' | sort)
 
-# Not yet a tier of `make test`: test/cluster/crd.test.ts fails until crds/ is accepted by a real
-# API server (it rejects the CRD: CEL rules read optional fields without has(), and `default: {}`
-# objects fail their own rules).
-# TEST_TIERS += test-cluster
+TEST_TIERS += test-cluster
 UP_STEPS += cluster
 DOWN_STEPS += cluster-down

@@ -28,6 +28,15 @@ const dnsLabel = z
 
 const seconds = (min: number, max: number) => z.int().min(min).max(max);
 
+/**
+ * An optional object that defaults to itself with every field defaulted. The CRD then carries
+ * the complete default (not `{}`): the API server checks a default against the object's own CEL
+ * rules without filling in nested defaults first, so `{}` would fail a rule like `self.min <= self.max`.
+ */
+function defaulted<T extends z.ZodObject>(schema: T) {
+  return schema.default(schema.parse({}) as z.core.util.NoUndefined<z.output<T>>);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Target and replicas
 
@@ -89,13 +98,14 @@ export const replicasSchema = z
   .strictObject({
     min: z.int().min(1).max(1000).default(1).meta({ description: 'Fewest replicas the policy may set (default 1).' }),
     max: z.int().min(1).max(1000).meta({ description: 'Most replicas the policy may set. The connection budget may cap replicas lower.' }),
-    behavior: z
-      .strictObject({
-        scaleUp: scalingRulesSchema('up').prefault({}),
-        scaleDown: scalingRulesSchema('down').prefault({}),
-      })
-      .prefault({})
-      .meta({ description: 'Stabilization windows, rate policies and tolerance for each direction, as in the HPA\'s behavior.' }),
+    behavior: defaulted(
+      z
+        .strictObject({
+          scaleUp: defaulted(scalingRulesSchema('up')),
+          scaleDown: defaulted(scalingRulesSchema('down')),
+        })
+        .meta({ description: 'Stabilization windows, rate policies and tolerance for each direction, as in the HPA\'s behavior.' }),
+    ),
   })
   .meta({
     description: 'Bounds and behaviour of the replica count.',
@@ -209,16 +219,17 @@ export const connectionBudgetSchema = z
       .meta({ description: 'Read the budget from a signal instead, e.g. a pgbouncer signal with metric MaxClientConnections.' }),
     reserved: z.int().min(0).max(100000).default(15).meta({ description: 'Connections kept back for administrators, migrations and the operator (default 15).' }),
     safetyFactor: z.number().gt(0).max(1).default(0.75).meta({ description: 'Fraction of each replica\'s share that its pool may use, in (0, 1] (default 0.75).' }),
-    pool: z
-      .strictObject({
-        min: z.int().min(1).max(10000).default(2).meta({ description: 'Smallest pool per replica (default 2). Replicas are capped so that replicas × min fits the budget.' }),
-        max: z.int().min(1).max(10000).default(50).meta({ description: 'Largest pool per replica (default 50).' }),
-      })
-      .prefault({})
-      .meta({
-        description: 'Bounds of each replica\'s database pool.',
-        ...rules({ rule: 'self.min <= self.max', message: 'connectionBudget.pool.min must be less than or equal to pool.max', fieldPath: '.min' }),
-      }),
+    pool: defaulted(
+      z
+        .strictObject({
+          min: z.int().min(1).max(10000).default(2).meta({ description: 'Smallest pool per replica (default 2). Replicas are capped so that replicas × min fits the budget.' }),
+          max: z.int().min(1).max(10000).default(50).meta({ description: 'Largest pool per replica (default 50).' }),
+        })
+        .meta({
+          description: 'Bounds of each replica\'s database pool.',
+          ...rules({ rule: 'self.min <= self.max', message: 'connectionBudget.pool.min must be less than or equal to pool.max', fieldPath: '.min' }),
+        }),
+    ),
     saturation: z
       .strictObject({
         clientsWaitingSignal: dnsLabel.optional().meta({ description: 'Signal with PgBouncer\'s waiting clients (cl_waiting).' }),
@@ -256,16 +267,17 @@ export const providerSchema = z
         periodSeconds: seconds(1, 86400).meta({ description: 'The period of the rate limit, in seconds.' }),
       })
       .meta({ description: 'The provider\'s cluster-wide rate limit, passed to every replica\'s queue as a global limiter.' }),
-    concurrency: z
-      .strictObject({
-        min: z.int().min(1).max(1000).default(1).meta({ description: 'Fewest concurrent calls per replica (default 1).' }),
-        max: z.int().min(1).max(1000).default(10).meta({ description: 'Most concurrent calls per replica (default 10).' }),
-      })
-      .prefault({})
-      .meta({
-        description: 'Bounds of each replica\'s worker concurrency for this provider.',
-        ...rules({ rule: 'self.min <= self.max', message: 'concurrency.min must be less than or equal to concurrency.max', fieldPath: '.min' }),
-      }),
+    concurrency: defaulted(
+      z
+        .strictObject({
+          min: z.int().min(1).max(1000).default(1).meta({ description: 'Fewest concurrent calls per replica (default 1).' }),
+          max: z.int().min(1).max(1000).default(10).meta({ description: 'Most concurrent calls per replica (default 10).' }),
+        })
+        .meta({
+          description: 'Bounds of each replica\'s worker concurrency for this provider.',
+          ...rules({ rule: 'self.min <= self.max', message: 'concurrency.min must be less than or equal to concurrency.max', fieldPath: '.min' }),
+        }),
+    ),
     latencySignal: dnsLabel.optional().meta({ description: 'Signal with the provider\'s recent latency in seconds; feeds adaptive concurrency.' }),
     throttledSignal: dnsLabel.optional().meta({ description: 'Signal with the provider\'s rate of 429 responses per second.' }),
     errorRatioSignal: dnsLabel.optional().meta({ description: 'Signal with the provider\'s error ratio (0–1), timeouts included.' }),
@@ -291,7 +303,7 @@ export const adaptiveSchema = z
 export const queuesSchema = z
   .strictObject({
     providers: z.array(providerSchema).min(1).max(16).meta({ description: 'The AI providers the matcher calls.' }),
-    adaptive: adaptiveSchema.prefault({}),
+    adaptive: defaulted(adaptiveSchema),
   })
   .meta({
     description: 'Worker concurrency per AI provider, kept within each provider\'s rate limit.',
@@ -381,7 +393,7 @@ export const runtimeSchema = z
 // Spec
 
 const referencedSignalsRule = (path: string, what: string): Rule => ({
-  rule: `!has(self.${path}) || self.${path}.all(o, self.signals.exists(s, s.name == o.signal))`,
+  rule: `!has(self.${path}) || self.${path}.all(o, has(self.signals) && self.signals.exists(s, s.name == o.signal))`,
   message: `every ${what} must name a signal declared in spec.signals`,
   fieldPath: `.${path}`,
 });
@@ -396,32 +408,32 @@ export const scalingPolicySpecSchema = z
     objectives: z.array(objectiveSchema).max(16).default([]).meta({ description: 'Targets that drive the replica count.' }),
     connectionBudget: connectionBudgetSchema.optional(),
     queues: queuesSchema.optional(),
-    degradation: degradationSchema.prefault({}),
-    fallback: fallbackSchema.prefault({}),
-    runtime: runtimeSchema.prefault({}),
+    degradation: defaulted(degradationSchema),
+    fallback: defaulted(fallbackSchema),
+    runtime: defaulted(runtimeSchema),
   })
   .meta({
     description: 'How Plimsoll governs one Deployment.',
     ...rules(
-      { rule: 'self.signals.all(s, self.signals.exists_one(t, t.name == s.name))', message: 'signal names must be unique', fieldPath: '.signals' },
+      { rule: '!has(self.signals) || self.signals.all(s, self.signals.exists_one(t, t.name == s.name))', message: 'signal names must be unique', fieldPath: '.signals' },
       referencedSignalsRule('objectives', 'objective'),
       {
-        rule: 'self.degradation.levels.all(l, l.triggers.all(t, self.signals.exists(s, s.name == t.signal)))',
+        rule: '!has(self.degradation) || !has(self.degradation.levels) || self.degradation.levels.all(l, l.triggers.all(t, has(self.signals) && self.signals.exists(s, s.name == t.signal)))',
         message: 'every degradation trigger must name a signal declared in spec.signals',
         fieldPath: '.degradation.levels',
       },
       {
-        rule: '!has(self.connectionBudget) || !has(self.connectionBudget.fromSignal) || self.signals.exists(s, s.name == self.connectionBudget.fromSignal)',
+        rule: '!has(self.connectionBudget) || !has(self.connectionBudget.fromSignal) || (has(self.signals) && self.signals.exists(s, s.name == self.connectionBudget.fromSignal))',
         message: 'connectionBudget.fromSignal must name a signal declared in spec.signals',
         fieldPath: '.connectionBudget.fromSignal',
       },
       {
-        rule: "!has(self.queues) || self.queues.providers.all(p, [has(p.latencySignal) ? p.latencySignal : '', has(p.throttledSignal) ? p.throttledSignal : '', has(p.errorRatioSignal) ? p.errorRatioSignal : '', has(p.inFlightSignal) ? p.inFlightSignal : ''].all(n, n == '' || self.signals.exists(s, s.name == n)))",
+        rule: "!has(self.queues) || self.queues.providers.all(p, [has(p.latencySignal) ? p.latencySignal : '', has(p.throttledSignal) ? p.throttledSignal : '', has(p.errorRatioSignal) ? p.errorRatioSignal : '', has(p.inFlightSignal) ? p.inFlightSignal : ''].all(n, n == '' || (has(self.signals) && self.signals.exists(s, s.name == n))))",
         message: 'every provider signal (latencySignal, throttledSignal, errorRatioSignal, inFlightSignal) must name a signal declared in spec.signals',
         fieldPath: '.queues.providers',
       },
       {
-        rule: "self.fallback.behavior != 'StaticReplicas' || (self.fallback.replicas >= self.replicas.min && self.fallback.replicas <= self.replicas.max)",
+        rule: "!has(self.fallback) || !has(self.fallback.replicas) || (self.fallback.replicas >= self.replicas.min && self.fallback.replicas <= self.replicas.max)",
         message: 'fallback.replicas must lie within replicas.min and replicas.max',
         fieldPath: '.fallback.replicas',
       },

@@ -78,6 +78,24 @@ function policyOpenApi(): JsonSchema {
   return cachedSchema;
 }
 
+/**
+ * The API server checks every `default` in a CRD against its node's own CEL rules (without
+ * filling in nested defaults) and refuses the CRD otherwise. This repeats that check offline, so
+ * a schema change that would be refused fails a unit test instead of a deployment.
+ */
+export function defaultsBreakingTheirRules(schema: JsonSchema = policyOpenApi(), path = ''): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (schema.default !== undefined && schema['x-kubernetes-validations']) {
+    const own = { ...schema, properties: undefined, items: undefined };
+    celProblems(schema.default, own as JsonSchema, `${path}.default`, problems);
+  }
+  for (const [key, child] of Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>)) {
+    problems.push(...defaultsBreakingTheirRules(child, `${path}.${key}`));
+  }
+  if (schema.items) problems.push(...defaultsBreakingTheirRules(schema.items as JsonSchema, `${path}[]`));
+  return problems;
+}
+
 export type ValidationResult =
   | { valid: true; policy: ScalingPolicy; problems: [] }
   | { valid: false; problems: FieldProblem[] };

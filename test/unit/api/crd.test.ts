@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { CRD_FILE, renderCrdYaml, scalingPolicyCrd, type JsonSchema } from '../../../src/api/crd.js';
+import { defaultsBreakingTheirRules } from '../../../src/api/validate.js';
 
 test('the committed CRD is exactly what the schema generates (run `make crd` if this fails)', async () => {
   const committed = await readFile(new URL(`../../../crds/${CRD_FILE}`, import.meta.url), 'utf8');
@@ -52,4 +53,11 @@ test('printer columns, short name and status subresource', () => {
   const version = crd.spec.versions[0];
   assert.deepEqual(version.subresources, { status: {} });
   assert.deepEqual(version.additionalPrinterColumns.map((c: { name: string }) => c.name), ['Target', 'Replicas', 'Pool', 'Level', 'Ready', 'Age']);
+});
+
+test('every default passes its own CEL rules, as the API server demands of a CRD', () => {
+  assert.deepEqual(defaultsBreakingTheirRules(), []);
+  // The check itself bites: `{}` as the default of an object whose rule reads its fields fails.
+  const broken: JsonSchema = { type: 'object', default: {}, properties: { min: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.min <= 3', message: 'm' }] };
+  assert.equal(defaultsBreakingTheirRules(broken).length, 1);
 });
