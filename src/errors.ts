@@ -32,6 +32,11 @@ export const errorCatalogue = {
   DB_TIMEOUT: { httpStatus: 503, summary: 'A database statement or lock wait exceeded its time limit.' },
   NOT_READY: { httpStatus: 503, summary: 'A dependency (database, Redis, migrations) is not ready.' },
   SHUTTING_DOWN: { httpStatus: 503, summary: 'The process is shutting down.' },
+  MAINTENANCE: { httpStatus: 503, summary: 'The service is in Maintenance (read-only): writes are refused, reads are served.' },
+  OVERLOADED: { httpStatus: 503, summary: 'Admission control refused the request (heap or event-loop lag over its limit).' },
+  QUEUE_FULL: { httpStatus: 429, summary: 'Too many analyses are waiting; retry after the Retry-After delay.' },
+  TENANT_RATE_LIMITED: { httpStatus: 429, summary: 'This tenant sent more requests than its rate limit allows.' },
+  RUNTIME_DOCUMENT_INVALID: { httpStatus: 500, summary: 'The runtime document is unreadable or breaks its schema; the last applied one stays.' },
   // The matcher's database migrations
   MIGRATION_INVALID: { httpStatus: 500, summary: 'A migration file is misnamed, duplicated or unreadable.' },
   MIGRATION_CHECKSUM_MISMATCH: { httpStatus: 500, summary: 'An applied migration file was changed after it was applied.' },

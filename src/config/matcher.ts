@@ -44,6 +44,50 @@ export const matcherConfigSchema = z.object({
     maxPageSize: int(1, 1000),
     maxOffset: int(0, 1_000_000),
   }),
+  /** Part 2: where the runtime document comes from (file outside a cluster, ConfigMap inside). */
+  runtime: z.object({
+    file: z.string().min(1).optional(),
+    configMap: z.object({ name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/), namespace: z.string().min(1) }).optional(),
+    /** A kubeconfig path; absent: in-cluster credentials, else the default ~/.kube/config. */
+    kubeconfig: z.string().min(1).optional(),
+    /** Polling fallback for the file (fs.watch misses events on some filesystems). */
+    pollMs: int(50, 60_000),
+  }),
+  /** OpenAI-compatible chat-completion providers; `[]` means the local matcher only. */
+  providers: z.array(z.object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/),
+    baseUrl: z.string().url(),
+    apiKey: z.string().default(''),
+    model: z.string().min(1).default('gpt-4o-mini'),
+    /** Higher is more accurate: Full prefers the most accurate healthy provider. */
+    accuracy: z.number().min(0).max(1).default(0.5),
+    timeoutMs: int(10, 600_000).default(15_000),
+    concurrency: int(0, 1000).default(2),
+  })).refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, { message: 'provider names must be unique' }),
+  promptVersion: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/),
+  queues: z.object({
+    /** BullMQ key prefix (tests use a unique one). */
+    prefix: z.string().min(1),
+    attempts: int(1, 100),
+    backoffMs: int(1, 600_000),
+    /** Waiting jobs over all providers above which new analyses are refused (429 QUEUE_FULL). */
+    maxWaiting: int(1, 10_000_000),
+    stalledIntervalMs: int(100, 600_000),
+    lockDurationMs: int(500, 600_000),
+  }),
+  breaker: z.object({
+    errorThresholdPercentage: int(1, 100),
+    resetTimeoutMs: int(10, 600_000),
+    volumeThreshold: int(1, 10_000),
+    rollingWindowMs: int(100, 600_000),
+  }),
+  cacheTtlSeconds: int(1, 30 * 86_400),
+  /** Self-protection: requests are refused above these (503 OVERLOADED). */
+  admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000) }),
+  /** The replica's own emergency level: Reduced above the first heap/lag, Basic above the second. */
+  emergency: z.object({ reducedHeapMb: int(16, 1_000_000), basicHeapMb: int(16, 1_000_000), reducedLagMs: int(1, 600_000), basicLagMs: int(1, 600_000) }),
+  /** Per-tenant requests per window (Redis, shared by every replica). */
+  tenantRateLimit: z.object({ points: int(1, 10_000_000), windowMs: int(100, 3_600_000) }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   shutdownGraceMs: int(0, 600_000),
   serviceName: z.string().min(1),
@@ -77,6 +121,31 @@ export const matcherEnvDefaults = {
   MATCHER_REQUEST_TIMEOUT_MS: '30000',
   MATCHER_MAX_PAGE_SIZE: '100',
   MATCHER_MAX_OFFSET: '1000',
+  MATCHER_RUNTIME_FILE: '',
+  MATCHER_RUNTIME_CONFIGMAP: '',
+  MATCHER_RUNTIME_NAMESPACE: 'default',
+  MATCHER_RUNTIME_POLL_MS: '250',
+  MATCHER_PROVIDERS: '[]',
+  MATCHER_PROMPT_VERSION: 'p1',
+  MATCHER_QUEUE_PREFIX: 'plimsoll',
+  MATCHER_QUEUE_ATTEMPTS: '4',
+  MATCHER_QUEUE_BACKOFF_MS: '500',
+  MATCHER_QUEUE_MAX_WAITING: '5000',
+  MATCHER_QUEUE_STALLED_INTERVAL_MS: '15000',
+  MATCHER_QUEUE_LOCK_DURATION_MS: '30000',
+  MATCHER_BREAKER_ERROR_PERCENT: '50',
+  MATCHER_BREAKER_RESET_MS: '10000',
+  MATCHER_BREAKER_VOLUME: '5',
+  MATCHER_BREAKER_WINDOW_MS: '10000',
+  MATCHER_CACHE_TTL_SECONDS: '86400',
+  MATCHER_ADMISSION_HEAP_MB: '450',
+  MATCHER_ADMISSION_LAG_MS: '1000',
+  MATCHER_EMERGENCY_REDUCED_HEAP_MB: '350',
+  MATCHER_EMERGENCY_BASIC_HEAP_MB: '400',
+  MATCHER_EMERGENCY_REDUCED_LAG_MS: '200',
+  MATCHER_EMERGENCY_BASIC_LAG_MS: '500',
+  MATCHER_TENANT_RATE_LIMIT: '1200',
+  MATCHER_TENANT_RATE_WINDOW_MS: '60000',
   MATCHER_LOG_LEVEL: 'info',
   MATCHER_SHUTDOWN_GRACE_MS: '10000',
   MATCHER_SERVICE_NAME: 'matcher',
@@ -114,6 +183,35 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
       maxPageSize: get('MATCHER_MAX_PAGE_SIZE'),
       maxOffset: get('MATCHER_MAX_OFFSET'),
     },
+    runtime: {
+      file: get('MATCHER_RUNTIME_FILE') || undefined,
+      configMap: get('MATCHER_RUNTIME_CONFIGMAP') ? { name: get('MATCHER_RUNTIME_CONFIGMAP'), namespace: get('MATCHER_RUNTIME_NAMESPACE') } : undefined,
+      kubeconfig: env.KUBECONFIG || undefined,
+      pollMs: get('MATCHER_RUNTIME_POLL_MS'),
+    },
+    providers: parseJson('MATCHER_PROVIDERS', get('MATCHER_PROVIDERS')),
+    promptVersion: get('MATCHER_PROMPT_VERSION'),
+    queues: {
+      prefix: get('MATCHER_QUEUE_PREFIX'),
+      attempts: get('MATCHER_QUEUE_ATTEMPTS'),
+      backoffMs: get('MATCHER_QUEUE_BACKOFF_MS'),
+      maxWaiting: get('MATCHER_QUEUE_MAX_WAITING'),
+      stalledIntervalMs: get('MATCHER_QUEUE_STALLED_INTERVAL_MS'),
+      lockDurationMs: get('MATCHER_QUEUE_LOCK_DURATION_MS'),
+    },
+    breaker: {
+      errorThresholdPercentage: get('MATCHER_BREAKER_ERROR_PERCENT'),
+      resetTimeoutMs: get('MATCHER_BREAKER_RESET_MS'),
+      volumeThreshold: get('MATCHER_BREAKER_VOLUME'),
+      rollingWindowMs: get('MATCHER_BREAKER_WINDOW_MS'),
+    },
+    cacheTtlSeconds: get('MATCHER_CACHE_TTL_SECONDS'),
+    admission: { heapMb: get('MATCHER_ADMISSION_HEAP_MB'), eventLoopLagMs: get('MATCHER_ADMISSION_LAG_MS') },
+    emergency: {
+      reducedHeapMb: get('MATCHER_EMERGENCY_REDUCED_HEAP_MB'), basicHeapMb: get('MATCHER_EMERGENCY_BASIC_HEAP_MB'),
+      reducedLagMs: get('MATCHER_EMERGENCY_REDUCED_LAG_MS'), basicLagMs: get('MATCHER_EMERGENCY_BASIC_LAG_MS'),
+    },
+    tenantRateLimit: { points: get('MATCHER_TENANT_RATE_LIMIT'), windowMs: get('MATCHER_TENANT_RATE_WINDOW_MS') },
     logLevel: get('MATCHER_LOG_LEVEL'),
     shutdownGraceMs: get('MATCHER_SHUTDOWN_GRACE_MS'),
     serviceName: get('MATCHER_SERVICE_NAME'),
@@ -125,6 +223,14 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
     });
   }
   return deepFreeze(parsed.data);
+}
+
+function parseJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new PlimsollError('CONFIG_INVALID', `${name} is not valid JSON`, { problems: [{ path: name, message: (error as Error).message }], cause: error });
+  }
 }
 
 /** A config for a different database (tests, `migrate --database-url`), still frozen. */

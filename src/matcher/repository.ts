@@ -172,6 +172,51 @@ export class Repository {
     }
   }
 
+  /**
+   * Stores a result under a deterministic id (derived from tenant, resume, job, inputs, provider
+   * and prompt version): INSERT … ON CONFLICT (id) DO NOTHING, so a retried or duplicated job
+   * never writes two results; the second writer gets the first one's row (created false).
+   */
+  async storeAnalysis(id: string, tenantId: string, resumeId: string, jobId: string, result: AnalysisResult, level: ServiceLevel, durationMs: number): Promise<{ row: AnalysisRow; created: boolean }> {
+    try {
+      return await this.db.tx('analysis', 'analyses.store', async (q) => {
+        const { rows } = await q.query<AnalysisRow>(
+          `INSERT INTO analysis_results (id, tenant_id, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms)
+           SELECT $9, $1, r.id, j.id, $4, $5, $6, $7, $8
+             FROM resumes r, job_descriptions j
+            WHERE r.id = $2 AND r.tenant_id = $1 AND j.id = $3 AND j.tenant_id = $1
+           ON CONFLICT (id) DO NOTHING
+           RETURNING id, seq::text, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms, created_at`,
+          [tenantId, resumeId, jobId, result.matchPercentage, JSON.stringify(result), result.matcherVersion, level, Math.round(durationMs), id]);
+        const row = rows[0];
+        if (!row) {
+          const existing = await q.query<AnalysisRow>(
+            `SELECT id, seq::text, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms, created_at
+               FROM analysis_results WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+          if (existing.rows[0]) return { row: existing.rows[0], created: false };
+          throw new PlimsollError('RESUME_NOT_FOUND', `resume ${resumeId} or job ${jobId} was deleted during the analysis`);
+        }
+        if (result.interviewQuestions.length > 0) {
+          await q.query(`INSERT INTO interview_questions (tenant_id, resume_id, job_description_id, analysis_result_id, questions) VALUES ($1, $2, $3, $4, $5)`,
+            [tenantId, resumeId, jobId, row.id, JSON.stringify(result.interviewQuestions)]);
+        }
+        return { row, created: true };
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === '23503') {
+        throw new PlimsollError('RESUME_NOT_FOUND', `resume ${resumeId} or job ${jobId} was deleted during the analysis`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async findAnalysis(tenantId: string, id: string): Promise<AnalysisRow | undefined> {
+    const { rows } = await this.db.query<AnalysisRow>('fast', 'analyses.get',
+      `SELECT id, seq::text, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms, created_at
+         FROM analysis_results WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    return rows[0];
+  }
+
   async getAnalysis(tenantId: string, id: string): Promise<AnalysisRow> {
     const { rows } = await this.db.query<AnalysisRow>('fast', 'analyses.get',
       `SELECT id, seq::text, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms, created_at

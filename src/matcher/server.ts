@@ -13,13 +13,29 @@ import { createApp } from './http/app.js';
 import { MatcherMetrics } from './metrics.js';
 import { Repository } from './repository.js';
 import { StaticServiceLevel, type ServiceLevelSource } from './service-level.js';
+import { AnalysisService } from './analysis-service.js';
+import { Admission } from './protection/admission.js';
+import { TenantRateLimiter } from './protection/tenant-rate-limiter.js';
+import { OpenAiCompatibleProvider } from './providers/openai-compatible-provider.js';
+import { ProviderBreakers } from './providers/provider-breakers.js';
+import { AnalysisQueues } from './queues/analysis-queues.js';
+import { ConfigMapRuntimeSource } from './runtime/configmap-source.js';
+import type { RuntimeSource } from './runtime/document.js';
+import { EffectiveServiceLevel } from './runtime/effective-service-level.js';
+import { FileRuntimeSource } from './runtime/file-source.js';
+import { RuntimeManager } from './runtime/runtime-manager.js';
 
 export interface MatcherDeps {
   config: Readonly<MatcherConfig>;
   logger: Logger;
   registry: Registry;
-  /** Part 2 passes the runtime-driven source; the default is a constant Full. */
+  /**
+   * Tests may pin the level; the default is the effective level (runtime document's cluster
+   * level, raised by this replica's emergency level).
+   */
   levels?: ServiceLevelSource;
+  /** Overrides the source chosen from the configuration (tests). */
+  runtimeSource?: RuntimeSource;
   migrations?: Migration[];
 }
 
@@ -33,6 +49,11 @@ export interface Matcher {
   repo: Repository;
   levels: ServiceLevelSource;
   metrics: MatcherMetrics;
+  runtime: RuntimeManager;
+  analyses: AnalysisService;
+  admission: Admission;
+  queues: AnalysisQueues | undefined;
+  breakers: ProviderBreakers | undefined;
   /** Part 2 fills these into /health/details. */
   detailsExtensions: Map<string, () => unknown>;
   /** Stop accepting, finish in-flight requests (up to the grace period), close pool and Redis. */
@@ -41,7 +62,11 @@ export interface Matcher {
 
 export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
   const { config, logger, registry } = deps;
-  const levels = deps.levels ?? new StaticServiceLevel('Full');
+  const pressureLoop = monitorEventLoopDelay({ resolution: 10 });
+  pressureLoop.enable();
+  const effective = new EffectiveServiceLevel(config.emergency, pressureLoop);
+  effective.start();
+  const levels = deps.levels ?? effective;
   const migrations = deps.migrations ?? loadMigrations();
   const pool = new ResizablePool({
     connectionString: config.databaseUrl, max: config.db.poolMax, hardMax: config.db.poolHardMax,
@@ -57,6 +82,56 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
   const detailsExtensions = new Map<string, () => unknown>();
+
+  // --- part 2: providers, breakers, queues, analyses, protection, runtime knobs
+  const breakers = config.providers.length > 0
+    ? new ProviderBreakers(config.providers.map((p) => ({ provider: new OpenAiCompatibleProvider(p), accuracy: p.accuracy })), config.breaker, registry, logger)
+    : undefined;
+  const providerOrder = [...config.providers].sort((a, b) => b.accuracy - a.accuracy).map((p) => p.name);
+  let queues: AnalysisQueues | undefined;
+  const analyses: AnalysisService = new AnalysisService({
+    repo, redis, levels, breakers, providerOrder, promptVersion: config.promptVersion, cachePrefix: config.queues.prefix,
+    cacheTtlSeconds: config.cacheTtlSeconds, attempts: config.queues.attempts, logger, registry,
+    get queues() { return queues; },
+  });
+  if (config.providers.length > 0) {
+    queues = new AnalysisQueues({
+      redisUrl: config.redisUrl, prefix: config.queues.prefix, providers: config.providers.map((p) => ({ name: p.name, concurrency: p.concurrency })),
+      attempts: config.queues.attempts, backoffMs: config.queues.backoffMs, stalledIntervalMs: config.queues.stalledIntervalMs,
+      lockDurationMs: config.queues.lockDurationMs, defaultRateLimit: { max: 1000, durationMs: 1000 },
+      processor: analyses.process, logger, registry,
+    });
+    await queues.start();
+  }
+  const admission = new Admission({ ...config.admission, maxWaiting: config.queues.maxWaiting }, () => effective.lastPressure, () => queues?.totalWaiting() ?? 0, registry);
+  const tenantLimiter = new TenantRateLimiter(redis, config.queues.prefix, config.tenantRateLimit.points, config.tenantRateLimit.windowMs);
+  let source = deps.runtimeSource;
+  if (!source && config.runtime.configMap && ConfigMapRuntimeSource.available(config.runtime.kubeconfig)) {
+    source = new ConfigMapRuntimeSource(config.runtime.configMap.name, config.runtime.configMap.namespace, config.runtime.kubeconfig);
+  } else if (!source && config.runtime.file) {
+    source = new FileRuntimeSource(config.runtime.file, config.runtime.pollMs);
+  }
+  if (!source && config.runtime.configMap) logger.warn({ configMap: config.runtime.configMap }, 'no Kubernetes credentials: the runtime ConfigMap is not watched');
+  const runtime = new RuntimeManager(source, {
+    serviceLevel: (level) => {
+      if (levels instanceof EffectiveServiceLevel) levels.setCluster(level);
+      else if (levels instanceof StaticServiceLevel) levels.set(level);
+      effective.setCluster(level);
+    },
+    poolMax: (n) => pool.resize(Math.min(config.db.poolHardMax, Math.max(1, n))),
+    queues: async (q) => { await queues?.apply(q); },
+  }, logger, registry);
+  await runtime.start();
+  detailsExtensions.set('queues', () => {
+    const out: Record<string, unknown> = {};
+    for (const [name, q] of Object.entries(queues?.details() ?? {})) out[name] = { ...q, admission: admission.details().admitting ? 'admitting' : `refusing (${admission.details().refusing})` };
+    return out;
+  });
+  detailsExtensions.set('breakers', () => breakers?.details() ?? {});
+  detailsExtensions.set('admission', () => admission.details());
+  detailsExtensions.set('levels', () => effective.describe());
+  detailsExtensions.set('runtimeGeneration', () => runtime.status().generation);
+  detailsExtensions.set('runtime', () => runtime.status());
   let shuttingDown = false;
   let migrationsCheckedAt = 0;
   let migrationsOk = false;
@@ -129,7 +204,7 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
     },
   };
 
-  const app = createApp({ config, logger, repo, keys, metrics, levels, health, isShuttingDown: () => shuttingDown });
+  const app = createApp({ config, logger, repo, keys, metrics, levels, health, isShuttingDown: () => shuttingDown, analyses, admission, tenantLimiter });
   const server = createServer({ requestTimeout: config.http.requestTimeoutMs, keepAliveTimeout: 65_000 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -155,6 +230,12 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
       await closed;
       clearTimeout(timer);
       clearInterval(sweeper);
+      // Workers finish their active jobs; waiting jobs stay in Redis for the next replica.
+      await queues?.close().catch((err: Error) => logger.error({ err: err.message }, 'closing queues'));
+      await runtime.stop().catch(() => undefined);
+      breakers?.shutdown();
+      effective.stop();
+      pressureLoop.disable();
       loopDelay.disable();
       await pool.end().catch(() => undefined);
       redis.disconnect();
@@ -162,7 +243,7 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
     })();
     return closing;
   };
-  return { server, url, pool, db, redis, repo, levels, metrics, detailsExtensions, shutdown };
+  return { server, url, pool, db, redis, repo, levels, metrics, runtime, analyses, admission, queues, breakers, detailsExtensions, shutdown };
 }
 
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;

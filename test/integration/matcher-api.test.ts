@@ -246,7 +246,8 @@ describe('matcher API', () => {
       statuses.push(...results.slice(0, 4).map((r) => r.status));
       assert.equal((await t.sql('SELECT 1 FROM analysis_results WHERE resume_id = $1', [resume.id])).length, 0, 'no result outlives its resume');
     }
-    for (const s of statuses) assert.ok(s === 201 || s === 404, `status ${s}`);
+    // Concurrent identical requests share one deterministic id: one writes (201), the others get its row (200).
+    for (const s of statuses) assert.ok(s === 201 || s === 200 || s === 404, `status ${s}`);
     assert.equal((await t.sql('SELECT 1 FROM analysis_results a WHERE NOT EXISTS (SELECT 1 FROM resumes r WHERE r.id = a.resume_id)')).length, 0);
   });
 });

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { fakeProviderCommand } from './fake-provider.js';
 import { matcherCommand } from './matcher.js';
 import { migrateCommand } from './migrate.js';
 import { seedCommand } from './seed.js';
@@ -7,4 +8,4 @@ import { simulateCommand } from './simulate.js';
 import { validateCommand } from './validate.js';
 
 /** Every `plimsoll` subcommand, in the order `plimsoll --help` lists them. */
-export const commands: CliCommand[] = [validateCommand, simulateCommand, crdCommand, matcherCommand, migrateCommand, seedCommand];
+export const commands: CliCommand[] = [validateCommand, simulateCommand, crdCommand, matcherCommand, migrateCommand, seedCommand, fakeProviderCommand];

@@ -8,7 +8,10 @@ import type { Logger } from '../../observability/logger.js';
 import { analyse } from '../analysis/analyse.js';
 import { extractSkills } from '../analysis/extract.js';
 import { defaultTaxonomy } from '../analysis/taxonomy.js';
+import type { AnalysisService } from '../analysis-service.js';
 import type { ApiKeyVerifier, Principal } from '../auth.js';
+import type { Admission } from '../protection/admission.js';
+import type { TenantRateLimiter } from '../protection/tenant-rate-limiter.js';
 import { translatePgError } from '../db/database.js';
 import type { MatcherMetrics } from '../metrics.js';
 import type { AnalysisListRow, AnalysisRow, JobRow, PageRequest, Repository, ResumeRow } from '../repository.js';
@@ -26,6 +29,10 @@ export interface AppDeps {
   /** /healthz, /readyz, /health/details, /metrics handlers (see server.ts). */
   health: { live(): boolean; ready(): Promise<{ ok: boolean; checks: Record<string, unknown> }>; details(): Promise<Record<string, unknown>>; metricsText(): Promise<{ contentType: string; body: string }> };
   isShuttingDown(): boolean;
+  /** Part 2: analyses by service level (queues, providers, cache); absent → inline local matcher. */
+  analyses?: AnalysisService;
+  admission?: Admission;
+  tenantLimiter?: TenantRateLimiter;
 }
 
 declare module 'express-serve-static-core' {
@@ -103,14 +110,30 @@ export function createApp(deps: AppDeps): express.Express {
     },
   }));
 
-  // --- authentication
+  // --- protection before any work: Maintenance is read-only; admission on heap, lag, queue depth
   const api = express.Router();
+  const isWrite = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(method);
+  api.use((req, _res, next) => {
+    if (deps.admission) {
+      if (isWrite(req.method) && levels.current() === 'Maintenance') deps.admission.reject('maintenance', 30);
+      deps.admission.check(req.method === 'POST' && /^\/analyses\/?$/.test(req.path));
+    } else if (isWrite(req.method) && levels.current() === 'Maintenance') {
+      throw Object.assign(new PlimsollError('MAINTENANCE', 'the service is in Maintenance (read-only): writes are refused, reads are served'), { retryAfterSeconds: 30 });
+    }
+    next();
+  });
+
+  // --- authentication, then the tenant's rate limit
   api.use(async (req, _res, next) => {
     const header = req.get('authorization');
     const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : req.get('x-api-key');
     const principal = await keys.verify(presented);
     if (!principal) throw new PlimsollError('UNAUTHENTICATED', presented ? 'the API key is not valid' : 'no API key: send Authorization: Bearer <key>');
     req.principal = principal;
+    if (deps.tenantLimiter) {
+      const r = await deps.tenantLimiter.take(principal.tenantId);
+      if (!r.allowed) deps.admission?.reject('tenant_rate', Math.max(1, Math.ceil(r.retryAfterMs / 1000)));
+    }
     next();
   });
 
@@ -184,6 +207,17 @@ export function createApp(deps: AppDeps): express.Express {
   // Analyses (inline, with the local matcher, in this part)
   api.post('/analyses', async (req, res) => {
     const body = parse(analysisCreate, req.body, 'body');
+    if (deps.analyses) {
+      const out = await deps.analyses.submit(tenant(req), body.resumeId, body.jobId);
+      if (out.status === 202) {
+        res.setHeader('Location', `/v1/analyses/${out.pending.id}`);
+        res.setHeader('Retry-After', '1');
+        return send(res, 202, { data: out.pending });
+      }
+      res.setHeader('Location', `/v1/analyses/${out.row.id}`);
+      res.setHeader('X-Analysis-Source', out.source);
+      return send(res, out.status, { data: analysisView(out.row) });
+    }
     const { resume, job } = await repo.loadPair(tenant(req), body.resumeId, body.jobId);
     const started = performance.now();
     const result = analyse({ content: resume.content!, headline: resume.headline },
@@ -198,6 +232,14 @@ export function createApp(deps: AppDeps): express.Express {
     paginated(res, pr, 'analyses', await repo.listAnalyses(tenant(req), pr), analysisListView);
   });
   api.get('/analyses/:id', async (req, res) => {
+    if (deps.analyses) {
+      const out = await deps.analyses.get(tenant(req), parse(idParam, req.params, 'path').id);
+      if (out.status === 202) {
+        res.setHeader('Retry-After', '1');
+        return send(res, 202, { data: out.pending });
+      }
+      return send(res, 200, { data: analysisView(out.row) });
+    }
     send(res, 200, { data: analysisView(await repo.getAnalysis(tenant(req), parse(idParam, req.params, 'path').id)) });
   });
 
@@ -223,7 +265,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = toPlimsollError(error);
     if (e.code === 'INTERNAL' || e.httpStatus >= 500) req.log?.error({ err: error }, 'request error');
-    if (e.code === 'DB_POOL_TIMEOUT' || e.code === 'DB_UNAVAILABLE' || e.code === 'DB_TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'NOT_READY') {
+    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+    else if (e.code === 'DB_POOL_TIMEOUT' || e.code === 'DB_UNAVAILABLE' || e.code === 'DB_TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'NOT_READY') {
       res.setHeader('Retry-After', '1');
     }
     if (res.headersSent) return;
