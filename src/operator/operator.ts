@@ -92,9 +92,9 @@ export class Operator {
     await this.server?.close();
   }
 
+  private readonly lost: { resolve: () => void } = { resolve: () => undefined };
   /** Resolves when the process should exit after losing the lease (controller-runtime exits). */
-  readonly lostLease = new Promise<void>((resolve) => { this.resolveLost = resolve; });
-  private resolveLost!: () => void;
+  readonly lostLease: Promise<void> = new Promise((resolve) => { this.lost.resolve = resolve; });
 
   private lead(): void {
     this.leading = true;
@@ -105,6 +105,6 @@ export class Operator {
     if (!this.leading) return;
     this.leading = false;
     this.reconciler.reset();
-    this.resolveLost();
+    this.lost.resolve();
   }
 }

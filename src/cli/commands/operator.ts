@@ -1,0 +1,69 @@
+import * as k8s from '@kubernetes/client-node';
+import type { CliCommand } from '../command.js';
+import { parseCommandLine } from '../args.js';
+import { PlimsollError } from '../../errors.js';
+import { loadOperatorConfig } from '../../config/operator.js';
+import { createLogger } from '../../observability/logger.js';
+import { createMetricsRegistry } from '../../observability/metrics.js';
+import { Operator } from '../../operator/operator.js';
+
+const usage = `Usage: plimsoll operator [options]
+
+Runs the Plimsoll operator: reconciles every ScalingPolicy into replicas (scale subresource),
+the runtime document ConfigMap (pool size, concurrency, service level), status and Events.
+Kubernetes access: KUBECONFIG, else ~/.kube/config, else the in-cluster ServiceAccount.
+Configuration from the environment (see docs/operator.md): OPERATOR_METRICS_PORT (18081),
+OPERATOR_NAMESPACE (empty: all), LEADER_ELECTION (on|off), LEADER_ELECTION_LEASE_NAME,
+LEADER_ELECTION_NAMESPACE, OPERATOR_LOG_LEVEL.
+
+Options:
+  --namespace NS      watch only this namespace (overrides OPERATOR_NAMESPACE)
+  --metrics-port N    /healthz, /readyz, /metrics port (overrides OPERATOR_METRICS_PORT)
+  -h, --help          this text
+
+SIGTERM or SIGINT: stop the workers, release the leader Lease, exit 0 within 30 s.
+`;
+
+export const operatorCommand: CliCommand = {
+  name: 'operator',
+  summary: 'run the operator (reconcile ScalingPolicies)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandLine('operator', argv, { namespace: { type: 'string' }, 'metrics-port': { type: 'string' } });
+    if (positionals.length > 0) throw new PlimsollError('USAGE', `unexpected argument ${positionals[0]}. Run \`plimsoll operator --help\`.`);
+    const overrides: Record<string, string> = {};
+    if (values.namespace !== undefined) overrides.OPERATOR_NAMESPACE = values.namespace;
+    if (values['metrics-port'] !== undefined) overrides.OPERATOR_METRICS_PORT = values['metrics-port'];
+    const config = loadOperatorConfig(undefined, overrides);
+    const logger = createLogger({ name: 'operator', level: config.logLevel });
+    const registry = createMetricsRegistry({ labels: { service: 'plimsoll-operator' } });
+    const kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromDefault();
+    const operator = new Operator({
+      kubeConfig, logger, registry,
+      workers: config.workers,
+      leaderElection: config.leaderElection,
+      http: config.metrics,
+      ...(config.namespace ? { namespace: config.namespace } : {}),
+      ...(config.identity ? { identity: config.identity } : {}),
+    });
+    await operator.start();
+    io.stderr.write(`plimsoll operator ${operator.identity}: /metrics on ${config.metrics.host}:${operator.port}\n`);
+    const reason = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+      void operator.lostLease.then(() => resolve('lost lease'));
+    });
+    logger.info({ reason }, 'shutting down');
+    // Past the grace period exit anyway: a stuck request must not hold the Lease hostage.
+    const deadline = setTimeout(() => {
+      logger.error({ graceMs: config.shutdownGraceMs }, 'shutdown grace period exceeded; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    deadline.unref();
+    await operator.stop();
+    logger.info('stopped');
+    logger.flush();
+    return reason === 'lost lease' ? 1 : 0;
+  },
+};

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { PlimsollError } from '../errors.js';
+
+/**
+ * The operator's configuration: parsed ONCE at start-up from the environment and frozen.
+ * KUBECONFIG is read by @kubernetes/client-node's loadFromDefault (in-cluster config when
+ * unset); nothing else in the operator reads process.env.
+ */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const onOff = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
+
+export const operatorConfigSchema = z.object({
+  metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }),
+  /** Watch one namespace, or every namespace when undefined. */
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).optional(),
+  workers: int(1, 64),
+  leaderElection: z.object({
+    enabled: onOff,
+    leaseName: z.string().min(1).max(253),
+    leaseNamespace: z.string().min(1).max(63),
+    leaseDurationMs: int(1000, 600_000),
+    renewDeadlineMs: int(500, 600_000),
+    retryPeriodMs: int(100, 60_000),
+  }).refine((l) => l.renewDeadlineMs < l.leaseDurationMs && l.retryPeriodMs < l.renewDeadlineMs, {
+    message: 'need retryPeriod < renewDeadline < leaseDuration',
+  }),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  shutdownGraceMs: int(0, 600_000),
+  identity: z.string().max(128).optional(),
+});
+
+export type OperatorConfig = z.infer<typeof operatorConfigSchema>;
+
+type Env = Record<string, string | undefined>;
+
+export const operatorEnvDefaults = {
+  OPERATOR_METRICS_HOST: '0.0.0.0',
+  OPERATOR_METRICS_PORT: '18081',
+  OPERATOR_NAMESPACE: '',
+  OPERATOR_WORKERS: '2',
+  LEADER_ELECTION: 'on',
+  LEADER_ELECTION_LEASE_NAME: 'plimsoll-operator',
+  LEADER_ELECTION_NAMESPACE: '',
+  LEADER_ELECTION_LEASE_DURATION_MS: '15000',
+  LEADER_ELECTION_RENEW_DEADLINE_MS: '10000',
+  LEADER_ELECTION_RETRY_PERIOD_MS: '2000',
+  OPERATOR_LOG_LEVEL: 'info',
+  OPERATOR_SHUTDOWN_GRACE_MS: '30000',
+  OPERATOR_IDENTITY: '',
+  /** The namespace the operator's pod runs in (downward API), home of the Lease by default. */
+  POD_NAMESPACE: 'plimsoll-system',
+} as const;
+
+export function loadOperatorConfig(environment: Env = process.env, overrides: Env = {}): Readonly<OperatorConfig> {
+  const env: Env = { ...environment, ...overrides };
+  const get = (name: keyof typeof operatorEnvDefaults): string => {
+    const value = env[name];
+    return value === undefined || value === '' ? operatorEnvDefaults[name] : value;
+  };
+  const namespace = get('OPERATOR_NAMESPACE') || undefined;
+  const raw = {
+    metrics: { host: get('OPERATOR_METRICS_HOST'), port: get('OPERATOR_METRICS_PORT') },
+    namespace,
+    workers: get('OPERATOR_WORKERS'),
+    leaderElection: {
+      enabled: get('LEADER_ELECTION').toLowerCase(),
+      leaseName: get('LEADER_ELECTION_LEASE_NAME'),
+      // Default: beside the watched namespace's policies, else the pod's own namespace.
+      leaseNamespace: get('LEADER_ELECTION_NAMESPACE') || namespace || get('POD_NAMESPACE'),
+      leaseDurationMs: get('LEADER_ELECTION_LEASE_DURATION_MS'),
+      renewDeadlineMs: get('LEADER_ELECTION_RENEW_DEADLINE_MS'),
+      retryPeriodMs: get('LEADER_ELECTION_RETRY_PERIOD_MS'),
+    },
+    logLevel: get('OPERATOR_LOG_LEVEL'),
+    shutdownGraceMs: get('OPERATOR_SHUTDOWN_GRACE_MS'),
+    identity: get('OPERATOR_IDENTITY') || undefined,
+  };
+  const parsed = operatorConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new PlimsollError('CONFIG_INVALID', 'the operator configuration is invalid', {
+      problems: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return Object.freeze({ ...parsed.data, metrics: Object.freeze(parsed.data.metrics), leaderElection: Object.freeze(parsed.data.leaderElection) });
+}
