@@ -164,7 +164,11 @@ export function constantPolicy(target: string, value: number, extra: Partial<Sca
     pollingIntervalSeconds: 1,
     replicas: {
       min: 1, max: 10,
-      behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
+      // Fast behaviour so tests need not wait out the HPA's 15 s rate windows.
+      behavior: {
+        scaleUp: { policies: [{ type: 'Pods', value: 100, periodSeconds: 1 }] },
+        scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 100, periodSeconds: 1 }] },
+      },
     },
     signals: [{ name: 'load', prometheus: { serverAddress: PROMETHEUS, query: `vector(${value})`, timeoutSeconds: 2 } }],
     objectives: [{ signal: 'load', target: { type: 'AverageValue', averageValue: 10 } }],
