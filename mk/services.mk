@@ -1,6 +1,6 @@
 # The matcher's local services (PostgreSQL, PgBouncer, Redis, Prometheus) and its entry points.
 # Included by the main Makefile, which defines NODE_TEST, PLIMSOLL and LOCAL.
-.PHONY: services services-down migrate seed matcher test-integration bench-matcher
+.PHONY: services services-down migrate seed matcher test-integration bench-matcher fake-provider bench-matcher-queues
 
 services: ## start PostgreSQL :15432, PgBouncer :16432, Redis :16379, Prometheus :19090 (installs what is missing)
 	bash tools/services/up.sh
@@ -22,6 +22,12 @@ test-integration: deps services ## matcher tests against the real PostgreSQL/PgB
 
 bench-matcher: deps services ## autocannon: stored-analysis GET and analysing POST vs a bare Node server
 	node --import tsx loadtests/bench-matcher.ts
+
+fake-provider: deps ## run a simulated OpenAI-compatible AI provider on 127.0.0.1:18181 (see plimsoll fake-provider --help)
+	$(PLIMSOLL) fake-provider
+
+bench-matcher-queues: deps services ## runtime-change → level p50/p99, analyses/s by worker concurrency, heap per in-flight analysis
+	node --expose-gc --import tsx loadtests/bench-matcher-queues.ts
 
 UP_STEPS += services
 DOWN_STEPS += services-down
