@@ -32,7 +32,7 @@ async function main() {
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
   const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
 
-  const t = await startTestMatcher({ tenants: 1, env: { MATCHER_DB_POOL_MAX: '20' } });
+  const t = await startTestMatcher({ tenants: 1, env: { MATCHER_DB_POOL_MAX: '20', MATCHER_TENANT_RATE_LIMIT: '100000000' } });
   try {
     const key = t.tenants[0]!.key;
     const data = new SampleData(7);

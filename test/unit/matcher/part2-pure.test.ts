@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyse } from '../../../src/matcher/analysis/analyse.js';
+import { analysisId, inputDigest } from '../../../src/matcher/analysis-service.js';
+import { admissionVerdict } from '../../../src/matcher/protection/admission.js';
+import { mergeReply } from '../../../src/matcher/providers/openai-compatible-provider.js';
+import { parseRuntimeDocument } from '../../../src/matcher/runtime/document.js';
+import { emergencyLevel, higherLevel } from '../../../src/matcher/runtime/effective-service-level.js';
+
+const thresholds = { reducedHeapMb: 350, basicHeapMb: 400, reducedLagMs: 200, basicLagMs: 500 };
+
+describe('effective service level', () => {
+  const table: [number, number, string][] = [
+    [100, 0, 'Full'], [349, 199, 'Full'], [350, 0, 'Reduced'], [100, 200, 'Reduced'], [400, 0, 'Basic'], [100, 500, 'Basic'], [999, 999, 'Basic'],
+  ];
+  for (const [heapMb, lagMs, level] of table) {
+    it(`heap ${heapMb} MB, lag ${lagMs} ms → ${level}`, () => assert.equal(emergencyLevel({ heapMb, lagMs }, thresholds), level));
+  }
+  it('the effective level is the higher of cluster and emergency', () => {
+    assert.equal(higherLevel('Full', 'Reduced'), 'Reduced');
+    assert.equal(higherLevel('Maintenance', 'Basic'), 'Maintenance');
+    assert.equal(higherLevel('Basic', 'Full'), 'Basic');
+  });
+});
+
+describe('admission verdict', () => {
+  const limits = { heapMb: 450, eventLoopLagMs: 1000, maxWaiting: 100 };
+  it('refuses on heap, lag, and queue depth (analyses only)', () => {
+    assert.equal(admissionVerdict({ heapMb: 460, lagMs: 0 }, 0, false, limits), 'heap');
+    assert.equal(admissionVerdict({ heapMb: 10, lagMs: 1500 }, 0, false, limits), 'event_loop_lag');
+    assert.equal(admissionVerdict({ heapMb: 10, lagMs: 0 }, 100, true, limits), 'queue_depth');
+    assert.equal(admissionVerdict({ heapMb: 10, lagMs: 0 }, 100, false, limits), undefined);
+    assert.equal(admissionVerdict({ heapMb: 10, lagMs: 0 }, 99, true, limits), undefined);
+  });
+});
+
+describe('runtime document', () => {
+  const good = { policy: 'p', generation: 3, issuedAt: '2026-01-01T00:00:00Z', serviceLevel: 'Reduced', replicas: 2, db: { poolMax: 10 },
+    queues: { groq: { concurrency: 1, rateLimit: { max: 30, durationMs: 60000 } } }, future: true };
+  it('parses a valid document and tolerates unknown fields', () => {
+    const d = parseRuntimeDocument(JSON.stringify(good));
+    assert.equal(d.generation, 3);
+    assert.equal(d.queues.groq!.rateLimit!.max, 30);
+  });
+  it('rejects broken JSON and schema violations with RUNTIME_DOCUMENT_INVALID', () => {
+    assert.throws(() => parseRuntimeDocument('{'), /RUNTIME|not JSON/);
+    assert.throws(() => parseRuntimeDocument(JSON.stringify({ ...good, serviceLevel: 'Turbo' })), (e: Error & { code?: string }) => e.code === 'RUNTIME_DOCUMENT_INVALID');
+    assert.throws(() => parseRuntimeDocument(JSON.stringify({ ...good, generation: -1 })), /generation/);
+    assert.throws(() => parseRuntimeDocument(JSON.stringify({ ...good, db: { poolMax: 0 } })), /poolMax/);
+  });
+});
+
+describe('provider reply', () => {
+  const local = analyse({ content: '5 years of Go and PostgreSQL' }, { title: 'Go dev', description: 'Requirements: Go, Kafka' });
+  const reply = (content: string | null) => ({ choices: [{ message: { content } }] });
+  it('merges a valid structured reply over the local result', () => {
+    const r = mergeReply(local, reply(JSON.stringify({ matchPercentage: 71.6, strengths: ['Go'], gaps: ['Kafka'], explanation: 'ok' })));
+    assert.equal(r.usable, true);
+    assert.equal(r.result.matchPercentage, 72);
+    assert.equal(r.result.verdict, 'good');
+    assert.deepEqual(r.result.commonSkills, local.commonSkills);
+  });
+  it('accepts a fenced JSON block', () => {
+    assert.equal(mergeReply(local, reply('```json\n{"matchPercentage": 10, "strengths": [], "gaps": [], "explanation": "x"}\n```')).usable, true);
+  });
+  it('falls back to the local result when the reply is unusable', () => {
+    for (const body of [null, {}, reply(null), reply('a good fit!'), reply('{"matchPercentage": 140, "strengths": [], "gaps": [], "explanation": "x"}'),
+      reply('{"matchPercentage": 50}')]) {
+      const r = mergeReply(local, body);
+      assert.equal(r.usable, false, JSON.stringify(body));
+      assert.equal(r.result, local);
+    }
+  });
+});
+
+describe('idempotency key', () => {
+  it('is a deterministic UUID that changes with any part of the key', () => {
+    const a = analysisId('t|r|j|d|openai|p1');
+    assert.equal(a, analysisId('t|r|j|d|openai|p1'));
+    assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.notEqual(a, analysisId('t|r|j|d|openai|p2'));
+    assert.notEqual(a, analysisId('t|r|j|d|groq|p1'));
+  });
+  it('the input digest follows the documents\' content', () => {
+    const job = { title: 'Go', description: 'Go' };
+    assert.equal(inputDigest({ content: 'a' }, job), inputDigest({ content: 'a', headline: null }, job));
+    assert.notEqual(inputDigest({ content: 'a' }, job), inputDigest({ content: 'b' }, job));
+  });
+});
