@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,6 +243,47 @@ describe('analyses through providers and queues', () => {
       const b = await h.start();
       await Promise.all(ids.map((id) => awaitAnalysis(b.url, key, id, 20_000)));
       assert.equal((await h.sql('SELECT 1 FROM analysis_results')).length, 20);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('SIGTERM to a `plimsoll matcher` process under load loses no accepted job', async () => {
+    const h = await providerHarness([{ name: 'steady', concurrency: 2, settings: { latencyMs: 150 } }]);
+    try {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'matcher', '--port', String(port)], {
+        env: { ...process.env, MATCHER_DATABASE_URL: h.db.url, MATCHER_MIGRATION_DATABASE_URL: h.db.directUrl, MATCHER_LOG_LEVEL: 'info',
+          MATCHER_PROVIDERS: h.providersEnv, MATCHER_QUEUE_PREFIX: h.prefix, MATCHER_RUNTIME_FILE: '', MATCHER_RUNTIME_CONFIGMAP: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 150; i++) {
+        try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* starting */ }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const key = h.tenant.key;
+      const ids: string[] = [];
+      for (let i = 0; i < 16; i++) {
+        const p = await createPair(base, key);
+        const r = await api(base, 'POST', '/v1/analyses', { key, body: p });
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        ids.push(r.body.data.id);
+      }
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, out);
+      const doneByChild = (await h.sql('SELECT 1 FROM analysis_results')).length;
+      assert.ok(doneByChild < ids.length, `stopped mid-load (${doneByChild} done)`);
+      assert.ok(out.includes('matcher stopped'));
+      const b = await h.start();
+      await Promise.all(ids.map((id) => awaitAnalysis(b.url, key, id, 20_000)));
+      assert.equal((await h.sql('SELECT 1 FROM analysis_results')).length, ids.length);
+      const failed = await b.queues!.queue('steady')!.getJobCounts('failed');
+      assert.equal(failed.failed, 0, 'no job failed (none was left stalled by the stopped process)');
     } finally {
       await h.close();
     }
