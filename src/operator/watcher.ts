@@ -44,7 +44,8 @@ export class Watcher<T extends k8s.KubernetesObject> {
   private running: Promise<void> | undefined;
   private synced: Promise<void> | undefined;
   private abort = new AbortController();
-  private current: AbortController | undefined;
+  /** Cut the current watch connection as a network failure would (tests, diagnostics). */
+  dropConnection: () => void = () => undefined;
   state: WatcherState = 'Stopped';
 
   constructor(options: WatcherOptions<T>) {
@@ -60,6 +61,16 @@ export class Watcher<T extends k8s.KubernetesObject> {
     return [...this.cache.values()];
   }
 
+  /** The resourceVersion the next watch resumes from. */
+  get lastResourceVersion(): string | undefined {
+    return this.resourceVersion;
+  }
+
+  /** Make the next resume start from this resourceVersion (tests: force a 410 Gone). */
+  resumeFrom(resourceVersion: string): void {
+    this.resourceVersion = resourceVersion;
+  }
+
   /** Start (once); resolves when the first list has filled the cache. */
   start(): Promise<void> {
     if (this.synced) return this.synced;
@@ -72,7 +83,6 @@ export class Watcher<T extends k8s.KubernetesObject> {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    this.current?.abort();
     await this.running;
     this.running = undefined;
     this.synced = undefined;
@@ -150,6 +160,7 @@ export class Watcher<T extends k8s.KubernetesObject> {
       let settled = false;
       let lastActivity = Date.now();
       const controllerBox: { c?: AbortController } = {};
+      this.dropConnection = () => controllerBox.c?.abort();
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
