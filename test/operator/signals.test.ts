@@ -114,3 +114,32 @@ test('level escalation: a firing trigger publishes Basic at once and explains it
     await waitFor('back to Full', async () => (await runtimeDocument(env, 'matcher-runtime'))?.serviceLevel === 'Full', { timeoutMs: 15_000 });
   });
 });
+
+test('PgBouncer admin console: the budget read from max_client_conn, credentials from a Secret', async (t) => {
+  await withNamespace(t, async (namespace, cluster) => {
+    const env = await setUp(cluster, namespace);
+    await env.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'pgbouncer-admin' }, stringData: { uri: 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16432/pgbouncer' } },
+    });
+    await createDeployment(env, 'matcher', 1);
+    await startOperator(t, env);
+    const spec = constantPolicy('matcher', 20);
+    spec.signals = [
+      ...spec.signals!,
+      { name: 'client-budget', pgbouncer: { secretRef: { name: 'pgbouncer-admin' }, database: 'plimsoll', metric: 'MaxClientConnections' } },
+      { name: 'waiting', pgbouncer: { secretRef: { name: 'pgbouncer-admin' }, database: 'plimsoll', metric: 'ClientsWaiting' } },
+    ];
+    spec.connectionBudget = { fromSignal: 'client-budget', reserved: 15, pool: { min: 2, max: 50 } };
+    await applyPolicy(env, 'matcher', spec);
+    const p = await waitFor('pgbouncer signals fresh', async () => {
+      const p = await getPolicy(env, 'matcher');
+      const budget = p.status?.signals?.find((s) => s.name === 'client-budget');
+      return budget?.state === 'Fresh' && p;
+    }, { timeoutMs: 15_000 });
+    const budget = p.status!.signals!.find((s) => s.name === 'client-budget')!;
+    assert.ok((budget.value ?? 0) > 0, `max_client_conn read: ${budget.value}`);
+    assert.equal(p.status!.signals!.find((s) => s.name === 'waiting')?.state, 'Fresh');
+    await waitFor('2 replicas within the PgBouncer budget', async () => (await replicasOf(env, 'matcher')) === 2, { timeoutMs: 10_000 });
+  });
+});
