@@ -288,4 +288,35 @@ describe('analyses through providers and queues', () => {
       await h.close();
     }
   });
+
+  it('a replica killed (SIGKILL) mid-job: its stalled jobs are recovered by another replica, one result each', async () => {
+    const h = await providerHarness([{ name: 'steady', concurrency: 4, settings: { latencyMs: 400 } }]);
+    try {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'matcher', '--port', String(port)], {
+        env: { ...process.env, MATCHER_DATABASE_URL: h.db.url, MATCHER_MIGRATION_DATABASE_URL: h.db.directUrl, MATCHER_LOG_LEVEL: 'silent',
+          MATCHER_PROVIDERS: h.providersEnv, MATCHER_QUEUE_PREFIX: h.prefix, MATCHER_QUEUE_LOCK_DURATION_MS: '1000', MATCHER_QUEUE_STALLED_INTERVAL_MS: '500' },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 150; i++) {
+        try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* starting */ }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const key = h.tenant.key;
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await api(base, 'POST', '/v1/analyses', { key, body: await createPair(base, key) })).body.data.id);
+      while (h.fakes.get('steady')!.stats.inFlight === 0) await new Promise((r) => setTimeout(r, 10));
+      child.kill('SIGKILL');
+      await exited;
+      const b = await h.start({ MATCHER_QUEUE_LOCK_DURATION_MS: '1000', MATCHER_QUEUE_STALLED_INTERVAL_MS: '500' });
+      await Promise.all(ids.map((id) => awaitAnalysis(b.url, key, id, 30_000)));
+      const rows = await h.sql<{ id: string }>('SELECT id FROM analysis_results');
+      assert.equal(rows.length, ids.length);
+      assert.deepEqual(new Set(rows.map((r) => r.id)), new Set(ids));
+    } finally {
+      await h.close();
+    }
+  });
 });
