@@ -51,6 +51,23 @@ interface PolicyState {
   memory: EngineMemory;
 }
 
+/**
+ * Our own last write of an object, with the resourceVersion the cache held when we made it.
+ * While the cache still shows that version, it has not seen our write yet (the watch event is
+ * in flight): we trust the write, not the cache — or a fast requeue would repeat the write,
+ * bump the runtime generation twice and repeat the Event.
+ */
+interface Written<T> {
+  basedOn: string | undefined;
+  value: T;
+}
+
+interface LastWrites {
+  status?: Written<ScalingPolicyStatus>;
+  replicas?: Written<number>;
+  runtime?: Written<RuntimeDocument>;
+}
+
 export interface ReconcilerDeps {
   caches: Caches;
   api: KubeApi;
@@ -62,8 +79,20 @@ export interface ReconcilerDeps {
 
 type Ack = { status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
 
+/**
+ * The cached value, unless the cache has not yet seen our last write of it. Once the cache has
+ * moved on, the record is dropped, so later changes by others (a deleted ConfigMap) show.
+ */
+function fresher<K extends keyof LastWrites, T>(writes: LastWrites, kind: K, cached: T, cachedRv: string | undefined): T {
+  const written = writes[kind];
+  if (written && written.basedOn === cachedRv) return written.value as T;
+  delete writes[kind];
+  return cached;
+}
+
 export class Reconciler {
   private readonly states = new Map<string, PolicyState>();
+  private readonly writes = new Map<string, LastWrites>();
   private readonly now: () => number;
 
   constructor(private readonly deps: ReconcilerDeps) {
@@ -77,6 +106,7 @@ export class Reconciler {
     if (!policy) {
       // Deleted: the runtime ConfigMap goes with it (owner reference); replicas stay as they are.
       this.states.delete(key);
+      this.writes.delete(key);
       for (const g of [metrics.desiredReplicas, metrics.desiredPoolMax, metrics.serviceLevel]) g.remove({ namespace, policy: name });
       return {};
     }
@@ -84,7 +114,10 @@ export class Reconciler {
     const generation = policy.metadata?.generation;
     const nowMs = this.now();
     const nowIso = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
-    const previous = policy.status ?? {};
+    const writes = this.writes.get(key) ?? {};
+    this.writes.set(key, writes);
+    const policyRv = policy.metadata?.resourceVersion;
+    const previous = fresher(writes, 'status', policy.status ?? {}, policyRv);
     const conditions = new Conditions(previous.conditions, generation, nowIso);
     const base: ScalingPolicyStatus = { ...previous, conditions: [] };
     if (generation !== undefined) base.observedGeneration = generation;
@@ -129,9 +162,12 @@ export class Reconciler {
     const state = this.stateFor(key, previous, nowMs);
     const context = this.signalContext(namespace, name, spec.targetRef.name);
     state.observations = await collectSignals(spec, state.observations, this.deps.signals, context, metrics, this.deps.logger, this.now);
-    const currentReplicas = deployment.spec?.replicas ?? 1;
+    const deploymentRv = deployment.metadata?.resourceVersion;
+    const currentReplicas = fresher(writes, 'replicas', deployment.spec?.replicas ?? 1, deploymentRv);
     const configMapName = configMapNameFor(name, spec.runtime.configMapName);
-    const publishedBefore = parseRuntimeDocument(caches.configMap(`${namespace}/${configMapName}`));
+    const cached = caches.configMap(`${namespace}/${configMapName}`);
+    const configMapRv = cached?.metadata?.resourceVersion;
+    const publishedBefore = fresher(writes, 'runtime', parseRuntimeDocument(cached), configMapRv);
     const observations: Parameters<typeof decide>[0]['observations'] = { currentReplicas, signals: state.observations };
     const publishedPool = publishedBefore?.db.poolMax ?? previous.current?.poolMax;
     if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
@@ -147,7 +183,9 @@ export class Reconciler {
     if (!dryRun) {
       for (const step of decision.plan) {
         if (step.action === 'PublishRuntime') {
-          published = await this.publish(ref, configMapName, decision, step.poolMax, published, previous);
+          const doc = await this.publish(ref, configMapName, decision, step.poolMax, published, previous);
+          if (doc !== published) writes.runtime = { basedOn: configMapRv, value: doc };
+          published = doc;
           if (step.waitForAcknowledgement) {
             ack = await this.acknowledged(spec, published.generation, context);
             if (ack.status === 'False') {
@@ -157,6 +195,7 @@ export class Reconciler {
           }
         } else if (step.replicas !== replicas) {
           await this.deps.api.scale(namespace, spec.targetRef.name, step.replicas);
+          writes.replicas = { basedOn: deploymentRv, value: step.replicas };
           const d = decision.replicas;
           await this.event(ref, 'Normal', step.replicas > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
             `replicas ${replicas} → ${step.replicas}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
@@ -185,6 +224,7 @@ export class Reconciler {
   /** Forget per-policy memory (on losing leadership). */
   reset(): void {
     this.states.clear();
+    this.writes.clear();
   }
 
   private stateFor(key: string, status: ScalingPolicyStatus, now: number): PolicyState {
@@ -379,7 +419,11 @@ export class Reconciler {
 
   private async writeStatus(ref: PolicyRef, previous: ScalingPolicyStatus, next: ScalingPolicyStatus): Promise<void> {
     if (canonicalJson(previous) === canonicalJson(next)) return; // steady state: no write
+    const key = `${ref.namespace}/${ref.name}`;
+    const basedOn = this.deps.caches.policy(key)?.metadata?.resourceVersion;
     await this.deps.api.applyStatus(ref, next);
+    const writes = this.writes.get(key);
+    if (writes) writes.status = { basedOn, value: next };
   }
 
   private async event(ref: PolicyRef, type: 'Normal' | 'Warning', reason: string, action: string, note: string): Promise<void> {

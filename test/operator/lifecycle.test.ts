@@ -37,8 +37,9 @@ test('a new policy becomes Ready with status, a runtime ConfigMap and Events; de
     assert.equal(condition(p, 'SignalsHealthy')?.status, 'True');
     assert.equal(condition(p, 'Propagated')?.status, 'Unknown');
     const reasons = (await eventsFor(env, 'matcher')).map((e) => e.reason);
-    assert.ok(reasons.includes('ScaledUp'), `events: ${reasons.join(',')}`);
-    assert.ok(reasons.includes('PoolResized'));
+    assert.equal(reasons.filter((r) => r === 'ScaledUp').length, 1, `one ScaledUp Event: ${reasons.join(',')}`);
+    assert.equal(reasons.filter((r) => r === 'PoolResized').length, 1, 'one PoolResized Event');
+    assert.equal(doc.generation, 1, 'one publication, one generation');
 
     // Steady state: nothing changes, nothing is written.
     await new Promise((r) => setTimeout(r, 1500));
@@ -49,6 +50,12 @@ test('a new policy becomes Ready with status, a runtime ConfigMap and Events; de
     assert.equal(writesAfter - writesBefore, 0, 'no writes in steady state');
     const generation = (await runtimeDocument(env, 'matcher-runtime'))?.generation;
     assert.equal(generation, doc.generation, 'the runtime generation is not bumped without a change');
+
+    // Drift: someone deletes the runtime document; the owner publishes it again, one generation on.
+    await env.core.deleteNamespacedConfigMap({ name: 'matcher-runtime', namespace });
+    const repaired = await waitFor('the runtime document back', async () => runtimeDocument(env, 'matcher-runtime'), { timeoutMs: 10_000 });
+    assert.equal(repaired.generation, (doc.generation as number) + 1, 'generation stays monotonic across a deleted ConfigMap');
+    assert.deepEqual(repaired.db, doc.db);
 
     // Delete: the ConfigMap goes (owner reference, garbage collector); replicas stay.
     await env.custom.deleteNamespacedCustomObject({ group: 'plimsoll.dev', version: 'v1alpha1', plural: 'scalingpolicies', namespace, name: 'matcher' });
