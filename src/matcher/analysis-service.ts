@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
-import { isPlimsollError } from '../errors.js';
+import { PlimsollError, isPlimsollError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { analyse, type AnalysisResult, type JobInput, type ResumeInput } from './analysis/analyse.js';
 import { BreakerOpenError, type ProviderBreakers } from './providers/provider-breakers.js';
@@ -148,6 +148,10 @@ export class AnalysisService {
     const row = await this.deps.repo.findAnalysis(tenantId, id);
     if (row) return { status: 200, row };
     const pending = await this.deps.queues?.find(id, tenantId);
+    if (pending && pending.state === 'failed') {
+      // Only an unrecoverable job fails for good (its resume or job was deleted): there is no result.
+      throw new PlimsollError('ANALYSIS_NOT_FOUND', `analysis ${id} has no result: ${pending.failedReason ?? 'its job failed'}`);
+    }
     if (pending) return { status: 202, pending: { id, ...pending } };
     return { status: 200, row: await this.deps.repo.getAnalysis(tenantId, id) }; // throws ANALYSIS_NOT_FOUND
   }
