@@ -91,9 +91,13 @@ export class FakeProviderServer {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
     };
     if (url === '/admin/mode' && req.method === 'POST') {
-      const parsed = fakeProviderSettingsSchema.partial().safeParse(safeJson(body) ?? {});
+      // Merge first, then validate: a partial schema would fill the absent fields with defaults.
+      const patch = safeJson(body);
+      if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return json(400, { error: 'send a JSON object of settings' });
+      const parsed = fakeProviderSettingsSchema.strict().safeParse({ ...this.settings, ...patch });
       if (!parsed.success) return json(400, { error: parsed.error.issues });
-      return json(200, this.set(parsed.data));
+      this.set(parsed.data);
+      return json(200, this.settings);
     }
     if (url === '/admin/stats' && req.method === 'GET') return json(200, { settings: this.settings, stats: this.stats });
     if (url === '/admin/reset' && req.method === 'POST') {
