@@ -76,11 +76,12 @@ test('a conflicting HPA: Conflict condition and no writes until it is gone', asy
       return condition(p, 'Conflict')?.status === 'True' && p;
     });
     assert.match(condition(p, 'Conflict')!.message, /HorizontalPodAutoscaler matcher/);
-    assert.equal(condition(p, 'Ready')?.status, 'False');
+    assert.equal(condition(p, 'Ready')?.status, 'False', JSON.stringify(p.status));
     await waitFor('a Conflict Event', async () => (await eventsFor(env, 'matcher')).some((e) => e.reason === 'Conflict' && e.type === 'Warning'));
     await settle(2000);
-    assert.equal(await runtimeDocument(env, 'matcher-runtime'), undefined, 'no runtime document');
-    assert.ok(((await replicasOf(env, 'matcher')) ?? 0) <= 3, 'Plimsoll did not scale to 7');
+    assert.equal(await runtimeDocument(env, 'matcher-runtime'), undefined, `no runtime document; status ${JSON.stringify((await getPolicy(env, 'matcher')).status)}`);
+    const during = await replicasOf(env, 'matcher');
+    assert.ok((during ?? 0) <= 3, `Plimsoll did not scale to 7 (replicas ${during})`);
 
     await autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: 'matcher', namespace });
     await waitFor('7 replicas once the HPA is gone', async () => (await replicasOf(env, 'matcher')) === 7, { timeoutMs: 15_000 });
