@@ -20,7 +20,7 @@ import {
   canonicalJson, configMapNameFor, parseRuntimeDocument, runtimeConfigMap, runtimeContent, sameContent, type RuntimeDocument,
 } from './runtime-document.js';
 import { collectSignals } from './signal-collector.js';
-import { healthUrls, readField } from './signals/health.js';
+import { appliedGeneration, healthUrls } from './signals/health.js';
 import type { SignalContext, SignalRegistry } from './signals/index.js';
 
 export const PAUSED_ANNOTATION = 'plimsoll.dev/paused';
@@ -169,7 +169,7 @@ export class Reconciler {
     const configMapRv = cached?.metadata?.resourceVersion;
     const publishedBefore = fresher(writes, 'runtime', parseRuntimeDocument(cached), configMapRv);
     const observations: Parameters<typeof decide>[0]['observations'] = { currentReplicas, signals: state.observations };
-    const publishedPool = publishedBefore?.db.poolMax ?? previous.current?.poolMax;
+    const publishedPool = publishedBefore?.db?.poolMax ?? previous.current?.poolMax;
     if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
     const decision = decide({ spec, observations, memory: state.memory, now: this.now() });
     this.recordGauges(namespace, name, decision);
@@ -289,10 +289,10 @@ export class Reconciler {
   }
 
   private async changeEvents(ref: PolicyRef, before: RuntimeDocument | undefined, doc: RuntimeDocument, decision: Decision): Promise<void> {
-    if (before?.db.poolMax !== doc.db.poolMax) {
+    if (doc.db && before?.db?.poolMax !== doc.db.poolMax) {
       const d = decision.poolMax;
       await this.event(ref, 'Normal', 'PoolResized', 'Configure',
-        `poolMax ${before?.db.poolMax ?? '-'} → ${doc.db.poolMax} (runtime generation ${doc.generation}): ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
+        `poolMax ${before?.db?.poolMax ?? '-'} → ${doc.db.poolMax} (runtime generation ${doc.generation}): ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
     }
     if (before?.serviceLevel !== doc.serviceLevel) {
       const l = decision.serviceLevel;
@@ -331,19 +331,24 @@ export class Reconciler {
   private async acknowledged(spec: ScalingPolicySpec, generation: number, context: SignalContext): Promise<Ack> {
     const health = spec.signals.find((s) => s.health)?.health;
     if (!health) return { status: 'Unknown', reason: 'NoHealthSignal', message: 'no health signal: the replicas\' applied runtime generation cannot be read; treated as acknowledged' };
+    let urls: string[];
     try {
-      const urls = await healthUrls(health, context);
-      if (urls.length === 0) return { status: 'True', reason: 'NoReadyReplicas', message: 'no ready replicas to acknowledge' };
-      const applied = await readField(urls, 'runtimeGeneration', health.timeoutSeconds);
-      const lowest = Math.min(...applied);
-      if (applied.length < urls.length || lowest < generation) {
-        return { status: 'False', reason: 'WaitingForAcknowledgement', message: `${applied.filter((g) => g >= generation).length}/${urls.length} ready replicas run generation ${generation}` };
-      }
-      return { status: 'True', reason: 'Acknowledged', message: `all ${urls.length} ready replicas run generation ${generation}` };
+      urls = await healthUrls(health, context);
     } catch (err) {
-      // Replicas that do not report runtimeGeneration yet (older matchers) cannot block scaling.
-      return { status: 'Unknown', reason: 'GenerationNotReported', message: `replicas do not report runtimeGeneration: ${(err as Error).message}` };
+      return { status: 'False', reason: 'WaitingForAcknowledgement', message: `ready endpoints unknown: ${(err as Error).message}` };
     }
+    if (urls.length === 0) return { status: 'True', reason: 'NoReadyReplicas', message: 'no ready replicas to acknowledge' };
+    const reports = await Promise.all(urls.map((u) => appliedGeneration(u, health.timeoutSeconds)));
+    if (reports.every((r) => r === 'absent')) {
+      // Replicas that do not report runtimeGeneration at all (older matchers) cannot block scaling.
+      return { status: 'Unknown', reason: 'GenerationNotReported', message: 'the ready replicas do not report runtimeGeneration in their health document' };
+    }
+    // null (nothing applied yet) and unreachable replicas count as not acknowledged.
+    const done = reports.filter((r) => typeof r === 'number' && r >= generation).length;
+    if (done < urls.length) {
+      return { status: 'False', reason: 'WaitingForAcknowledgement', message: `${done}/${urls.length} ready replicas run generation ${generation}` };
+    }
+    return { status: 'True', reason: 'Acknowledged', message: `all ${urls.length} ready replicas run generation ${generation}` };
   }
 
   private buildStatus(
@@ -372,12 +377,15 @@ export class Reconciler {
     } else {
       const ack = x.ack ?? { status: 'Unknown' as const, reason: 'NotPublished', message: 'no runtime document yet' };
       conditions.set('Propagated', ack.status, ack.reason, ack.message);
-      conditions.set('Ready', 'True', 'Reconciled', `replicas ${x.replicas}, poolMax ${x.published?.db.poolMax ?? '-'}, level ${x.published?.serviceLevel ?? '-'}`);
+      conditions.set('Ready', 'True', 'Reconciled', `replicas ${x.replicas}, poolMax ${x.published?.db?.poolMax ?? '-'}, level ${x.published?.serviceLevel ?? '-'}`);
     }
 
     const status: ScalingPolicyStatus = { ...base, conditions: conditions.list() };
     const current: NonNullable<ScalingPolicyStatus['current']> = { replicas: x.replicas, readyReplicas: x.deployment.status?.readyReplicas ?? 0 };
-    if (x.published) Object.assign(current, { poolMax: x.published.db.poolMax, serviceLevel: x.published.serviceLevel, runtimeGeneration: x.published.generation });
+    if (x.published) {
+      Object.assign(current, { serviceLevel: x.published.serviceLevel, runtimeGeneration: x.published.generation });
+      if (x.published.db) current.poolMax = x.published.db.poolMax;
+    }
     else if (previous.current?.runtimeGeneration !== undefined) current.runtimeGeneration = previous.current.runtimeGeneration;
     status.current = current;
     const knob = (d: Decision['replicas']) => ({ value: d.value, reason: d.reason.slice(0, 1024), ...(d.limitedBy ? { limitedBy: d.limitedBy } : {}), ...(d.message ? { message: d.message.slice(0, 2048) } : {}) });

@@ -18,7 +18,8 @@ export interface RuntimeDocument {
   issuedAt: string;
   serviceLevel: ServiceLevel;
   replicas: number;
-  db: { poolMax: number };
+  /** Absent when the policy sets no connection budget and no pool was ever published. */
+  db?: { poolMax: number };
   queues: Record<string, { concurrency: number; rateLimit: { max: number; durationMs: number } }>;
 }
 
@@ -27,7 +28,9 @@ export type RuntimeContent = Omit<RuntimeDocument, 'generation' | 'issuedAt'>;
 export function runtimeContent(policy: string, decision: Decision, poolMax: number): RuntimeContent {
   const queues: RuntimeContent['queues'] = {};
   for (const c of decision.concurrency) queues[c.provider] = { concurrency: c.value, rateLimit: { ...c.rateLimit } };
-  return { policy, serviceLevel: decision.serviceLevel.value, replicas: decision.replicas.value, db: { poolMax }, queues };
+  // Without a connection budget the engine has no pool opinion (poolMax 0): say nothing rather
+  // than publish a pool of 0, which a replica must refuse.
+  return { policy, serviceLevel: decision.serviceLevel.value, replicas: decision.replicas.value, ...(poolMax > 0 ? { db: { poolMax } } : {}), queues };
 }
 
 /** Same content, whatever the generation and issue time. */

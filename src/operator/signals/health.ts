@@ -64,3 +64,19 @@ export const healthSource: SignalSource<HealthConfig> = {
     return aggregate(values, config.aggregate);
   },
 };
+
+/**
+ * The runtime generation one replica reports in its health document: a number, null (nothing
+ * applied yet), 'absent' (the field is not there: a matcher without the feature) or
+ * 'unreachable'.
+ */
+export async function appliedGeneration(url: string, timeoutSeconds: number): Promise<number | null | 'absent' | 'unreachable'> {
+  try {
+    const doc = (await fetchJson(url, timeoutSeconds)) as Record<string, unknown> | null;
+    if (!doc || typeof doc !== 'object' || !('runtimeGeneration' in doc)) return 'absent';
+    const g = doc.runtimeGeneration;
+    return typeof g === 'number' && Number.isFinite(g) ? g : null;
+  } catch {
+    return 'unreachable';
+  }
+}
