@@ -7,3 +7,5 @@ operator: deps cluster ## run the operator against .local/kubeconfig (all namesp
 
 test-operator: deps cluster services ## operator tests: real kube-apiserver, real Prometheus, operator RBAC
 	$(NODE_TEST) $$(find test/operator -name '*.test.ts' | sort)
+
+TEST_TIERS += test-operator
