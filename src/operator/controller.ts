@@ -135,7 +135,8 @@ export class Controller {
         metrics.reconcileTotal.inc({ result: 'success' });
         if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
-        const code = isPlimsollError(err) ? err.code : (err as { code?: number }).code === 409 ? 'CONFLICT_409' : 'INTERNAL';
+        const status = err instanceof k8s.ApiException ? err.code : undefined;
+        const code = isPlimsollError(err) ? err.code : status !== undefined ? `HTTP_${status}` : 'INTERNAL';
         metrics.reconcileTotal.inc({ result: 'error' });
         metrics.reconcileErrors.inc({ code: String(code) });
         logger.warn({ key, err: err instanceof Error ? err.message : String(err), retries: this.queue.numRequeues(key) }, 'reconcile failed; backing off');

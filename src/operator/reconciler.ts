@@ -13,6 +13,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { scalingPolicySpecSchema, type ScalingPolicySpec, type ScalingPolicyStatus, type ServiceLevel } from '../api/scaling-policy.js';
 import { decide, emptyMemory, levelRank, type Decision, type EngineMemory, type SignalObservation } from '../engine/index.js';
 import type { Logger } from '../observability/logger.js';
+import { PlimsollError } from '../errors.js';
 import { Conditions } from './conditions.js';
 import type { KubeApi, PolicyRef } from './kube-api.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -181,26 +182,36 @@ export class Reconciler {
     let requeueAfterMs = intervalMs;
     let ack: Ack | undefined;
     if (!dryRun) {
-      for (const step of decision.plan) {
-        if (step.action === 'PublishRuntime') {
-          const doc = await this.publish(ref, configMapName, decision, step.poolMax, published, previous);
-          if (doc !== published) writes.runtime = { basedOn: configMapRv, value: doc };
-          published = doc;
-          if (step.waitForAcknowledgement) {
-            ack = await this.acknowledged(spec, published.generation, context);
-            if (ack.status === 'False') {
-              requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
-              break; // replicas grow only once every ready replica runs the smaller pool
+      try {
+        for (const step of decision.plan) {
+          if (step.action === 'PublishRuntime') {
+            const doc = await this.publish(ref, configMapName, decision, step.poolMax, published, previous);
+            if (doc !== published) writes.runtime = { basedOn: configMapRv, value: doc };
+            published = doc;
+            if (step.waitForAcknowledgement) {
+              ack = await this.acknowledged(spec, published.generation, context);
+              if (ack.status === 'False') {
+                requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
+                break; // replicas grow only once every ready replica runs the smaller pool
+              }
             }
+          } else if (step.replicas !== replicas) {
+            await this.deps.api.scale(namespace, spec.targetRef.name, step.replicas);
+            writes.replicas = { basedOn: deploymentRv, value: step.replicas };
+            const d = decision.replicas;
+            await this.event(ref, 'Normal', step.replicas > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
+              `replicas ${replicas} → ${step.replicas}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
+            replicas = step.replicas;
           }
-        } else if (step.replicas !== replicas) {
-          await this.deps.api.scale(namespace, spec.targetRef.name, step.replicas);
-          writes.replicas = { basedOn: deploymentRv, value: step.replicas };
-          const d = decision.replicas;
-          await this.event(ref, 'Normal', step.replicas > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
-            `replicas ${replicas} → ${step.replicas}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
-          replicas = step.replicas;
         }
+      } catch (err) {
+        // Say so where users look, then let the controller back off and retry.
+        const message = err instanceof Error ? err.message.slice(0, 1024) : String(err);
+        conditions.set('Ready', 'False', 'ActuationFailed', message);
+        for (const t of ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated']) conditions.keep(t);
+        if (conditions.flipped('Ready')) await this.event(ref, 'Warning', 'ActuationFailed', 'Actuate', message);
+        await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() }).catch(() => undefined);
+        throw new PlimsollError('ACTUATION_FAILED', `${key}: ${message}`, { cause: err });
       }
       ack ??= await this.acknowledged(spec, published?.generation ?? 0, context);
     } else {
