@@ -1,0 +1,86 @@
+// The reconciler's ordering and idempotence with in-memory caches and a recording API (the
+// cluster tier runs the same code against the real API server).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as k8s from '@kubernetes/client-node';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetricsRegistry } from '../../../src/observability/metrics.js';
+import { createOperatorMetrics } from '../../../src/operator/metrics.js';
+import { Reconciler, type ScalingPolicyObject } from '../../../src/operator/reconciler.js';
+import type { KubeApi } from '../../../src/operator/kube-api.js';
+import type { SignalRegistry } from '../../../src/operator/signals/index.js';
+import type { ScalingPolicySpecInput } from '../../../src/api/scaling-policy.js';
+
+function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = {}) {
+  const calls: string[] = [];
+  let replicas = 1;
+  const policy: ScalingPolicyObject = {
+    metadata: { name: 'p', namespace: 'ns', uid: 'u', generation: 1, resourceVersion: '1' },
+    spec: {
+      targetRef: { name: 'd' }, pollingIntervalSeconds: 1,
+      replicas: { min: 1, max: 10, behavior: { scaleUp: { policies: [{ type: 'Pods', value: 100, periodSeconds: 1 }] }, scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 100, periodSeconds: 1 }] } } },
+      signals: [{ name: 'load', prometheus: { serverAddress: 'http://x', query: 'q' } }],
+      objectives: [{ signal: 'load', target: { type: 'AverageValue', averageValue: 10 } }],
+      connectionBudget: { maxConnections: 100 },
+      ...spec,
+    },
+  };
+  const deployment = (): k8s.V1Deployment => ({ metadata: { name: 'd', namespace: 'ns', resourceVersion: '7' }, spec: { replicas } as k8s.V1DeploymentSpec });
+  const api = {
+    scale: async (_ns: string, _n: string, r: number) => { calls.push(`scale ${r}`); },
+    applyConfigMap: async (cm: k8s.V1ConfigMap) => { calls.push(`runtime pool=${(JSON.parse(cm.data!['runtime.json']!) as { db: { poolMax: number } }).db.poolMax}`); },
+    applyStatus: async () => { calls.push('status'); },
+    event: async (_p: unknown, _t: string, reason: string) => { calls.push(`event ${reason}`); },
+    kedaScaledObjectsFor: async () => [],
+    readyEndpoints: async () => [],
+    secretValue: async () => '',
+  } as unknown as KubeApi;
+  const signals = { prometheus: { type: 'prometheus', read: async () => load.value } } as unknown as SignalRegistry;
+  const reconciler = new Reconciler({
+    api, signals, metrics: createOperatorMetrics(createMetricsRegistry({ defaultMetrics: false })),
+    logger: createLogger({ name: 't', level: 'silent' }),
+    caches: {
+      policy: () => policy, policies: () => [policy], deployment: () => deployment(), configMap: () => undefined, hpas: () => [],
+    },
+  });
+  return { reconciler, calls, setReplicas: (r: number) => { replicas = r; } };
+}
+
+test('scale-out publishes the smaller pool before replicas grow', async () => {
+  const { reconciler, calls } = world({ value: 40 });
+  const result = await reconciler.reconcile('ns/p');
+  assert.deepEqual(calls.filter((c) => !c.startsWith('event') && c !== 'status'), ['runtime pool=15', 'scale 4']);
+  assert.equal(result.requeueAfterMs, 1000);
+});
+
+test('a stale cache does not repeat writes, bump generations or repeat Events', async () => {
+  const { reconciler, calls } = world({ value: 40 });
+  await reconciler.reconcile('ns/p');
+  const first = calls.length;
+  await reconciler.reconcile('ns/p'); // the caches have not seen any write yet
+  // The decision's reason may change once replicas are where the objective wants them (a status
+  // update), but nothing is scaled, published or announced again...
+  assert.deepEqual(calls.slice(first).filter((c) => c !== 'status'), [], `second reconcile wrote: ${calls.slice(first).join(', ')}`);
+  const second = calls.length;
+  await reconciler.reconcile('ns/p');
+  // ...and from then on nothing at all.
+  assert.deepEqual(calls.slice(second), []);
+});
+
+test('scale-in shrinks replicas before the pool grows', async () => {
+  const load = { value: 80 };
+  const { reconciler, calls, setReplicas } = world(load);
+  setReplicas(8);
+  await reconciler.reconcile('ns/p');
+  calls.length = 0;
+  load.value = 20;
+  await reconciler.reconcile('ns/p');
+  assert.deepEqual(calls.filter((c) => !c.startsWith('event') && c !== 'status'), ['scale 2', 'runtime pool=31']);
+});
+
+test('DryRun writes only status and Events', async () => {
+  const { reconciler, calls } = world({ value: 40 }, { mode: 'DryRun' });
+  await reconciler.reconcile('ns/p');
+  assert.ok(calls.every((c) => c === 'status' || c.startsWith('event')), calls.join(', '));
+  assert.ok(calls.includes('event DryRunDecision'));
+});
