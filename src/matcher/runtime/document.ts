@@ -14,7 +14,8 @@ export const runtimeDocumentSchema = z.object({
   issuedAt: z.string().min(1),
   serviceLevel: z.enum(SERVICE_LEVELS),
   replicas: z.number().int().min(0),
-  db: z.object({ poolMax: z.number().int().min(1) }),
+  /** Absent when the policy sets no connection budget: the pool keeps its configured size. */
+  db: z.object({ poolMax: z.number().int().min(1) }).optional(),
   queues: z.record(z.string(), z.object({
     concurrency: z.number().int().min(0),
     rateLimit: z.object({ max: z.number().int().min(1), durationMs: z.number().int().min(1) }).optional(),

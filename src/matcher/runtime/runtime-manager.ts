@@ -101,7 +101,7 @@ export class RuntimeManager {
     }
     const previous = this.applied;
     this.targets.serviceLevel(doc.serviceLevel);
-    this.targets.poolMax(doc.db.poolMax);
+    if (doc.db) this.targets.poolMax(doc.db.poolMax);
     try {
       await this.targets.queues(doc.queues);
     } catch (error) {
@@ -112,7 +112,7 @@ export class RuntimeManager {
     this.appliedAt = new Date();
     this.logger.info({
       source: update.source, generation: doc.generation, from: previous?.generation ?? null, serviceLevel: doc.serviceLevel,
-      poolMax: doc.db.poolMax, queues: doc.queues,
+      poolMax: doc.db?.poolMax ?? null, queues: doc.queues,
     }, 'runtime document applied');
     for (const l of this.listeners) l(doc);
   }

@@ -42,6 +42,10 @@ describe('runtime document', () => {
     assert.equal(d.generation, 3);
     assert.equal(d.queues.groq!.rateLimit!.max, 30);
   });
+  it('accepts a document without db: a policy with no connection budget leaves the pool alone', () => {
+    const { db: _db, ...withoutDb } = good;
+    assert.equal(parseRuntimeDocument(JSON.stringify(withoutDb)).db, undefined);
+  });
   it('rejects broken JSON and schema violations with RUNTIME_DOCUMENT_INVALID', () => {
     assert.throws(() => parseRuntimeDocument('{'), /RUNTIME|not JSON/);
     assert.throws(() => parseRuntimeDocument(JSON.stringify({ ...good, serviceLevel: 'Turbo' })), (e: Error & { code?: string }) => e.code === 'RUNTIME_DOCUMENT_INVALID');
