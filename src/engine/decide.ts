@@ -77,18 +77,16 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
         ? [{ action: 'ScaleReplicas', replicas: replicas.value }, { action: 'PublishRuntime', poolMax: poolMax.value, waitForAcknowledgement: false }]
         : [{ action: 'PublishRuntime', poolMax: poolMax.value, waitForAcknowledgement: false }];
 
-  const change = replicas.value - current;
+  // Scale events enter the memory only when a scale is applied (recordScale): a plan that waits
+  // for acknowledgement, or a dry run, must not use up the rate policies' allowance.
   const eventCutoff = now - longestPolicyPeriod(spec);
-  const scaleEvents = memory.scaleEvents.filter((e) => e.at > eventCutoff);
-  if (change !== 0) scaleEvents.push({ at: now, change });
   const nextMemory: EngineMemory = {
     recommendations: replicaDecision.recommendations,
-    scaleEvents,
+    scaleEvents: memory.scaleEvents.filter((e) => e.at > eventCutoff),
     level: level.memory,
     providers: concurrency.memory,
   };
-  const lastScaleTime = change !== 0 ? now : memory.lastScaleTime;
-  if (lastScaleTime !== undefined) nextMemory.lastScaleTime = lastScaleTime;
+  if (memory.lastScaleTime !== undefined) nextMemory.lastScaleTime = memory.lastScaleTime;
 
   const decision: Decision = {
     now,
@@ -104,4 +102,10 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
   };
   if (connectionBudget !== undefined) decision.connectionBudget = connectionBudget;
   return decision;
+}
+
+/** Records a replica change that was applied, for the rate policies of later decisions. */
+export function recordScale(memory: EngineMemory, change: number, now: number): EngineMemory {
+  if (change === 0) return memory;
+  return { ...memory, scaleEvents: [...memory.scaleEvents, { at: now, change }], lastScaleTime: now };
 }

@@ -1,2 +1,2 @@
-export { decide, type EngineInput } from './decide.js';
+export { decide, recordScale, type EngineInput } from './decide.js';
 export * from './types.js';

@@ -11,7 +11,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { scalingPolicySpecSchema, type ScalingPolicySpec, type ScalingPolicyStatus, type ServiceLevel } from '../api/scaling-policy.js';
-import { decide, emptyMemory, levelRank, type Decision, type EngineMemory, type SignalObservation } from '../engine/index.js';
+import { decide, emptyMemory, levelRank, recordScale, type Decision, type EngineMemory, type SignalObservation } from '../engine/index.js';
 import type { Logger } from '../observability/logger.js';
 import { PlimsollError } from '../errors.js';
 import { Conditions } from './conditions.js';
@@ -218,12 +218,9 @@ export class Reconciler {
       await this.dryRunEvents(ref, previous, decision);
     }
 
-    // The engine counted a scale change in its rate-policy memory; if none happened (dry run, or
-    // waiting for acknowledgement) forget it, or the rate policies would throttle the real one.
-    state.memory = replicas === currentReplicas
-      ? { ...decision.memory, scaleEvents: state.memory.scaleEvents, ...(state.memory.lastScaleTime !== undefined ? { lastScaleTime: state.memory.lastScaleTime } : {}) }
-      : decision.memory;
-    if (replicas === currentReplicas && state.memory.lastScaleTime === undefined) delete state.memory.lastScaleTime;
+    // Only a scale that was written counts against the rate policies (not a dry run, nor one
+    // still waiting for the replicas to acknowledge the smaller pool).
+    state.memory = recordScale(decision.memory, replicas - currentReplicas, decision.now);
 
     const status = this.buildStatus(base, previous, conditions, decision, {
       spec, deployment, replicas, published, ack, dryRun, nowIso, scaled: replicas !== currentReplicas, observations: state.observations,

@@ -1,4 +1,5 @@
 import { scalingPolicySpecSchema, type ScalingPolicySpec } from '../../api/scaling-policy.js';
+import { recordScale } from '../../engine/decide.js';
 import { decideReplicas } from '../../engine/replicas.js';
 import { emptyMemory, type EngineMemory } from '../../engine/types.js';
 import type { Knobs, MatcherModel, Tick } from '../model.js';
@@ -35,11 +36,9 @@ export function hpaController(
         const values = new Map(cpu === undefined ? [] : [['cpu', cpu] as const]);
         const decided = decideReplicas(spec, values, replicas, memory, t * 1000);
         const change = decided.decided.value - replicas;
-        memory = {
-          ...memory,
-          recommendations: decided.recommendations,
-          scaleEvents: [...memory.scaleEvents.filter((e) => e.at > t * 1000 - 60_000), ...(change !== 0 ? [{ at: t * 1000, change }] : [])],
-        };
+        // The HPA's default policies look back at most 15 s; a minute of events is plenty.
+        const recent = memory.scaleEvents.filter((e) => e.at > t * 1000 - 60_000);
+        memory = recordScale({ ...memory, recommendations: decided.recommendations, scaleEvents: recent }, change, t * 1000);
         replicas = decided.decided.value;
       }
       const levelChanges = degradePerReplica(model, history, t, options.degradationIntervalSeconds);

@@ -1,5 +1,5 @@
 import type { ScalingPolicySpec, Signal } from '../../api/scaling-policy.js';
-import { decide } from '../../engine/decide.js';
+import { decide, recordScale } from '../../engine/decide.js';
 import { emptyMemory, type EngineMemory, type SignalObservation } from '../../engine/types.js';
 import type { Knobs, Tick } from '../model.js';
 import type { MatcherModelParams } from '../model-params.js';
@@ -92,7 +92,9 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
         if (d.replicas.value > knobs.replicas) {
           // Scale-out: the smaller pools are in force (acknowledged) before replicas grow.
           pending.push({ at: later, knobs: runtime }, { at: later, knobs: { replicas: d.replicas.value } });
+          memory = recordScale(memory, d.replicas.value - knobs.replicas, later * 1000);
         } else {
+          memory = recordScale(memory, d.replicas.value - knobs.replicas, t * 1000);
           // Scale-in (or none): replicas first, larger pools after.
           knobs.replicas = d.replicas.value;
           pending.push({ at: later, knobs: runtime });

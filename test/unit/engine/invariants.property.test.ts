@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { scalingPolicySpecSchema, type ScalingPolicySpec } from '../../../src/api/scaling-policy.js';
-import { decide } from '../../../src/engine/decide.js';
+import { decide, recordScale } from '../../../src/engine/decide.js';
 import { emptyMemory, levelRank, type Decision, type EngineMemory } from '../../../src/engine/types.js';
 import { T0 } from './fixtures.js';
 
@@ -86,7 +86,7 @@ function simulate(spec: ScalingPolicySpec, startReplicas: number, polls: Poll[])
     }
     const d = decide({ spec, observations: { currentReplicas: replicas, signals }, memory, now });
     decisions.push(d);
-    memory = d.memory;
+    memory = recordScale(d.memory, d.replicas.value - replicas, now);
     replicas = d.replicas.value;
   }
   return decisions;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decide } from '../../../src/engine/decide.js';
+import { decide, recordScale } from '../../../src/engine/decide.js';
 import { scaleDownLimit, scaleUpLimit } from '../../../src/engine/replicas.js';
 import { emptyMemory, type EngineMemory } from '../../../src/engine/types.js';
 import { fresh, spec, T0 } from './fixtures.js';
@@ -59,10 +59,12 @@ test('scale-up rate: 100% or 4 pods per 15 s, select Max', () => {
   const d = run(spec(), 2, { rate: 190 });
   assert.equal(d.replicas.value, 6, 'max(2 × 2, 2 + 4)');
   assert.equal(d.replicas.limitedBy, 'ScaleUpRate');
-  const next = run(spec(), 6, { rate: 190 }, d.memory, T0 + 5_000);
+  const applied = recordScale(d.memory, 4, T0);
+  const next = run(spec(), 6, { rate: 190 }, applied, T0 + 5_000);
   assert.equal(next.replicas.value, 6, 'the period started at 2 replicas, so 6 is still its limit');
   assert.equal(next.replicas.limitedBy, 'ScaleUpRate');
   const later = run(spec(), 6, { rate: 190 }, next.memory, T0 + 16_000);
+  assert.equal(run(spec(), 6, { rate: 190 }, d.memory, T0 + 5_000).replicas.value, 12, 'a scale never applied uses up no allowance');
   assert.equal(later.replicas.value, 12, 'a new period: max(6 × 2, 6 + 4)');
 });
 
