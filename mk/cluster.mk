@@ -12,8 +12,9 @@ cluster: ## start (or reuse) the local Kubernetes cluster; writes .local/kubecon
 cluster-down: ## stop the local cluster and remove its state (keeps the built binaries)
 	@tools/cluster/down.sh
 
-# The local cluster is started unless KUBECONFIG points at another one.
-test-cluster: deps $(if $(filter-out $(LOCAL)/kubeconfig,$(KUBECONFIG)),,cluster) ## tests against a real API server (local, or $KUBECONFIG)
+# The local cluster is started unless KUBECONFIG points at another one. The local services come
+# up too: one test runs a real matcher (PostgreSQL, Redis) watching its runtime ConfigMap.
+test-cluster: deps $(if $(filter-out $(LOCAL)/kubeconfig,$(KUBECONFIG)),,cluster) services ## tests against a real API server (local, or $KUBECONFIG)
 	$(NODE_TEST) $$(find test/cluster -name '*.test.ts' | sort)
 
 TEST_TIERS += test-cluster
