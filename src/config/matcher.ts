@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlimsollError } from '../errors.js';
+import { envReader, type Env } from './env.js';
 
 /**
  * The matcher's configuration: parsed ONCE at start-up from the environment and frozen.
@@ -95,7 +96,6 @@ export const matcherConfigSchema = z.object({
 
 export type MatcherConfig = z.infer<typeof matcherConfigSchema>;
 
-type Env = Record<string, string | undefined>;
 
 export const matcherEnvDefaults = {
   MATCHER_HOST: '127.0.0.1',
@@ -154,10 +154,7 @@ export const matcherEnvDefaults = {
 /** Parses the environment (defaults for the local stack) into a frozen config; CONFIG_INVALID names every bad variable. */
 export function loadMatcherConfig(environment: Env = process.env, overrides: Env = {}): Readonly<MatcherConfig> {
   const env: Env = { ...environment, ...overrides };
-  const get = (name: keyof typeof matcherEnvDefaults): string => {
-    const value = env[name];
-    return value === undefined || value === '' ? matcherEnvDefaults[name] : value;
-  };
+  const get = envReader(matcherEnvDefaults, env);
   const profile = (p: 'FAST' | 'ANALYSIS' | 'ADMIN') => ({
     statementTimeoutMs: get(`MATCHER_DB_${p}_STATEMENT_TIMEOUT_MS`),
     lockTimeoutMs: get(`MATCHER_DB_${p}_LOCK_TIMEOUT_MS`),
@@ -168,7 +165,7 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
     port: get('MATCHER_PORT'),
     databaseUrl: get('MATCHER_DATABASE_URL'),
     migrationDatabaseUrl: get('MATCHER_MIGRATION_DATABASE_URL'),
-    pgbouncerAdminUrl: env.MATCHER_PGBOUNCER_ADMIN_URL === 'none' ? undefined : get('MATCHER_PGBOUNCER_ADMIN_URL'),
+    pgbouncerAdminUrl: get('MATCHER_PGBOUNCER_ADMIN_URL') === 'none' ? undefined : get('MATCHER_PGBOUNCER_ADMIN_URL'),
     redisUrl: get('MATCHER_REDIS_URL'),
     db: {
       poolMax: get('MATCHER_DB_POOL_MAX'),

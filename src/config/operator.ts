@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlimsollError } from '../errors.js';
+import { envReader, type Env } from './env.js';
 
 /**
  * The operator's configuration: parsed ONCE at start-up from the environment and frozen.
@@ -31,7 +32,6 @@ export const operatorConfigSchema = z.object({
 
 export type OperatorConfig = z.infer<typeof operatorConfigSchema>;
 
-type Env = Record<string, string | undefined>;
 
 export const operatorEnvDefaults = {
   OPERATOR_METRICS_HOST: '0.0.0.0',
@@ -52,11 +52,7 @@ export const operatorEnvDefaults = {
 } as const;
 
 export function loadOperatorConfig(environment: Env = process.env, overrides: Env = {}): Readonly<OperatorConfig> {
-  const env: Env = { ...environment, ...overrides };
-  const get = (name: keyof typeof operatorEnvDefaults): string => {
-    const value = env[name];
-    return value === undefined || value === '' ? operatorEnvDefaults[name] : value;
-  };
+  const get = envReader(operatorEnvDefaults, environment, overrides);
   const namespace = get('OPERATOR_NAMESPACE') || undefined;
   const raw = {
     metrics: { host: get('OPERATOR_METRICS_HOST'), port: get('OPERATOR_METRICS_PORT') },
