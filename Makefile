@@ -35,8 +35,9 @@ lint: deps ## eslint over the whole tree
 typecheck: deps ## tsc --noEmit over sources, tests and tools
 	npx tsc -p tsconfig.json --noEmit
 
-crd: deps ## regenerate crds/ from the ScalingPolicy schema
+crd: deps ## regenerate crds/ (and the Helm chart's copy) from the ScalingPolicy schema
 	$(PLIMSOLL) crd --out crds/
+	$(PLIMSOLL) crd --out charts/plimsoll/crds/
 
 test-unit: deps ## pure tests: API schema, engine, simulator, CLI
 	$(NODE_TEST) $$(find test/unit -name '*.test.ts' | sort)

@@ -10,6 +10,11 @@ test('the committed CRD is exactly what the schema generates (run `make crd` if 
   assert.equal(committed, renderCrdYaml());
 });
 
+test('the Helm chart\'s CRD (charts/plimsoll/crds/) is the same generated file (run `make crd` if this fails)', async () => {
+  const committed = await readFile(new URL(`../../../charts/plimsoll/crds/${CRD_FILE}`, import.meta.url), 'utf8');
+  assert.equal(committed, renderCrdYaml());
+});
+
 function walk(node: JsonSchema, path: string, visit: (node: JsonSchema, path: string) => void): void {
   visit(node, path);
   for (const [key, child] of Object.entries((node.properties ?? {}) as Record<string, JsonSchema>)) walk(child, `${path}.${key}`, visit);
