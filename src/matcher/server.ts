@@ -179,7 +179,7 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
     },
     async details() {
       const mem = process.memoryUsage();
-      const redisPing = await timed(() => redis.ping());
+      const [redisPing, dbPing] = await Promise.all([timed(() => redis.ping()), timed(() => db.query('fast', 'health.ping', 'SELECT 1'))]);
       const ext: Record<string, unknown> = {};
       for (const [k, f] of detailsExtensions) ext[k] = f();
       return {
@@ -189,7 +189,9 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
         shuttingDown,
         pool: pool.stats(),
         redis: { status: redis.status, ok: redisPing.ok, pingMs: redisPing.ms },
-        memory: { heapUsedMb: mb(mem.heapUsed), heapTotalMb: mb(mem.heapTotal), rssMb: mb(mem.rss), externalMb: mb(mem.external) },
+        // The fields the example policy's health signals read (database.healthy, memory.heapUsedBytes).
+        database: { healthy: dbPing.ok, pingMs: dbPing.ms, ...(dbPing.error ? { error: dbPing.error } : {}) },
+        memory: { heapUsedBytes: mem.heapUsed, heapUsedMb: mb(mem.heapUsed), heapTotalMb: mb(mem.heapTotal), rssMb: mb(mem.rss), externalMb: mb(mem.external) },
         eventLoop: { lagMeanMs: round(loopDelay.mean / 1e6), lagP99Ms: round(loopDelay.percentile(99) / 1e6), lagMaxMs: round(loopDelay.max / 1e6) },
         migrations: { current: migrationsOk },
         // Filled by part 2 (queues, providers, protection, runtime knobs).

@@ -22,6 +22,9 @@ describe('matcher observability', () => {
     assert.equal(details.body.pool.max, 8);
     assert.equal(details.body.serviceLevel, 'Full');
     assert.equal(typeof details.body.eventLoop.lagP99Ms, 'number');
+    // The fields examples/matcher.yaml's health signals read.
+    assert.equal(details.body.database.healthy, true);
+    assert.ok(details.body.memory.heapUsedBytes > 1e6, String(details.body.memory.heapUsedBytes));
   });
 
   it('/readyz fails when migrations are not current', async () => {
