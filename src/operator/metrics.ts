@@ -11,6 +11,7 @@ export interface OperatorMetrics {
   desiredPoolMax: Gauge<'namespace' | 'policy'>;
   desiredConcurrency: Gauge<'namespace' | 'policy' | 'provider'>;
   serviceLevel: Gauge<'namespace' | 'policy'>;
+  policyCondition: Gauge<'namespace' | 'policy' | 'condition' | 'status'>;
   queueDepth: Gauge;
   queueRetries: Gauge;
   informerRestarts: Counter<'informer' | 'reason'>;
@@ -37,6 +38,12 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     desiredPoolMax: new Gauge({ name: 'plimsoll_desired_pool_max', help: 'Database pool per replica the engine decided.', labelNames: policy, registers }),
     desiredConcurrency: new Gauge({ name: 'plimsoll_desired_concurrency', help: 'Worker concurrency per replica and provider.', labelNames: ['namespace', 'policy', 'provider'], registers }),
     serviceLevel: new Gauge({ name: 'plimsoll_service_level', help: 'Decided service level: 0 Full, 1 Reduced, 2 Basic, 3 Maintenance.', labelNames: policy, registers }),
+    // kube-state-metrics style (…_status_condition): 1 on the series of the current status, 0 on
+    // the other two, so alerts can say `{condition="BudgetConstrained",status="True"} == 1`.
+    policyCondition: new Gauge({
+      name: 'plimsoll_policy_condition', help: 'ScalingPolicy status conditions: 1 for the current status (True, False, Unknown) of each condition.',
+      labelNames: ['namespace', 'policy', 'condition', 'status'], registers,
+    }),
     queueDepth: new Gauge({ name: 'plimsoll_workqueue_depth', help: 'Keys waiting in the work queue.', registers }),
     queueRetries: new Gauge({ name: 'plimsoll_workqueue_retries', help: 'Failures of keys still backing off.', registers }),
     informerRestarts: new Counter({ name: 'plimsoll_informer_restarts_total', help: 'Watch restarts by informer and reason (error, gone, silent).', labelNames: ['informer', 'reason'], registers }),

@@ -10,7 +10,7 @@
  * the controller; terminal problems (an invalid spec) are reported in status and not retried.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { scalingPolicySpecSchema, type ScalingPolicySpec, type ScalingPolicyStatus, type ServiceLevel } from '../api/scaling-policy.js';
+import { scalingPolicySpecSchema, type Condition, type ScalingPolicySpec, type ScalingPolicyStatus, type ServiceLevel } from '../api/scaling-policy.js';
 import { decide, emptyMemory, levelRank, recordScale, type Decision, type EngineMemory, type SignalObservation } from '../engine/index.js';
 import type { Logger } from '../observability/logger.js';
 import { PlimsollError } from '../errors.js';
@@ -29,6 +29,7 @@ export const PAUSED_ANNOTATION = 'plimsoll.dev/paused';
 const SIGNAL_HEARTBEAT_MS = 60_000;
 /** Re-check acknowledgement this often while a scale-out waits for it. */
 const ACK_POLL_MS = 1_000;
+const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 
 export interface ScalingPolicyObject extends k8s.KubernetesObject {
   spec?: unknown;
@@ -94,6 +95,8 @@ function fresher<K extends keyof LastWrites, T>(writes: LastWrites, kind: K, cac
 export class Reconciler {
   private readonly states = new Map<string, PolicyState>();
   private readonly writes = new Map<string, LastWrites>();
+  /** Condition types exported per policy key, so a condition that disappears loses its series. */
+  private readonly exportedConditions = new Map<string, Set<string>>();
   private readonly now: () => number;
 
   constructor(private readonly deps: ReconcilerDeps) {
@@ -109,6 +112,7 @@ export class Reconciler {
       this.states.delete(key);
       this.writes.delete(key);
       for (const g of [metrics.desiredReplicas, metrics.desiredPoolMax, metrics.serviceLevel]) g.remove({ namespace, policy: name });
+      this.exportConditions(namespace, name, []);
       return {};
     }
     const ref: PolicyRef = { name, namespace, uid: policy.metadata?.uid ?? '' };
@@ -434,6 +438,7 @@ export class Reconciler {
   }
 
   private async writeStatus(ref: PolicyRef, previous: ScalingPolicyStatus, next: ScalingPolicyStatus): Promise<void> {
+    this.exportConditions(ref.namespace, ref.name, next.conditions ?? []);
     if (canonicalJson(previous) === canonicalJson(next)) return; // steady state: no write
     const key = `${ref.namespace}/${ref.name}`;
     const basedOn = this.deps.caches.policy(key)?.metadata?.resourceVersion;
@@ -449,6 +454,22 @@ export class Reconciler {
       // An Event is an explanation, not state: losing one must not fail or repeat the reconcile.
       this.deps.logger.warn({ err: String(err), reason }, 'event not recorded');
     }
+  }
+
+  /** plimsoll_policy_condition for the alerts (BudgetConstrained, Propagated, …): what status says. */
+  private exportConditions(namespace: string, policy: string, conditions: Condition[]): void {
+    const gauge = this.deps.metrics.policyCondition;
+    const key = `${namespace}/${policy}`;
+    const before = this.exportedConditions.get(key) ?? new Set<string>();
+    const now = new Set(conditions.map((c) => c.type));
+    for (const condition of before) {
+      if (!now.has(condition)) for (const status of CONDITION_STATUSES) gauge.remove({ namespace, policy, condition, status });
+    }
+    for (const c of conditions) {
+      for (const status of CONDITION_STATUSES) gauge.set({ namespace, policy, condition: c.type, status }, c.status === status ? 1 : 0);
+    }
+    if (now.size > 0) this.exportedConditions.set(key, now);
+    else this.exportedConditions.delete(key);
   }
 
   private recordGauges(namespace: string, policy: string, d: Decision): void {
