@@ -11,6 +11,8 @@ LOCAL := $(CURDIR)/.local
 
 TEST_TIERS := test-unit
 UP_STEPS :=
+# Stopped before DOWN_STEPS: what runs on top of the services and the cluster.
+DOWN_FIRST :=
 DOWN_STEPS :=
 
 -include mk/*.mk
@@ -48,9 +50,12 @@ simulate-demo: deps ## run the burst scenario in the simulator and write its cha
 	$(PLIMSOLL) simulate loadtests/scenarios/burst.yaml --out out/burst
 	@echo "Open out/burst/chart.svg in a browser; the timeline is out/burst/timeline.csv."
 
-up: deps $(UP_STEPS) simulate-demo ## start the local stack and run the main demo
+up: deps $(UP_STEPS) ## the whole product on this machine (idempotent); `make status` prints what runs where
 
-down: $(DOWN_STEPS) ## stop everything make up started
+# Two passes, so the stack's processes stop (and drain) before the services and the cluster do.
+down: ## stop everything make up started
+	@$(MAKE) --no-print-directory $(DOWN_FIRST)
+	@$(MAKE) --no-print-directory $(DOWN_STEPS)
 	@echo "Everything make up started is stopped."
 
 bench: deps ## benchmarks: one engine decision, one simulated hour

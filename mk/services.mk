@@ -14,8 +14,10 @@ migrate: deps services ## apply the matcher's database migrations
 seed: deps migrate ## load sample tenants, resumes and jobs (API keys in .local/seed-keys.json)
 	$(PLIMSOLL) seed --out $(LOCAL)/seed-keys.json
 
+# Prometheus finds it through a file_sd file that lives as long as the process.
 matcher: deps migrate ## run the matcher HTTP API on 127.0.0.1:18080
-	$(PLIMSOLL) matcher
+	@echo '[{"targets":["127.0.0.1:18080"],"labels":{"app":"matcher"}}]' > $(LOCAL)/prometheus/targets/matcher-local.json
+	trap 'rm -f $(LOCAL)/prometheus/targets/matcher-local.json' EXIT; $(PLIMSOLL) matcher
 
 test-integration: deps services ## matcher tests against the real PostgreSQL/PgBouncer/Redis
 	$(NODE_TEST) $$(find test/integration -name '*.test.ts' | sort)

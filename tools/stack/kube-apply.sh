@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The Kubernetes side of the local stack, by server-side apply (idempotent: a second run changes
+# nothing): the CRD, the operator's RBAC, the matcher (SA, Role, Deployment, Service, ConfigMap
+# for the local providers), the Secrets with the local services' URLs, and the example policy.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+apply() { kubectl apply --server-side --field-manager=plimsoll-stack "$@" | sed 's/^/        /'; }
+
+apply -k "$ROOT/crds"
+kubectl wait --for condition=established --timeout=60s crd/scalingpolicies.plimsoll.dev > /dev/null
+apply -k "$ROOT/manifests/rbac"
+apply -k "$ROOT/tools/stack/kustomize/matcher"
+
+# What a platform team would put in a secret store: the application's URL through PgBouncer,
+# the direct one for migrations, Redis, PgBouncer's admin console (for /health/details).
+admin_url="postgres://$ADMIN_USER:$ADMIN_PASSWORD@127.0.0.1:$PGB_PORT/pgbouncer"
+kubectl create secret generic matcher-connections -n default --dry-run=client -o yaml \
+  --from-literal=MATCHER_DATABASE_URL="postgres://$APP_USER:$APP_PASSWORD@127.0.0.1:$PGB_PORT/plimsoll" \
+  --from-literal=MATCHER_MIGRATION_DATABASE_URL="postgres://$APP_USER:$APP_PASSWORD@127.0.0.1:$PG_PORT/plimsoll" \
+  --from-literal=MATCHER_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
+  --from-literal=MATCHER_PGBOUNCER_ADMIN_URL="$admin_url" | apply -f -
+# The operator's PgBouncer signals read the console URI from this Secret (key `uri`, the
+# ScalingPolicy's secretRef default; src/operator/signals/pgbouncer.ts).
+kubectl create secret generic pgbouncer-admin -n default --dry-run=client -o yaml \
+  --from-literal=uri="$admin_url" | apply -f -
+
+apply -n default -f "$ROOT/examples/matcher.yaml"

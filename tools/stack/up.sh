@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make up`'s last step (after `make build cluster services`): everything else of the product,
+# for real, on this machine. Idempotent: what runs is reused, what exists is left as it is.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+started=$SECONDS
+[[ -f "$PLIMSOLL_BIN" ]] || die "$PLIMSOLL_BIN is missing: run \`make build\`"
+[[ -f "$ADMIN_KUBECONFIG" ]] || die "$ADMIN_KUBECONFIG is missing: run \`make cluster\`"
+
+step "1/6 pod network: make 10.244.0.0/16 local so each replica can bind its pod's IP"
+bash tools/stack/pod-route.sh add
+step "2/6 database: migrate, seed sample tenants, resumes and job descriptions (once)"
+bash tools/stack/database.sh
+step "3/6 fake AI providers"
+bash tools/stack/providers.sh start
+step "4/6 Kubernetes objects: CRD, operator RBAC, matcher, Secrets, the example ScalingPolicy"
+bash tools/stack/kube-apply.sh
+# The replicas come before the operator: its first reconcile then reads their health (the
+# example policy enters Maintenance while database-healthy is missing, for at least 120 s).
+step "5/6 replica runner: a real matcher process per pod, behind the load balancer on $LB_ADDR"
+bash tools/stack/runner.sh start
+step "6/6 operator, with its ServiceAccount's token"
+bash tools/stack/operator.sh start
+step "up in $((SECONDS - started)) s"
+echo
+bash tools/stack/status.sh
