@@ -35,10 +35,9 @@
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* Labels every object carries. */}}
+{{/* Labels every object carries besides its selector labels (name, instance, component). */}}
 {{- define "plimsoll.commonLabels" -}}
 helm.sh/chart: {{ include "plimsoll.chart" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: plimsoll
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
@@ -73,6 +72,7 @@ app.kubernetes.io/component: matcher
 {{- define "plimsoll.labels" -}}
 {{ include "plimsoll.commonLabels" . }}
 app.kubernetes.io/name: {{ include "plimsoll.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/* image reference: repository@digest, else repository:tag (default the appVersion). */}}
