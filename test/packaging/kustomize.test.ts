@@ -1,0 +1,113 @@
+// The kustomize manifests: every base and overlay is accepted by the API server (dry-run), and the
+// overlays render the same objects as the chart's defaults (operator-only) and the chart with
+// matcher.enabled (operator-and-matcher): same kinds and names, RBAC rules, securityContexts,
+// env, probes, resources… compared as parsed objects, not text. What may differ is only what
+// Helm adds (its labels, the release instance in selectors, a config checksum annotation) and
+// the Namespace object, which Helm leaves to `--create-namespace`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT, ensureCluster, installCrds } from '../support/cluster.js';
+import { find, key, kustomize, renderChart, type KubeObject } from './support.js';
+
+const DIRS = ['crds', 'manifests/rbac', 'manifests/operator', 'manifests/overlays/operator-only', 'manifests/overlays/operator-and-matcher', 'manifests'];
+
+test('every kustomization is accepted by the API server (kubectl apply -k --dry-run=server)', async () => {
+  const cluster = await ensureCluster();
+  await installCrds(cluster);
+  // Namespaced objects of a server dry-run need their namespace to exist: plimsoll-system is the
+  // operator's home, the one namespace these manifests create (left in place: the local stack
+  // applies manifests/rbac into it too).
+  await cluster.kubectl(['apply', '-f', join(REPO_ROOT, 'manifests/rbac/namespace.yaml')]);
+  for (const dir of DIRS) {
+    const { stdout } = await cluster.kubectl(['apply', '-k', join(REPO_ROOT, dir), '--dry-run=server']);
+    const expected = (await kustomize(dir)).length;
+    const lines = stdout.trim().split('\n').filter((l) => l.includes('(server dry run)'));
+    assert.equal(lines.length, expected, `${dir}: ${lines.length} of ${expected} objects accepted:\n${stdout}`);
+  }
+  // The matcher base has no namespace: it lands where it is applied.
+  const { stdout } = await cluster.kubectl(['apply', '-k', join(REPO_ROOT, 'manifests/matcher'), '-n', 'default', '--dry-run=server']);
+  assert.match(stdout, /deployment\.apps\/matcher (created|configured|unchanged) \(server dry run\)/);
+});
+
+test('the ClusterRole of manifests/rbac and the chart grant exactly the same rules', async () => {
+  const file = parseAllDocuments(readFileSync(join(REPO_ROOT, 'manifests/rbac/operator-clusterrole.yaml'), 'utf8')).map((d) => d.toJS() as KubeObject);
+  const fromFile = find(file, 'ClusterRole', 'plimsoll-operator') as KubeObject & { rules: unknown[] };
+  const fromChart = find(await renderChart({ release: 'other' }), 'ClusterRole', 'other-plimsoll-operator') as KubeObject & { rules: unknown[] };
+  assert.deepEqual(ruleSet(fromChart.rules), ruleSet(fromFile.rules));
+  assert.ok(fromFile.rules.length >= 10, 'the role lost rules');
+});
+
+/** Rules as a sorted set of canonical strings: order of rules and of verbs does not matter. */
+function ruleSet(rules: unknown[]): string[] {
+  return rules.map((r) => {
+    const rule = r as Record<string, string[] | undefined>;
+    return JSON.stringify(Object.fromEntries(Object.keys(rule).sort().map((k) => [k, [...(rule[k] ?? [])].sort()])));
+  }).sort();
+}
+
+/** What Helm adds on top of the same object, removed from both sides before comparing. */
+function normalize(o: KubeObject): unknown {
+  const copy = structuredClone(o) as KubeObject & Record<string, unknown>;
+  delete copy.metadata.labels;
+  delete copy.metadata.annotations;
+  const spec = copy.spec as Record<string, unknown> | undefined;
+  if (spec) {
+    delete spec.selector; // Helm's selectors also carry app.kubernetes.io/instance
+    const template = spec.template as { metadata?: unknown; spec?: Record<string, unknown> } | undefined;
+    if (template) {
+      delete template.metadata;
+      const podSpec = template.spec ?? {};
+      for (const c of [...((podSpec.containers as Record<string, unknown>[] | undefined) ?? []), ...((podSpec.initContainers as Record<string, unknown>[] | undefined) ?? [])]) {
+        if (Array.isArray(c.env)) c.env = [...(c.env as { name: string }[])].sort((a, b) => a.name.localeCompare(b.name));
+      }
+      // Anti-affinity selects the pods by their labels: compare its shape, not the labels.
+      const terms = (podSpec.affinity as { podAntiAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm: { labelSelector?: unknown } }[] } } | undefined)
+        ?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+      for (const t of terms) delete t.podAffinityTerm.labelSelector;
+    }
+  }
+  return copy;
+}
+
+/** Standard labels both sides must agree on (Helm adds more). */
+const identity = (o: KubeObject) => ({
+  name: o.metadata.labels?.['app.kubernetes.io/name'], component: o.metadata.labels?.['app.kubernetes.io/component'], partOf: o.metadata.labels?.['app.kubernetes.io/part-of'],
+});
+
+async function assertEquivalent(dir: string, chart: KubeObject[]): Promise<void> {
+  const kust = (await kustomize(dir)).filter((o) => o.kind !== 'Namespace');
+  assert.deepEqual(kust.map(key).sort(), chart.map(key).sort(), `${dir} and the chart render different objects`);
+  for (const k of kust) {
+    const c = chart.find((o) => key(o) === key(k))!;
+    assert.deepEqual(normalize(c), normalize(k), `${key(k)} differs between the chart and ${dir}`);
+    if (k.kind !== 'CustomResourceDefinition') assert.deepEqual(identity(c), identity(k), `${key(k)}: standard labels differ`);
+    for (const label of ['helm.sh/chart', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version']) {
+      if (k.kind !== 'CustomResourceDefinition') assert.ok(c.metadata.labels?.[label], `${key(c)} lacks the label ${label}`);
+    }
+  }
+}
+
+test('overlays/operator-only renders what the chart renders by default', async () => {
+  await assertEquivalent('manifests/overlays/operator-only', await renderChart({ includeCrds: true }));
+});
+
+test('overlays/operator-and-matcher renders what the chart renders with matcher.enabled=true', async () => {
+  const chart = await renderChart({ includeCrds: true, set: { 'matcher.enabled': 'true' } });
+  await assertEquivalent('manifests/overlays/operator-and-matcher', chart);
+  // The matcher can read its runtime ConfigMap and nothing else, on both sides.
+  const role = find(chart, 'Role', 'matcher-runtime-reader') as KubeObject & { rules: { resourceNames: string[]; verbs: string[] }[] };
+  assert.deepEqual(role.rules.map((r) => [r.resourceNames, [...r.verbs].sort()]), [[['matcher-runtime'], ['get', 'list', 'watch']]]);
+});
+
+test('the comparison bites: a changed securityContext or an extra rule is a difference', async () => {
+  const kust = await kustomize('manifests/overlays/operator-only');
+  const deployment = find(kust, 'Deployment', 'plimsoll-operator');
+  const changed = structuredClone(deployment) as KubeObject & { spec: { template: { spec: { containers: { securityContext: { readOnlyRootFilesystem: boolean } }[] } } } };
+  changed.spec.template.spec.containers[0]!.securityContext.readOnlyRootFilesystem = false;
+  assert.notDeepEqual(normalize(changed), normalize(deployment));
+  const role = find(kust, 'ClusterRole', 'plimsoll-operator') as KubeObject & { rules: unknown[] };
+  assert.notDeepEqual(ruleSet([...role.rules, { apiGroups: [''], resources: ['pods'], verbs: ['list'] }]), ruleSet(role.rules));
+});
