@@ -1,0 +1,101 @@
+/**
+ * Measured − predicted, metric by metric. Pure: the inputs are the measured summary, the
+ * Prometheus series and the simulator's prediction; the output is the table both the JSON and
+ * the HTML report show. A side that could not be measured (no series) gives a null gap, not 0.
+ */
+import type { Series } from './prometheus.js';
+
+export interface GapRow {
+  metric: string;
+  label: string;
+  unit: string;
+  measured: number | null;
+  predicted: number | null;
+  /** measured − predicted. */
+  gap: number | null;
+  /** gap / |predicted|, when predicted is not 0. */
+  relative: number | null;
+  note?: string;
+}
+
+export function row(metric: string, label: string, unit: string, measured: number | null | undefined, predicted: number | null | undefined, note?: string): GapRow {
+  const m = measured ?? null;
+  const p = predicted ?? null;
+  const gap = m === null || p === null ? null : m - p;
+  const relative = gap === null || p === null || p === 0 ? null : gap / Math.abs(p);
+  return { metric, label, unit, measured: m, predicted: p, gap, relative, ...(note ? { note } : {}) };
+}
+
+/** Points inside the run [0, duration). */
+const inRun = (s: Series | undefined, duration: number) => (s?.points ?? []).filter(([t]) => t >= 0 && t < duration);
+
+export function peak(series: Series | undefined, duration: number): number | null {
+  const points = inRun(series, duration);
+  return points.length === 0 ? null : points.reduce((m, [, v]) => Math.max(m, v), -Infinity);
+}
+
+/** ∫ value dt over the run, each sample standing for one step. */
+export function integral(series: Series | undefined, duration: number, stepSeconds: number): number | null {
+  const points = inRun(series, duration);
+  return points.length === 0 ? null : points.reduce((s, [, v]) => s + v * stepSeconds, 0);
+}
+
+export const LEVEL_NAMES = ['Full', 'Reduced', 'Basic', 'Maintenance'] as const;
+
+/** Seconds at each level from a 0..3 level series (each sample standing for one step). */
+export function levelSeconds(series: Series | undefined, duration: number, stepSeconds: number): Record<string, number> | null {
+  const points = inRun(series, duration);
+  if (points.length === 0) return null;
+  const out: Record<string, number> = Object.fromEntries(LEVEL_NAMES.map((l) => [l, 0]));
+  for (const [, v] of points) out[LEVEL_NAMES[Math.max(0, Math.min(3, Math.round(v)))]!]! += stepSeconds;
+  return out;
+}
+
+export interface MeasuredForGap {
+  durationSeconds: number;
+  stepSeconds: number;
+  successRateSimulatorDefinition: number | null;
+  successRateHttp: number | null;
+  shedRate: number | null;
+  p95LatencySeconds: number | null;
+  analysisP95Seconds: number | null;
+  sloViolationSeconds: number;
+  throughputPerSecond: number;
+  series: Series[];
+}
+
+export interface PredictedForGap {
+  summary: { successRate: number; shedRate: number; p95LatencySeconds: number; analysisP95Seconds: number; sloViolationSeconds: number; peakReplicas: number; replicaSeconds: number };
+  meanOfferedRate: number;
+  peakPoolMax: number;
+  levelSeconds: Record<string, number>;
+}
+
+export function computeGap(m: MeasuredForGap, p: PredictedForGap): GapRow[] {
+  const byId = (id: string) => m.series.find((s) => s.id === id && s.points.length > 0);
+  const decided = byId('replicas-desired');
+  const up = byId('replicas-up');
+  // The operator's decision is what the simulator's replica count stands for; without the
+  // operator (a single matcher), the replicas Prometheus scraped are the next best thing.
+  const replicas = decided ?? up;
+  const replicasNote = decided ? 'plimsoll_desired_replicas' : up ? 'no operator metrics: replicas scraped up' : 'no replica series in Prometheus';
+  const poolSeries = byId('pool-max');
+  const levels = levelSeconds(byId('level'), m.durationSeconds, m.stepSeconds);
+  const rows: GapRow[] = [
+    row('successRate', 'success rate (simulator definition)', 'ratio', m.successRateSimulatorDefinition, p.summary.successRate,
+      'a queued analysis (202) counts when its result arrived within the deadline, as in the model'),
+    row('successRateHttp', 'success rate (HTTP 2xx)', 'ratio', m.successRateHttp, p.summary.successRate, '202 counts as success at once'),
+    row('shedRate', 'shed rate', 'ratio', m.shedRate, p.summary.shedRate),
+    row('p95LatencySeconds', 'HTTP p95', 's', m.p95LatencySeconds, p.summary.p95LatencySeconds),
+    row('analysisP95Seconds', 'analysis p95 (time to result)', 's', m.analysisP95Seconds, p.summary.analysisP95Seconds, 'measured by polling: resolution ≈ the think time'),
+    row('sloViolationSeconds', 'SLO-violation seconds', 's', m.sloViolationSeconds, p.summary.sloViolationSeconds),
+    row('requestRate', 'mean request rate', 'req/s', m.throughputPerSecond, p.meanOfferedRate, 'closed loop (real) vs open loop (model): the real users slow down when answers do'),
+    row('peakReplicas', 'peak replicas', 'replicas', peak(replicas, m.durationSeconds), p.summary.peakReplicas, replicasNote),
+    row('replicaSeconds', 'replica-seconds', 'replica·s', integral(replicas, m.durationSeconds, m.stepSeconds), p.summary.replicaSeconds, replicasNote),
+    row('peakPoolMax', 'peak pool per replica', 'connections', peak(poolSeries, m.durationSeconds), p.peakPoolMax),
+  ];
+  for (const level of LEVEL_NAMES) {
+    rows.push(row(`seconds${level}`, `seconds at ${level}`, 's', levels ? levels[level]! : null, p.levelSeconds[level] ?? 0, levels ? 'matcher_service_level, max over replicas' : 'no matcher_service_level series'));
+  }
+  return rows;
+}

@@ -1,0 +1,127 @@
+/**
+ * The run's timeline as the system saw it, from Prometheus (query_range over the run at a ~5 s
+ * step): replicas, pools, provider concurrency, service level, queue depth, request rate and
+ * p95 — the matcher's metrics (src/matcher/metrics.ts and friends) and the operator's decisions
+ * (src/operator/metrics.ts). A query with no data is kept, marked missing, with its text, so the
+ * report shows what was asked and not a silent gap.
+ */
+import { LoadTestError } from './errors.js';
+
+export type ChartId = 'users' | 'throughput' | 'latency' | 'replicas' | 'pool' | 'concurrency' | 'level' | 'queue' | 'cache' | 'memory';
+
+export interface SeriesSpec {
+  id: string;
+  label: string;
+  chart: ChartId;
+  query: string;
+  /** A label that splits the result into one series per value (e.g. provider). */
+  by?: string;
+}
+
+export interface Series {
+  id: string;
+  label: string;
+  chart: ChartId;
+  source: 'measured' | 'prometheus' | 'simulator';
+  query?: string;
+  /** [seconds since the run started, value]. */
+  points: Array<[number, number]>;
+  /** Why there are no points (no series, query error). */
+  missing?: string;
+  dashed?: boolean;
+}
+
+export interface Selectors {
+  /** Label matchers for the matcher's replicas, e.g. `job="matcher"`. */
+  matcher: string;
+  /** Label matchers for the operator, e.g. `job="plimsoll-operator"`. */
+  operator: string;
+}
+
+const join = (...parts: Array<string | undefined>) => `{${parts.filter((p) => p && p.trim() !== '').join(',')}}`;
+
+export function timelineQueries(s: Selectors): SeriesSpec[] {
+  const m = (extra?: string) => join(s.matcher, extra);
+  const o = (extra?: string) => join(s.operator, extra);
+  const api = 'route=~"/v1/.*"';
+  return [
+    { id: 'replicas-up', label: 'replicas up (scraped)', chart: 'replicas', query: `count(up${m()} == 1)` },
+    { id: 'replicas-desired', label: 'replicas decided (operator)', chart: 'replicas', query: `max(plimsoll_desired_replicas${o()})` },
+    { id: 'pool-max', label: 'pool max per replica', chart: 'pool', query: `max(matcher_db_pool_max${m()})` },
+    { id: 'pool-desired', label: 'pool decided (operator)', chart: 'pool', query: `max(plimsoll_desired_pool_max${o()})` },
+    { id: 'pool-active', label: 'connections in use, all replicas', chart: 'pool', query: `sum(matcher_db_pool_connections${m('state="active"')})` },
+    { id: 'concurrency', label: 'worker concurrency', chart: 'concurrency', query: `max by (provider) (matcher_worker_concurrency${m()})`, by: 'provider' },
+    { id: 'concurrency-desired', label: 'decided', chart: 'concurrency', query: `max by (provider) (plimsoll_desired_concurrency${o()})`, by: 'provider' },
+    { id: 'level', label: 'replicas\' level (max)', chart: 'level', query: `max(matcher_service_level${m()})` },
+    { id: 'level-decided', label: 'level decided (operator)', chart: 'level', query: `max(plimsoll_service_level${o()})` },
+    // Every replica reports the shared BullMQ queue's counts: max per provider, then the sum.
+    { id: 'queue-waiting', label: 'analyses waiting', chart: 'queue', query: `sum(max by (provider) (matcher_queue_jobs${m('state="waiting"')}))` },
+    { id: 'request-rate', label: 'requests/s (matcher)', chart: 'throughput', query: `sum(rate(matcher_http_requests_total${m(api)}[30s]))` },
+    { id: 'p95', label: 'p95 (matcher histogram)', chart: 'latency', query: `1000 * histogram_quantile(0.95, sum by (le) (rate(matcher_http_request_duration_seconds_bucket${m(api)}[30s])))` },
+    { id: 'cache-hit-ratio', label: 'cache hit ratio', chart: 'cache', query: `sum(rate(matcher_cache_requests_total${m('result="hit"')}[1m])) / sum(rate(matcher_cache_requests_total${m()}[1m]))` },
+    { id: 'breaker', label: 'breaker (0 closed, 2 open)', chart: 'cache', query: `max by (provider) (matcher_circuit_breaker_state${m()})`, by: 'provider' },
+    { id: 'heap', label: 'heap used, MB (max replica)', chart: 'memory', query: `max(nodejs_heap_size_used_bytes${m()}) / 1048576` },
+  ];
+}
+
+interface RangeResponse {
+  status: string;
+  error?: string;
+  data?: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+}
+
+export class PrometheusClient {
+  constructor(readonly url: string, private readonly http: typeof fetch = fetch) {}
+
+  /** Fails with the make-up hint when Prometheus does not answer. */
+  async checkReady(): Promise<void> {
+    try {
+      const res = await this.http(`${this.url}/-/ready`, { signal: AbortSignal.timeout(5000) });
+      if (res.ok) return;
+      throw new Error(`HTTP ${res.status}`);
+    } catch (error) {
+      throw new LoadTestError('PROMETHEUS_UNREACHABLE', `Prometheus at ${this.url} is not ready (${(error as Error).message}); run make up first (or pass --prometheus URL)`);
+    }
+  }
+
+  async queryRange(query: string, startEpoch: number, endEpoch: number, stepSeconds: number): Promise<RangeResponse> {
+    const params = new URLSearchParams({ query, start: startEpoch.toFixed(3), end: endEpoch.toFixed(3), step: `${stepSeconds}s` });
+    const res = await this.http(`${this.url}/api/v1/query_range?${params}`, { signal: AbortSignal.timeout(30_000) });
+    const body = (await res.json().catch(() => ({ status: 'error', error: `HTTP ${res.status}, not JSON` }))) as RangeResponse;
+    if (!res.ok && body.status !== 'error') return { status: 'error', error: `HTTP ${res.status}` };
+    return body;
+  }
+
+  /** Every timeline query over [start, end], as series on the run's clock (seconds since start). */
+  async timeline(specs: SeriesSpec[], runStartEpoch: number, endEpoch: number, stepSeconds: number): Promise<Series[]> {
+    const out: Series[] = [];
+    for (const spec of specs) {
+      const base = { id: spec.id, label: spec.label, chart: spec.chart, source: 'prometheus' as const, query: spec.query };
+      let body: RangeResponse;
+      try {
+        body = await this.queryRange(spec.query, runStartEpoch, endEpoch, stepSeconds);
+      } catch (error) {
+        out.push({ ...base, points: [], missing: `query failed: ${(error as Error).message}` });
+        continue;
+      }
+      if (body.status !== 'success' || !body.data) {
+        out.push({ ...base, points: [], missing: `query failed: ${body.error ?? body.status}` });
+        continue;
+      }
+      if (body.data.result.length === 0) {
+        out.push({ ...base, points: [], missing: 'no data: the series does not exist over the run' });
+        continue;
+      }
+      for (const r of body.data.result) {
+        const split = spec.by ? r.metric[spec.by] ?? '?' : undefined;
+        out.push({
+          ...base,
+          id: split ? `${spec.id}:${split}` : spec.id,
+          label: split ? `${split} ${spec.label}` : spec.label,
+          points: r.values.map(([ts, v]) => [Math.round((ts - runStartEpoch) * 1000) / 1000, Number(v)] as [number, number]).filter(([, v]) => Number.isFinite(v)),
+        });
+      }
+    }
+    return out;
+  }
+}

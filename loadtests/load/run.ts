@@ -1,0 +1,221 @@
+/**
+ * One load test, end to end: check the stack is up, read the catalog, drive the scenario's users
+ * (applying its faults), read the timeline from Prometheus, run the simulator on the same scaled
+ * scenario, and write report.json and report.html into a fresh directory.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadScenario, scenarioDuration } from '../../src/simulator/scenario.js';
+import { discoverCatalog, readKeys } from './catalog.js';
+import { LoadTestError } from './errors.js';
+import { FaultInjector, planFaults } from './faults.js';
+import { computeGap } from './gap.js';
+import { predict, type Prediction } from './prediction.js';
+import { Progress } from './progress.js';
+import { PrometheusClient, timelineQueries, type Selectors, type Series } from './prometheus.js';
+import type { AnalysisRecord, RequestRecord } from './records.js';
+import { measuredSeries, type LoadReport } from './report.js';
+import { renderHtml } from './report-html.js';
+import { resolveScenarioPath, scaleScenario, scenarioYaml } from './scenario-scale.js';
+import { userSchedule } from './schedule.js';
+import { kindStats, measuredTimeline, summarise } from './stats.js';
+import { driveUsers } from './users.js';
+import { Workload } from './workload.js';
+
+export interface LoadOptions {
+  /** A scenario name (loadtests/scenarios/<name>.yaml) or a path. */
+  scenario: string;
+  timeScale: number;
+  target: string;
+  prometheus: string;
+  selectors: Selectors;
+  providers: Record<string, string>;
+  keysFile: string;
+  /** Reports go to <outDir>/<scenario>-<timestamp>/ unless runDir names the directory. */
+  outDir: string;
+  runDir?: string;
+  /** The policy the simulator runs (default: the scenario's). */
+  policy?: string;
+  timeoutSeconds: number;
+  seed?: number;
+  stepSeconds: number;
+  progressSeconds: number;
+  resultReadShare: number;
+  /** Default: the model's jobDeadlineSeconds, so both sides give up on an analysis together. */
+  deadlineSeconds?: number;
+  maxStoredAnalyses: number;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+async function writeAtomically(path: string, content: string): Promise<void> {
+  await writeFile(`${path}.tmp`, content);
+  await rename(`${path}.tmp`, path);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function checkTarget(target: string): Promise<void> {
+  try {
+    const res = await fetch(`${target}/healthz`, { signal: AbortSignal.timeout(5000) });
+    if (res.status !== 200) throw new Error(`GET /healthz answered HTTP ${res.status}`);
+  } catch (error) {
+    throw new LoadTestError('TARGET_UNREACHABLE', `the matcher at ${target} is not up (${(error as Error).message}); run make up first (or pass --target URL)`);
+  }
+}
+
+export function timestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport; dir: string }> {
+  const scenarioFile = resolveScenarioPath(o.scenario);
+  const { scenario: original, policyPath } = await loadScenario(scenarioFile);
+  const scenario = scaleScenario(original, o.timeScale);
+  const seed = o.seed ?? scenario.seed;
+  const dir = resolve(o.runDir ?? join(o.outDir, `${scenario.name}-${timestamp(new Date())}`));
+  await mkdir(dir, { recursive: true });
+  const scaledFile = join(dir, 'scenario.scaled.yaml');
+  await writeAtomically(scaledFile, scenarioYaml(scenario, o.policy ? resolve(o.policy) : policyPath));
+
+  const prometheus = new PrometheusClient(o.prometheus);
+  await checkTarget(o.target);
+  await prometheus.checkReady();
+
+  const keys = await readKeys(o.keysFile);
+  const tenants = await discoverCatalog(o.target, keys, { maxAnalyses: o.maxStoredAnalyses });
+  const catalog = {
+    tenants: tenants.length,
+    resumes: tenants.reduce((s, t) => s + t.resumes.length, 0),
+    jobs: tenants.reduce((s, t) => s + t.jobs.length, 0),
+    storedAnalysesAtStart: tenants.reduce((s, t) => s + t.results.length, 0),
+    exhaustedPairs: 0,
+  };
+  o.log(`catalog: ${catalog.tenants} tenants, ${catalog.resumes} resumes, ${catalog.jobs} jobs, ${catalog.storedAnalysesAtStart} stored analyses`);
+
+  const schedule = userSchedule(scenario);
+  const deadlineSeconds = o.deadlineSeconds ?? scenario.model.jobDeadlineSeconds;
+  const workload = new Workload(tenants, { analysisShare: scenario.load.analysisShare, cacheHitRatio: scenario.load.cacheHitRatio, resultReadShare: o.resultReadShare, deadlineSeconds }, seed);
+  const faults = new FaultInjector(planFaults(scenario.events, o.providers), o.providers, o.log);
+  for (const f of faults.faults) if (f.status === 'skipped') o.log(`fault: ${f.type} ${f.subject} at ${f.at} s skipped: ${f.reason}`);
+  o.log(`running ${scenario.name}${o.timeScale !== 1 ? ` at time scale ${o.timeScale}` : ''}: ${scenarioDuration(scenario)} s, up to ${schedule.maxUsers} users thinking ${schedule.thinkTimeSeconds} s, against ${o.target}; report in ${dir}`);
+  for (const note of schedule.notes) o.log(`note: ${note}`);
+
+  const records: RequestRecord[] = [];
+  const progress = new Progress(schedule, o.log);
+  const started = new Date();
+  const startMs = performance.now();
+  const startEpoch = Date.now() / 1000;
+  const clock = () => (performance.now() - startMs) / 1000;
+  let interrupted: string | undefined;
+  let abortedAt: number | undefined;
+  const handle = driveUsers({
+    target: o.target, schedule, workload, timeoutSeconds: o.timeoutSeconds, seed, clock,
+    onRecord: (r) => {
+      records.push(r);
+      progress.record(r);
+    },
+  });
+  const onAbort = () => {
+    abortedAt = clock();
+    interrupted = `interrupted (SIGINT/SIGTERM) after ${abortedAt.toFixed(0)} s: the load stopped early`;
+    o.log('interrupted: stopping the users, waiting for answers still out, restoring faults…');
+    handle.abort(interrupted);
+  };
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  let faultBusy = false;
+  const faultTimer = setInterval(() => {
+    if (faultBusy || interrupted) return;
+    faultBusy = true;
+    void faults.tick(clock()).finally(() => (faultBusy = false));
+  }, 1000);
+  const progressTimer = setInterval(() => {
+    const s = handle.stats();
+    progress.print(clock(), s.activeUsers, s.inFlight);
+  }, o.progressSeconds * 1000);
+  let driver;
+  try {
+    driver = await handle.done;
+  } finally {
+    clearInterval(faultTimer);
+    clearInterval(progressTimer);
+    o.signal?.removeEventListener('abort', onAbort);
+    while (faultBusy) await sleep(50);
+    await faults.restoreAll(clock());
+  }
+  const ended = new Date();
+  const loadSeconds = Math.max(1, Math.min(schedule.durationSeconds, abortedAt ?? schedule.durationSeconds));
+  // Answers drained after the schedule ended still belong in the timeline.
+  const lastAnswer = records.reduce((m, r) => Math.max(m, r.doneAt), 0);
+  o.log(`load done: ${records.length} answers in ${clock().toFixed(0)} s`);
+
+  // One more scrape so the last seconds are in Prometheus, then the timeline.
+  await sleep((o.stepSeconds + 1) * 1000);
+  o.log('reading the timeline from Prometheus…');
+  const promSeries = await prometheus.timeline(timelineQueries(o.selectors), startEpoch, Date.now() / 1000, o.stepSeconds);
+
+  o.log('running the simulator on the same scaled scenario…');
+  let prediction: Prediction | { error: string };
+  try {
+    prediction = await predict(scaledFile, o.policy ? resolve(o.policy) : undefined, o.stepSeconds);
+  } catch (error) {
+    prediction = { error: (error as Error).message };
+  }
+
+  const timelineSeconds = Math.max(loadSeconds, Math.ceil(lastAnswer));
+  const analyses: AnalysisRecord[] = workload.analyses;
+  const summary = summarise(records, analyses, loadSeconds, scenario.slo);
+  const buckets = measuredTimeline(records, schedule.users, timelineSeconds, o.stepSeconds);
+  const series: Series[] = [...measuredSeries(buckets), ...promSeries, ...('error' in prediction ? [] : prediction.series)];
+  const gap = 'error' in prediction ? [] : computeGap({
+    durationSeconds: loadSeconds,
+    stepSeconds: o.stepSeconds,
+    successRateSimulatorDefinition: summary.successRateSimulatorDefinition,
+    successRateHttp: summary.successRate,
+    shedRate: summary.shedRate,
+    p95LatencySeconds: summary.latencyMs.p95 === null ? null : summary.latencyMs.p95 / 1000,
+    analysisP95Seconds: summary.analyses.timeToResultSeconds.p95,
+    sloViolationSeconds: summary.sloViolationSeconds,
+    throughputPerSecond: summary.throughputPerSecond,
+    series: promSeries,
+  }, prediction);
+
+  catalog.exhaustedPairs = workload.exhaustedPairs;
+  const warnings = [...schedule.notes];
+  if (interrupted) warnings.push(interrupted);
+  for (const f of faults.faults) if (f.status === 'skipped' || f.status === 'failed' || f.reason?.startsWith('restore failed')) warnings.push(`fault ${f.type} ${f.subject}: ${f.status}: ${f.reason}`);
+  if (workload.exhaustedPairs > 0) warnings.push(`${workload.exhaustedPairs} "new" analyses re-asked a pair already asked: the seeded resume × job pairs ran out (seed more: plimsoll seed --resumes N)`);
+  if ('error' in prediction) warnings.push(`the simulator could not run: ${prediction.error}`);
+  else if (prediction.unmappedSignals.length > 0) warnings.push(`the simulator's model has no metric for signals ${prediction.unmappedSignals.join(', ')}: they read as missing in the prediction`);
+  if (!promSeries.some((s) => s.id === 'replicas-up' && s.points.length > 0)) warnings.push(`Prometheus has no up{${o.selectors.matcher}} series over the run: it does not scrape the target, so the timeline is empty`);
+  const clientErrors = records.filter((r) => r.errorKind === 'client').length;
+  if (clientErrors > 0) warnings.push(`${clientErrors} answers were 4xx other than shedding: a mismatch between the load generator and the API (see error reasons)`);
+
+  const { series: _omit, ...predictionWithoutSeries } = 'error' in prediction ? { series: undefined, ...prediction } : prediction;
+  const report: LoadReport = {
+    version: 1,
+    scenario: {
+      name: scenario.name, file: scenarioFile, scaledFile, timeScale: o.timeScale, durationSeconds: schedule.durationSeconds,
+      thinkTimeSeconds: schedule.thinkTimeSeconds, analysisShare: scenario.load.analysisShare, cacheHitRatio: scenario.load.cacheHitRatio,
+      maxUsers: schedule.maxUsers, phases: schedule.phases, slo: scenario.slo,
+    },
+    config: {
+      target: o.target, prometheus: o.prometheus, selectors: o.selectors, providers: o.providers, timeoutSeconds: o.timeoutSeconds, seed,
+      stepSeconds: o.stepSeconds, resultReadShare: o.resultReadShare, deadlineSeconds, keysFile: resolve(o.keysFile),
+    },
+    run: { startedAt: started.toISOString(), endedAt: ended.toISOString(), wallSeconds: Math.round((ended.getTime() - started.getTime()) / 100) / 10, ...(interrupted ? { interrupted } : {}) },
+    catalog,
+    summary,
+    kinds: kindStats(records),
+    faults: faults.faults,
+    timeline: { stepSeconds: o.stepSeconds, buckets, series },
+    prediction: predictionWithoutSeries as LoadReport['prediction'],
+    gap,
+    ...(driver?.autocannon ? { autocannon: driver.autocannon } : {}),
+    warnings,
+  };
+  await writeAtomically(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeAtomically(join(dir, 'report.html'), renderHtml(report));
+  return { report, dir };
+}

@@ -1,0 +1,32 @@
+/** The end-of-run summary on stdout: outcomes, latency, and the measured-vs-simulated table. */
+import type { LoadReport } from './report.js';
+
+const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
+
+function value(unit: string, v: number | null): string {
+  if (v === null) return '—';
+  if (unit === 'ratio') return pct(v);
+  if (unit === 's' && Math.abs(v) < 100) return v.toFixed(3);
+  return v.toFixed(unit === 'req/s' ? 1 : 0);
+}
+
+export function summaryText(report: LoadReport): string {
+  const s = report.summary;
+  const lines = [
+    `scenario ${report.scenario.name}${report.scenario.timeScale !== 1 ? ` ×${report.scenario.timeScale}` : ''}: ${report.scenario.durationSeconds} s, up to ${report.scenario.maxUsers} users${report.run.interrupted ? ` (${report.run.interrupted})` : ''}`,
+    `requests ${s.total} (${s.throughputPerSecond.toFixed(1)}/s): success ${pct(s.successRate)} [simulator definition ${pct(s.successRateSimulatorDefinition)}], shed ${pct(s.shedRate)}, errors ${pct(s.errorRate)}`,
+    `latency ms p50 ${s.latencyMs.p50?.toFixed(1) ?? '—'} · p95 ${s.latencyMs.p95?.toFixed(1) ?? '—'} · p99 ${s.latencyMs.p99?.toFixed(1) ?? '—'}; successes by level: ${Object.entries(s.byLevel).filter(([, n]) => n > 0).map(([l, n]) => `${l} ${n}`).join(', ') || '—'}`,
+    `analyses ${s.analyses.requested}: ${s.analyses.immediate} answered at once, ${s.analyses.queued} queued → ${s.analyses.completed} completed, ${s.analyses.gaveUp} given up, ${s.analyses.failed} failed, ${s.analyses.unresolved} unresolved; time to result p95 ${s.analyses.timeToResultSeconds.p95?.toFixed(2) ?? '—'} s`,
+  ];
+  if (Object.keys(s.shedReasons).length > 0) lines.push(`shed: ${Object.entries(s.shedReasons).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (Object.keys(s.errorReasons).length > 0) lines.push(`errors: ${Object.entries(s.errorReasons).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (report.gap.length > 0) {
+    const rows = [['metric', 'measured', 'simulated', 'gap'], ...report.gap.map((g) => [g.label, value(g.unit, g.measured), value(g.unit, g.predicted), g.gap === null ? '—' : (g.gap >= 0 ? '+' : '') + value(g.unit, g.gap)])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    lines.push('', ...rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')));
+  } else if ('error' in report.prediction) {
+    lines.push(`simulator: ${report.prediction.error}`);
+  }
+  for (const w of report.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
+}
