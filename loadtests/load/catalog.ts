@@ -37,7 +37,10 @@ interface Page<T> {
   pagination: { hasMore: boolean; nextCursor?: string | null };
 }
 
-async function listAll<T>(target: string, key: string, resource: string, max: number): Promise<T[]> {
+/** "GET /v1/resumes 200" → requests the discovery sent (the matcher counts them too). */
+export type RequestTally = Record<string, number>;
+
+async function listAll<T>(target: string, key: string, resource: string, max: number, tally: RequestTally): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | null | undefined;
   do {
@@ -48,6 +51,8 @@ async function listAll<T>(target: string, key: string, resource: string, max: nu
     } catch (error) {
       throw new LoadTestError('DISCOVERY_FAILED', `GET ${url} failed: ${(error as Error).message}`);
     }
+    const route = `GET /v1/${resource} ${res.status}`;
+    tally[route] = (tally[route] ?? 0) + 1;
     if (res.status === 401) throw new LoadTestError('KEYS_INVALID', `the matcher at ${target} does not know the API key ${key.slice(0, 12)}…: the keys file belongs to another database (run make seed again)`);
     if (res.status !== 200) throw new LoadTestError('DISCOVERY_FAILED', `GET ${url}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
     const page = (await res.json()) as Page<T>;
@@ -62,12 +67,12 @@ export interface DiscoveryLimits {
   maxAnalyses: number;
 }
 
-export async function discoverCatalog(target: string, keys: string[], limits: DiscoveryLimits = { maxAnalyses: 5000 }): Promise<TenantCatalog[]> {
+export async function discoverCatalog(target: string, keys: string[], limits: DiscoveryLimits = { maxAnalyses: 5000 }, tally: RequestTally = {}): Promise<TenantCatalog[]> {
   const tenants: TenantCatalog[] = [];
   for (const key of keys) {
-    const resumes = await listAll<{ id: string }>(target, key, 'resumes', 100_000);
-    const jobs = await listAll<{ id: string }>(target, key, 'jobs', 100_000);
-    const stored = await listAll<{ id: string; resume: { id: string }; job: { id: string } }>(target, key, 'analyses', limits.maxAnalyses);
+    const resumes = await listAll<{ id: string }>(target, key, 'resumes', 100_000, tally);
+    const jobs = await listAll<{ id: string }>(target, key, 'jobs', 100_000, tally);
+    const stored = await listAll<{ id: string; resume: { id: string }; job: { id: string } }>(target, key, 'analyses', limits.maxAnalyses, tally);
     if (resumes.length === 0 || jobs.length === 0) {
       throw new LoadTestError('DISCOVERY_FAILED', `tenant with key ${key.slice(0, 12)}… has ${resumes.length} resumes and ${jobs.length} jobs; seed it first (make seed)`);
     }

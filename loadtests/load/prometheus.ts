@@ -56,8 +56,8 @@ export function timelineQueries(s: Selectors): SeriesSpec[] {
     { id: 'level-decided', label: 'level decided (operator)', chart: 'level', query: `max(plimsoll_service_level${o()})` },
     // Every replica reports the shared BullMQ queue's counts: max per provider, then the sum.
     { id: 'queue-waiting', label: 'analyses waiting', chart: 'queue', query: `sum(max by (provider) (matcher_queue_jobs${m('state="waiting"')}))` },
-    { id: 'request-rate', label: 'requests/s (matcher)', chart: 'throughput', query: `sum(rate(matcher_http_requests_total${m(api)}[30s]))` },
-    { id: 'p95', label: 'p95 (matcher histogram)', chart: 'latency', query: `1000 * histogram_quantile(0.95, sum by (le) (rate(matcher_http_request_duration_seconds_bucket${m(api)}[30s])))` },
+    { id: 'request-rate', label: 'requests/s (matcher)', chart: 'throughput', query: `sum(rate(matcher_http_requests_total${m(api)}[20s]))` },
+    { id: 'p95', label: 'p95 (matcher histogram)', chart: 'latency', query: `1000 * histogram_quantile(0.95, sum by (le) (rate(matcher_http_request_duration_seconds_bucket${m(api)}[20s])))` },
     { id: 'cache-hit-ratio', label: 'cache hit ratio', chart: 'cache', query: `sum(rate(matcher_cache_requests_total${m('result="hit"')}[1m])) / sum(rate(matcher_cache_requests_total${m()}[1m]))` },
     { id: 'breaker', label: 'breaker (0 closed, 2 open)', chart: 'cache', query: `max by (provider) (matcher_circuit_breaker_state${m()})`, by: 'provider' },
     { id: 'heap', label: 'heap used, MB (max replica)', chart: 'memory', query: `max(nodejs_heap_size_used_bytes${m()}) / 1048576` },

@@ -43,28 +43,35 @@
     return node;
   }
 
-  function niceMax(value) {
-    if (!(value > 0)) return 1;
-    var exp = Math.pow(10, Math.floor(Math.log10(value)));
+  // A "nice" tick step (1, 2, 2.5 or 5 × 10^k) giving about four intervals up to the maximum.
+  function niceStep(max) {
+    if (!(max > 0)) return 0.25;
+    var raw = max / 4;
+    var exp = Math.pow(10, Math.floor(Math.log10(raw)));
     var steps = [1, 2, 2.5, 5, 10];
-    for (var i = 0; i < steps.length; i++) if (steps[i] * exp >= value) return steps[i] * exp;
+    for (var i = 0; i < steps.length; i++) if (steps[i] * exp >= raw) return steps[i] * exp;
     return 10 * exp;
   }
 
   function fmt(v) {
     if (Math.abs(v) >= 1000) return (v / 1000).toFixed(v % 1000 === 0 ? 0 : 1) + 'k';
-    if (Math.abs(v) >= 10 || v === 0) return String(Math.round(v));
+    if (Number.isInteger(v)) return String(v);
     return v.toFixed(Math.abs(v) >= 1 ? 1 : 2);
   }
 
   function drawChart(figure, chart, series, report) {
-    var width = 560, height = 220, left = 52, right = 12, top = 12, bottom = 30;
+    var width = 560, height = 220, left = 74, right = 12, top = 12, bottom = 30;
     var plotW = width - left - right, plotH = height - top - bottom;
     var duration = report.scenario.durationSeconds;
+    // Only what falls inside the run: Prometheus answers a little past its end.
+    series = series.map(function (s) {
+      return Object.assign({}, s, { points: s.points.filter(function (p) { return p[0] >= 0 && p[0] <= duration; }) });
+    });
     var withData = series.filter(function (s) { return s.points.length > 0; });
     var yMax = chart.ticks ? chart.ticks.length - 1 : 0;
     withData.forEach(function (s) { s.points.forEach(function (p) { if (p[1] > yMax) yMax = p[1]; }); });
-    yMax = chart.ticks ? chart.ticks.length - 1 : niceMax(yMax * 1.05);
+    var step = chart.ticks ? 1 : niceStep(yMax);
+    yMax = chart.ticks ? chart.ticks.length - 1 : Math.max(step, Math.ceil(yMax / step - 1e-9) * step);
     var x = function (t) { return left + (Math.max(0, Math.min(duration, t)) / duration) * plotW; };
     var y = function (v) { return top + plotH - (v / yMax) * plotH; };
 
@@ -78,8 +85,10 @@
       if (p.start > 0) el('line', { x1: x(p.start), x2: x(p.start), y1: top, y2: top + plotH, class: 'phase' }, svg);
     });
     // Axes and grid.
-    var yTicks = chart.ticks ? chart.ticks.map(function (_, i) { return i; }) : [0, yMax / 4, yMax / 2, (3 * yMax) / 4, yMax];
+    var yTicks = [];
+    for (var v = 0; v <= yMax + 1e-9; v += step) yTicks.push(v);
     yTicks.forEach(function (v) {
+      v = Math.round(v * 1e6) / 1e6;
       el('line', { x1: left, x2: left + plotW, y1: y(v), y2: y(v), class: 'grid' }, svg);
       var label = el('text', { x: left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, svg);
       label.textContent = chart.ticks ? chart.ticks[v] : fmt(v);

@@ -39,7 +39,15 @@ export interface LoadReport {
     keysFile: string;
   };
   run: { startedAt: string; endedAt: string; wallSeconds: number; interrupted?: string };
-  catalog: { tenants: number; resumes: number; jobs: number; storedAnalysesAtStart: number; exhaustedPairs: number };
+  catalog: {
+    tenants: number;
+    resumes: number;
+    jobs: number;
+    storedAnalysesAtStart: number;
+    exhaustedPairs: number;
+    /** The listings read before the load (not in the results; the matcher's counters include them). */
+    discoveryRequests: Record<string, number>;
+  };
   summary: MeasuredSummary;
   kinds: Record<RequestKind, KindStats>;
   faults: FaultRecord[];

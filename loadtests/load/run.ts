@@ -83,13 +83,15 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   await prometheus.checkReady();
 
   const keys = await readKeys(o.keysFile);
-  const tenants = await discoverCatalog(o.target, keys, { maxAnalyses: o.maxStoredAnalyses });
+  const discoveryRequests: Record<string, number> = {};
+  const tenants = await discoverCatalog(o.target, keys, { maxAnalyses: o.maxStoredAnalyses }, discoveryRequests);
   const catalog = {
     tenants: tenants.length,
     resumes: tenants.reduce((s, t) => s + t.resumes.length, 0),
     jobs: tenants.reduce((s, t) => s + t.jobs.length, 0),
     storedAnalysesAtStart: tenants.reduce((s, t) => s + t.results.length, 0),
     exhaustedPairs: 0,
+    discoveryRequests,
   };
   o.log(`catalog: ${catalog.tenants} tenants, ${catalog.resumes} resumes, ${catalog.jobs} jobs, ${catalog.storedAnalysesAtStart} stored analyses`);
 

@@ -1,0 +1,25 @@
+// The HTML report in a real headless Chromium: every chart drawn, no JavaScript error, a
+// screenshot that is a real picture of the page, and no way for report text to inject script.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderHtml } from '../../loadtests/load/report-html.js';
+import { assertRenderedPage } from './support/page-checks.js';
+import { syntheticReport } from './support/synthetic-report.js';
+
+test('report.html renders every chart in headless Chromium, without errors, and screenshots non-blank', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'load-report-'));
+  const report = await syntheticReport(dir);
+  const page = join(dir, 'report.html');
+  writeFileSync(page, renderHtml(report));
+  const html = readFileSync(page, 'utf8');
+  assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]+(src|href)=["']?https?:/i, 'self-contained: nothing fetched from the network');
+  const { dom, screenshotPath } = await assertRenderedPage(page, dir, report);
+  assert.doesNotMatch(dom, /data-pwned/, 'report text cannot inject script');
+  assert.match(dom, /a warning that tries to close the page: &lt;\/script&gt;/, 'the hostile text is shown as text');
+  // The missing operator series is named with its query, not silently left out.
+  assert.match(dom, /replicas decided \(operator\): no data: the series does not exist over the run — max\(plimsoll_desired_replicas/);
+  t.diagnostic(`screenshot ${screenshotPath} (${statSync(screenshotPath).size} bytes)`);
+});

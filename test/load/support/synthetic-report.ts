@@ -1,0 +1,82 @@
+/**
+ * A report built by the real pipeline (summary, timeline, simulator prediction, gap, HTML) from
+ * deterministic synthetic requests and Prometheus-like series, for testing the page without
+ * running load. It includes a missing series, a fault window and hostile text ("</script>").
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { scenarioSchema } from '../../../src/simulator/scenario.js';
+import { mulberry32 } from '../../../src/shared/random.js';
+import { computeGap } from '../../../loadtests/load/gap.js';
+import { predict } from '../../../loadtests/load/prediction.js';
+import type { Series } from '../../../loadtests/load/prometheus.js';
+import { REQUEST_KINDS, type RequestRecord } from '../../../loadtests/load/records.js';
+import { measuredSeries, type LoadReport } from '../../../loadtests/load/report.js';
+import { scenarioYaml } from '../../../loadtests/load/scenario-scale.js';
+import { userSchedule } from '../../../loadtests/load/schedule.js';
+import { kindStats, measuredTimeline, summarise } from '../../../loadtests/load/stats.js';
+
+export async function syntheticReport(dir: string): Promise<LoadReport> {
+  const scenario = scenarioSchema.parse({
+    name: 'synthetic', load: { thinkTimeSeconds: 1, phases: [{ name: 'ramp', durationSeconds: 30, users: { from: 2, to: 20 } }, { name: 'hold', durationSeconds: 30, users: 20 }] },
+    events: [{ type: 'providerOutage', provider: 'openai', at: 20, durationSeconds: 15 }],
+  });
+  const scaledFile = join(dir, 'scenario.scaled.yaml');
+  writeFileSync(scaledFile, scenarioYaml(scenario, resolve('examples/matcher.yaml')));
+  const schedule = userSchedule(scenario);
+  const random = mulberry32(5);
+  const records: RequestRecord[] = [];
+  for (let t = 0; t < 60; t += 0.05) {
+    if (random() > schedule.users[Math.floor(t)]! / 20) continue;
+    const r = random();
+    const outcome = r < 0.02 ? 'error' : r < 0.05 ? 'shed' : 'success';
+    records.push({
+      kind: REQUEST_KINDS[Math.floor(random() * REQUEST_KINDS.length)]!, sentAt: t, doneAt: t + 0.02, latencyMs: 5 + 200 * random() ** 4,
+      outcome, status: outcome === 'error' ? 500 : outcome === 'shed' ? 429 : 200, level: t > 20 && t < 35 ? 'Reduced' : 'Full',
+    });
+  }
+  const step = 5;
+  const prometheus = (id: string, chart: Series['chart'], value: (t: number) => number): Series => ({
+    id, label: id, chart, source: 'prometheus', query: `query_for(${id})`, points: Array.from({ length: 12 }, (_, i) => [i * step, value(i * step)] as [number, number]),
+  });
+  const promSeries: Series[] = [
+    prometheus('replicas-up', 'replicas', (t) => (t < 25 ? 2 : 4)),
+    prometheus('pool-max', 'pool', (t) => (t < 25 ? 32 : 16)),
+    prometheus('concurrency:groq', 'concurrency', () => 2),
+    prometheus('level', 'level', (t) => (t > 20 && t < 35 ? 1 : 0)),
+    prometheus('queue-waiting', 'queue', (t) => Math.max(0, 30 - Math.abs(t - 30))),
+    prometheus('request-rate', 'throughput', (t) => schedule.users[t]!),
+    prometheus('p95', 'latency', () => 150),
+    prometheus('cache-hit-ratio', 'cache', () => 0.6),
+    prometheus('heap', 'memory', () => 120),
+    { id: 'replicas-desired', label: 'replicas decided (operator)', chart: 'replicas', source: 'prometheus', query: 'max(plimsoll_desired_replicas{job="plimsoll-operator"})', points: [], missing: 'no data: the series does not exist over the run' },
+  ];
+  const prediction = await predict(scaledFile, undefined, step);
+  const summary = summarise(records, [], 60, scenario.slo);
+  const buckets = measuredTimeline(records, schedule.users, 60, step);
+  const { series: simSeries, ...predictionRest } = prediction;
+  return {
+    version: 1,
+    scenario: {
+      name: scenario.name, file: '(synthetic)', scaledFile, timeScale: 1, durationSeconds: 60, thinkTimeSeconds: 1, analysisShare: scenario.load.analysisShare,
+      cacheHitRatio: scenario.load.cacheHitRatio, maxUsers: schedule.maxUsers, phases: schedule.phases, slo: scenario.slo,
+    },
+    config: {
+      target: 'http://127.0.0.1:1', prometheus: 'http://127.0.0.1:2', selectors: { matcher: 'job="matcher"', operator: 'job="plimsoll-operator"' }, providers: {},
+      timeoutSeconds: 30, seed: 1, stepSeconds: step, resultReadShare: 0.5, deadlineSeconds: 60, keysFile: '(none)',
+    },
+    run: { startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:01:00.000Z', wallSeconds: 60 },
+    catalog: { tenants: 1, resumes: 1, jobs: 1, storedAnalysesAtStart: 0, exhaustedPairs: 0, discoveryRequests: {} },
+    summary,
+    kinds: kindStats(records),
+    faults: [{ type: 'providerOutage', subject: 'openai', at: 20, durationSeconds: 15, status: 'restored', appliedAt: 20, restoredAt: 35, settings: { mode: 'outage' } }],
+    timeline: { stepSeconds: step, buckets, series: [...measuredSeries(buckets), ...promSeries, ...simSeries] },
+    prediction: predictionRest,
+    gap: computeGap({
+      durationSeconds: 60, stepSeconds: step, successRateSimulatorDefinition: summary.successRateSimulatorDefinition, successRateHttp: summary.successRate,
+      shedRate: summary.shedRate, p95LatencySeconds: summary.latencyMs.p95! / 1000, analysisP95Seconds: null, sloViolationSeconds: summary.sloViolationSeconds,
+      throughputPerSecond: summary.throughputPerSecond, series: promSeries,
+    }, prediction),
+    warnings: ['a warning that tries to close the page: </script><script>document.body.dataset.pwned = "yes"</script>'],
+  };
+}
