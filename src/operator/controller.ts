@@ -51,13 +51,28 @@ export class Controller {
       onRestart: (reason: string) => metrics.informerRestarts.inc({ informer: name, reason }),
     });
     const group = { group: 'plimsoll.dev', version: 'v1alpha1', plural: 'scalingpolicies' };
+    // controller-runtime's GenerationChangedPredicate (plus labels, annotations — the pause
+    // annotation — and deletion): the operator's own status writes must not requeue the policy.
+    // Status carries signal values that change on every read (heap, latency), so requeueing on
+    // them would turn the polling interval into a loop at the queue's rate limit.
+    const triggers = new Map<string, string>();
+    const specChanged = (type: string, p: ScalingPolicyObject): boolean => {
+      const key = objectKey(p);
+      if (type === 'DELETED') return triggers.delete(key) || true;
+      const trigger = JSON.stringify([p.metadata?.generation, p.metadata?.labels ?? {}, p.metadata?.annotations ?? {}, p.metadata?.deletionTimestamp ?? null]);
+      if (type === 'MODIFIED' && triggers.get(key) === trigger) return false;
+      triggers.set(key, trigger);
+      return true;
+    };
     this.policies = new Watcher<ScalingPolicyObject>({
       ...common('scalingpolicies'),
       path: `/apis/plimsoll.dev/v1alpha1${ns}/scalingpolicies`,
       list: async () => (namespace
         ? custom.listNamespacedCustomObject({ ...group, namespace })
         : custom.listClusterCustomObject(group)) as Promise<k8s.KubernetesListObject<ScalingPolicyObject>>,
-      onEvent: (_type, p) => this.queue.add(objectKey(p)),
+      onEvent: (type, p) => {
+        if (specChanged(type, p)) this.queue.add(objectKey(p));
+      },
     });
     this.deployments = new Watcher<k8s.V1Deployment>({
       ...common('deployments'),
