@@ -18,7 +18,7 @@ Options:
   --target URL              the matcher (the local stack's load balancer)            [http://127.0.0.1:18080]
   --prometheus URL          Prometheus                                               [http://127.0.0.1:19090]
   --matcher-selector M      label matchers of the matcher's replicas                 [job="matcher"]
-  --operator-selector M     label matchers of the operator                           [job="plimsoll-operator"]
+  --operator-selector M     label matchers of the operator's metrics for the policy  [job="plimsoll-operator",namespace="default",policy="matcher"]
   --provider NAME=URL       a fake provider's admin URL, repeatable     [groq :18181, openai :18182, anthropic :18183]
   --keys FILE               tenants' API keys, as plimsoll seed --out writes them   [.local/seed-keys.json]
   --policy FILE             the ScalingPolicy the simulator runs                     [the scenario's]
@@ -77,7 +77,7 @@ export function parseLoadArgs(argv: string[], log: (line: string) => void): Load
     target: v.target ?? 'http://127.0.0.1:18080',
     prometheus: v.prometheus ?? 'http://127.0.0.1:19090',
     matcherSelector: v['matcher-selector'] ?? 'job="matcher"',
-    operatorSelector: v['operator-selector'] ?? 'job="plimsoll-operator"',
+    operatorSelector: v['operator-selector'] ?? 'job="plimsoll-operator",namespace="default",policy="matcher"',
     keys: v.keys ?? '.local/seed-keys.json',
     out: v.out ?? 'out/load',
     timeoutSeconds: v['timeout-seconds'] ?? '30',

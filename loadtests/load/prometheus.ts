@@ -43,7 +43,8 @@ const join = (...parts: Array<string | undefined>) => `{${parts.filter((p) => p 
 export function timelineQueries(s: Selectors): SeriesSpec[] {
   const m = (extra?: string) => join(s.matcher, extra);
   const o = (extra?: string) => join(s.operator, extra);
-  const api = 'route=~"/v1/.*"';
+  // Requests refused before routing (auth, tenant rate, admission) carry route="unmatched".
+  const api = 'route=~"/v1/.*|unmatched"';
   return [
     { id: 'replicas-up', label: 'replicas up (scraped)', chart: 'replicas', query: `count(up${m()} == 1)` },
     { id: 'replicas-desired', label: 'replicas decided (operator)', chart: 'replicas', query: `max(plimsoll_desired_replicas${o()})` },

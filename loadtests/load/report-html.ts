@@ -107,7 +107,7 @@ export function renderHtml(report: LoadReport): string {
 </head>
 <body>
 <h1>Load test: ${escapeHtml(sc.name)}${sc.timeScale !== 1 ? ` at time scale ${sc.timeScale}` : ''}</h1>
-<p class="meta">${escapeHtml(report.run.startedAt)} → ${escapeHtml(report.run.endedAt)} · ${Math.round(sc.durationSeconds)} s of load, up to ${sc.maxUsers} users thinking ${sc.thinkTimeSeconds} s · analyses ${pct(sc.analysisShare, 0)} of requests, cache-hit target ${pct(sc.cacheHitRatio, 0)} · target ${escapeHtml(report.config.target)} · Prometheus ${escapeHtml(report.config.prometheus)}${report.run.interrupted ? ` · <strong>interrupted: ${escapeHtml(report.run.interrupted)}</strong>` : ''}</p>
+<p class="meta">${escapeHtml(report.run.startedAt)} → ${escapeHtml(report.run.endedAt)} · ${Math.round(sc.durationSeconds)} s of load, up to ${sc.maxUsers} users thinking ${sc.thinkTimeSeconds} s · analyses ${pct(sc.analysisShare, 0)} of requests, cache-hit target ${pct(sc.cacheHitRatio, 0)} · target ${escapeHtml(report.config.target)} · Prometheus ${escapeHtml(report.config.prometheus)}${report.run.machine ? ` · ${report.run.machine.cpus} CPUs, load average ${report.run.machine.loadAverage1m.start.toFixed(1)} → ${report.run.machine.loadAverage1m.end.toFixed(1)}` : ''}${report.run.interrupted ? ` · <strong>interrupted: ${escapeHtml(report.run.interrupted)}</strong>` : ''}</p>
 <p class="meta">Scenario ${escapeHtml(sc.file)}; scaled copy simulated: ${escapeHtml(sc.scaledFile)}. Dashed lines are the simulator's prediction for the same scaled scenario; shaded bands are applied faults; dotted lines separate phases.</p>
 ${warnings}
 <ul id="js-errors" hidden></ul>

@@ -38,7 +38,7 @@ export interface LoadReport {
     deadlineSeconds: number;
     keysFile: string;
   };
-  run: { startedAt: string; endedAt: string; wallSeconds: number; interrupted?: string };
+  run: { startedAt: string; endedAt: string; wallSeconds: number; machine?: { cpus: number; loadAverage1m: { start: number; end: number } }; interrupted?: string };
   catalog: {
     tenants: number;
     resumes: number;

@@ -4,6 +4,7 @@
  * scenario, and write report.json and report.html into a fresh directory.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScenario, scenarioDuration } from '../../src/simulator/scenario.js';
 import { discoverCatalog, readKeys } from './catalog.js';
@@ -106,6 +107,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   const records: RequestRecord[] = [];
   const progress = new Progress(schedule, o.log);
   const started = new Date();
+  const loadAtStart = loadavg()[0]!;
   const startMs = performance.now();
   const startEpoch = Date.now() / 1000;
   const clock = () => (performance.now() - startMs) / 1000;
@@ -185,12 +187,18 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
 
   catalog.exhaustedPairs = workload.exhaustedPairs;
   const warnings = [...schedule.notes];
-  if (interrupted) warnings.push(interrupted);
+  if (interrupted) warnings.push(`${interrupted}; the gap compares this partial run with the whole simulated scenario`);
   for (const f of faults.faults) if (f.status === 'skipped' || f.status === 'failed' || f.reason?.startsWith('restore failed')) warnings.push(`fault ${f.type} ${f.subject}: ${f.status}: ${f.reason}`);
   if (workload.exhaustedPairs > 0) warnings.push(`${workload.exhaustedPairs} "new" analyses re-asked a pair already asked: the seeded resume × job pairs ran out (seed more: plimsoll seed --resumes N)`);
   if ('error' in prediction) warnings.push(`the simulator could not run: ${prediction.error}`);
   else if (prediction.unmappedSignals.length > 0) warnings.push(`the simulator's model has no metric for signals ${prediction.unmappedSignals.join(', ')}: they read as missing in the prediction`);
   if (!promSeries.some((s) => s.id === 'replicas-up' && s.points.length > 0)) warnings.push(`Prometheus has no up{${o.selectors.matcher}} series over the run: it does not scrape the target, so the timeline is empty`);
+  // A shared target: traffic from others makes the comparison meaningless, so say so.
+  const served = promSeries.find((x) => x.id === 'request-rate')?.points.filter(([t]) => t >= 0 && t < loadSeconds) ?? [];
+  const servedRate = served.length > 0 ? served.reduce((a, [, v]) => a + v, 0) / served.length : undefined;
+  if (servedRate !== undefined && servedRate > summary.throughputPerSecond * 1.25 + 2) {
+    warnings.push(`the matcher served ${servedRate.toFixed(1)} API req/s on average, this run sent ${summary.throughputPerSecond.toFixed(1)}: other traffic shared the target, so the measurements are not this scenario's alone`);
+  }
   const clientErrors = records.filter((r) => r.errorKind === 'client').length;
   if (clientErrors > 0) warnings.push(`${clientErrors} answers were 4xx other than shedding: a mismatch between the load generator and the API (see error reasons)`);
 
@@ -206,7 +214,12 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
       target: o.target, prometheus: o.prometheus, selectors: o.selectors, providers: o.providers, timeoutSeconds: o.timeoutSeconds, seed,
       stepSeconds: o.stepSeconds, resultReadShare: o.resultReadShare, deadlineSeconds, keysFile: resolve(o.keysFile),
     },
-    run: { startedAt: started.toISOString(), endedAt: ended.toISOString(), wallSeconds: Math.round((ended.getTime() - started.getTime()) / 100) / 10, ...(interrupted ? { interrupted } : {}) },
+    run: {
+      startedAt: started.toISOString(), endedAt: ended.toISOString(), wallSeconds: Math.round((ended.getTime() - started.getTime()) / 100) / 10,
+      // The machine is shared (the stack, Prometheus, maybe other work): its load explains some gaps.
+      machine: { cpus: cpus().length, loadAverage1m: { start: loadAtStart, end: loadavg()[0]! } },
+      ...(interrupted ? { interrupted } : {}),
+    },
     catalog,
     summary,
     kinds: kindStats(records),

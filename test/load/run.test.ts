@@ -21,7 +21,10 @@ import { assertRenderedPage } from './support/page-checks.js';
 const PROMETHEUS = process.env.TEST_PROMETHEUS_URL ?? 'http://127.0.0.1:19090';
 const TARGETS = resolve('.local/prometheus/targets');
 
-/** matcher_http_requests_total for the API routes, as "METHOD route status" → count. */
+/**
+ * matcher_http_requests_total for the API, as "METHOD route status" → count. Requests refused
+ * before routing (tenant rate, admission) are labelled route="unmatched" by the matcher.
+ */
 async function apiRequestCounts(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out: Record<string, number> = {};
@@ -29,7 +32,7 @@ async function apiRequestCounts(url: string): Promise<Record<string, number>> {
     const m = /^matcher_http_requests_total\{(.*)\} (\d+(?:\.\d+)?)$/.exec(line);
     if (!m) continue;
     const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (!labels.route?.startsWith('/v1/')) continue;
+    if (!labels.route?.startsWith('/v1/') && labels.route !== 'unmatched') continue;
     out[`${labels.method} ${labels.route} ${labels.status_code}`] = Number(m[2]);
   }
   return out;
@@ -55,7 +58,8 @@ test('a 24 s run: counts agree with the matcher\'s own metrics, the fault is rea
     { name: 'openai', accuracy: 0.9, settings: { latencyMs: 300, distribution: 'fixed' } },
   ]);
   t.after(() => h.close());
-  const matcher = await h.start();
+  // A tenant rate low enough that some requests are shed (429 + Retry-After, before routing).
+  const matcher = await h.start({ MATCHER_TENANT_RATE_LIMIT: '55', MATCHER_TENANT_RATE_WINDOW_MS: '10000' });
   const url = matcher.url;
   const adminUrl = (name: string) => (JSON.parse(h.providersEnv) as Array<{ name: string; baseUrl: string }>).find((p) => p.name === name)!.baseUrl.replace(/\/v1$/, '');
 
@@ -117,10 +121,24 @@ test('a 24 s run: counts agree with the matcher\'s own metrics, the fault is rea
   assert.deepEqual(discovery, { 'GET /v1/resumes 200': 2, 'GET /v1/jobs 200': 2, 'GET /v1/analyses 200': 2 }, 'one page of each listing per tenant');
   const counted = { ...s.byRouteStatus };
   for (const [route, n] of Object.entries(discovery)) counted[route] = (counted[route] ?? 0) + n;
-  assert.deepEqual(counted, delta(after, before));
+  const matcherCounted = delta(after, before);
+  // Answers that reached a route: equal route by route; all answers: equal by method and status.
+  const routed = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.includes(' unmatched ') && / 2\d\d$/.test(k)));
+  assert.deepEqual(routed(counted), routed(matcherCounted));
+  const byMethodStatus = (m: Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const [k, n] of Object.entries(m)) {
+      const [method, , status] = k.split(' ');
+      out[`${method} ${status}`] = (out[`${method} ${status}`] ?? 0) + n;
+    }
+    return out;
+  };
+  assert.deepEqual(byMethodStatus(counted), byMethodStatus(matcherCounted));
   const transportFailures = (s.byStatus.timeout ?? 0) + (s.byStatus.connection ?? 0);
   assert.equal(Object.values(s.byRouteStatus).reduce((a, b) => a + b, 0) + transportFailures, s.total);
   assert.equal(s.success + s.shed + s.errors, s.total);
+  assert.ok(s.shed > 0, 'the tenant rate limit shed some requests');
+  assert.equal(s.shedReasons.TENANT_RATE_LIMITED, (matcherCounted['GET unmatched 429'] ?? 0) + (matcherCounted['POST unmatched 429'] ?? 0), 'shed as the matcher counted it');
   // autocannon's own counters agree with ours.
   assert.equal(report.autocannon!['2xx'] + report.autocannon!.non2xx, s.total - transportFailures);
   assert.equal(report.autocannon!.timeouts, s.byStatus.timeout ?? 0);
