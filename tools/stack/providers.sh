@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 case "${1:-}" in
   start)
+    declare -A started=()
     for p in "${PROVIDERS[@]}"; do
       IFS=: read -r name port limit latency <<< "$p"
       if running "fake-provider-$name" "fake-provider"; then
@@ -16,9 +17,11 @@ case "${1:-}" in
       start_bg "fake-provider-$name" fake-provider "$LOGS/fake-provider-$name.log" \
         node "$PLIMSOLL_BIN" fake-provider --host 127.0.0.1 --port "$port" --name "$name" \
         --latency-ms "$latency" --distribution lognormal --rate-limit "$limit" --rate-window-ms 60000
+      started[$name]=1
     done
     for p in "${PROVIDERS[@]}"; do
       IFS=: read -r name port limit latency <<< "$p"
+      [[ -n "${started[$name]:-}" ]] || continue
       wait_http "http://127.0.0.1:$port/admin/stats" 20 || die "fake provider $name did not answer on :$port; see $LOGS/fake-provider-$name.log"
       info "fake provider $name: http://127.0.0.1:$port/v1 ($limit requests/min, median ${latency} ms)"
     done ;;
