@@ -8,6 +8,16 @@ started=$SECONDS
 [[ -f "$PLIMSOLL_BIN" ]] || die "$PLIMSOLL_BIN is missing: run \`make build\`"
 [[ -f "$ADMIN_KUBECONFIG" ]] || die "$ADMIN_KUBECONFIG is missing: run \`make cluster\`"
 
+# The scripts read JSON (jq), probe HTTP (curl) and route the pod network (ip): install what a
+# minimal Debian lacks, as tools/services/up.sh does for the services.
+missing=()
+for tool in jq:jq curl:curl ip:iproute2; do command -v "${tool%%:*}" > /dev/null || missing+=("${tool#*:}"); done
+if ((${#missing[@]})); then
+  step "installing ${missing[*]}"
+  SUDO=""; [[ $EUID -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+
 step "1/6 pod network: make 10.244.0.0/16 local so each replica can bind its pod's IP"
 bash tools/stack/pod-route.sh add
 step "2/6 database: migrate, seed sample tenants, resumes and job descriptions (once)"
