@@ -198,6 +198,18 @@ describe('local load balancer', () => {
     assert.match(body.error.message, /no matcher replica is ready.*test hint/);
   });
 
+  it('sends to a terminating replica only while no other is ready (serving-terminating fallback)', async () => {
+    lb.setUpstreams([{ id: 'a', host: '127.0.0.1', port: a.port, terminating: true }, { id: 'b', host: '127.0.0.1', port: b.port }]);
+    const ids = new Set<string>();
+    for (let i = 0; i < 6; i++) ids.add(String((await request(`${url}/x`)).headers['x-plimsoll-replica']));
+    assert.deepEqual([...ids], ['b']);
+    lb.setUpstreams([{ id: 'a', host: '127.0.0.1', port: a.port, terminating: true }]);
+    const r = await request(`${url}/x`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-plimsoll-replica'], 'a');
+    assert.deepEqual(lb.stats().upstreams.map((u) => [u.id, u.terminating]), [['a', true]]);
+  });
+
   it('does not forward /metrics (Prometheus scrapes each replica)', async () => {
     lb.setUpstreams([{ id: 'a', host: '127.0.0.1', port: a.port }]);
     const seenBefore = a.seen.length;

@@ -177,6 +177,14 @@ describe('replica runner (in-process API)', () => {
   it('scaled to 1: the extra processes drain and stop; their Prometheus targets go', async () => {
     const before = runner.status().replicas;
     await scale(1);
+    // During their preStop (5 s) the two leaving replicas are terminating-but-serving: kept as a
+    // fallback, while requests go to the one that stays.
+    const terminating = await waitFor('two terminating upstreams', async () => {
+      const ups = runner.status().loadBalancer!.upstreams;
+      return ups.filter((u) => u.terminating).length === 2 && ups;
+    }, { timeoutMs: 10_000, intervalMs: 50 });
+    const stays = terminating.find((u) => !u.terminating)!.id;
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(`${lb}/healthz`)).headers.get('x-plimsoll-replica'), stays);
     const [kept] = await waitFor('1 replica process left', async () => readyReplicas(runner.status(), 1), { timeoutMs: 60_000 });
     const gone = before.filter((r) => r.pod !== kept!.pod);
     assert.equal(gone.length, 2);

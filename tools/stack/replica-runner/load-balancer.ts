@@ -10,7 +10,9 @@
  *   pod that answered (a debugging aid of this harness).
  * - A connection failure before any response is retried on another replica only for GET/HEAD
  *   without a body (idempotent, nothing consumed); otherwise 502 UPSTREAM_FAILED.
- * - No ready replica: 502 NO_READY_REPLICA with a JSON body naming what to look at.
+ * - No ready replica: a terminating one still in its preStop serves (as kube-proxy falls back
+ *   to serving-terminating endpoints), else 502 NO_READY_REPLICA with a JSON body naming what
+ *   to look at.
  * - `/metrics` is not forwarded: Prometheus scrapes each replica itself (file_sd), and a
  *   balanced scrape would count one random replica twice under another instance.
  */
@@ -22,9 +24,15 @@ export interface Upstream {
   id: string;
   host: string;
   port: number;
+  /**
+   * Terminating but still serving (its pod's preStop): used only while no other replica is
+   * ready — kube-proxy's fallback to serving-terminating endpoints (ProxyTerminatingEndpoints).
+   */
+  terminating?: boolean;
 }
 
 interface UpstreamState extends Upstream {
+  terminating: boolean;
   agent: http.Agent;
   outstanding: number;
   served: number;
@@ -38,7 +46,7 @@ export interface LoadBalancerStats {
   retries: number;
   noReadyReplica: number;
   upstreamFailures: number;
-  upstreams: Array<{ id: string; address: string; outstanding: number; served: number; failures: number }>;
+  upstreams: Array<{ id: string; address: string; terminating: boolean; outstanding: number; served: number; failures: number }>;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -108,17 +116,18 @@ export class LoadBalancer {
     return `http://${a.address}:${a.port}`;
   }
 
-  /** Replace the set of ready upstreams; in-flight requests to removed ones finish. */
+  /** Replace the set of upstreams (ready, and terminating-but-serving); in-flight requests to removed ones finish. */
   setUpstreams(list: Upstream[]): void {
     const wanted = new Map(list.map((u) => [u.id, u]));
     for (const [id, state] of this.upstreams) {
       const w = wanted.get(id);
       if (!w || w.host !== state.host || w.port !== state.port) this.retire(id);
+      else state.terminating = w.terminating ?? false;
     }
     for (const u of list) {
       if (this.upstreams.has(u.id)) continue;
       this.upstreams.set(u.id, {
-        ...u, outstanding: 0, served: 0, failures: 0, retired: false,
+        ...u, terminating: u.terminating ?? false, outstanding: 0, served: 0, failures: 0, retired: false,
         agent: new http.Agent({ keepAlive: true, maxSockets: this.options.maxSocketsPerUpstream ?? 512, maxFreeSockets: 256, scheduling: 'lifo' }),
       });
     }
@@ -131,7 +140,7 @@ export class LoadBalancer {
   stats(): LoadBalancerStats {
     return {
       ...this.counters,
-      upstreams: [...this.upstreams.values()].map((u) => ({ id: u.id, address: `${u.host}:${u.port}`, outstanding: u.outstanding, served: u.served, failures: u.failures })),
+      upstreams: [...this.upstreams.values()].map((u) => ({ id: u.id, address: `${u.host}:${u.port}`, terminating: u.terminating, outstanding: u.outstanding, served: u.served, failures: u.failures })),
     };
   }
 
@@ -153,9 +162,11 @@ export class LoadBalancer {
     if (state.outstanding === 0) state.agent.destroy();
   }
 
-  /** Least outstanding requests; among equals, round-robin from a rotating start. */
+  /** Least outstanding requests; among equals, round-robin from a rotating start. Terminating ones only when no other is left. */
   private pick(exclude: Set<string>): UpstreamState | undefined {
-    const list = [...this.upstreams.values()].filter((u) => !exclude.has(u.id));
+    const candidates = [...this.upstreams.values()].filter((u) => !exclude.has(u.id));
+    const ready = candidates.filter((u) => !u.terminating);
+    const list = ready.length > 0 ? ready : candidates;
     if (list.length === 0) return undefined;
     const start = this.next++ % list.length;
     let best: UpstreamState | undefined;

@@ -72,6 +72,8 @@ interface Replica {
   preStopMs: number;
   phase: Phase;
   ready: boolean;
+  /** Stopping, in its preStop: still serves, but only when no replica is ready. */
+  servingWhileTerminating: boolean;
   restarts: number;
   crashes: number;
   process?: ReplicaProcess;
@@ -275,7 +277,7 @@ export class ReplicaRunner {
       probe: { path: httpGet?.path ?? '/readyz', port: probePort },
       graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000,
       preStopMs: (container?.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000,
-      phase: 'Starting', ready: false, restarts: 0, crashes: 0, targetWritten: false,
+      phase: 'Starting', ready: false, servingWhileTerminating: false, restarts: 0, crashes: 0, targetWritten: false,
     };
     this.replicas.set(replica.uid, replica);
     if (!container) {
@@ -440,7 +442,8 @@ export class ReplicaRunner {
   }
 
   private syncUpstreams(): void {
-    this.lb?.setUpstreams([...this.replicas.values()].filter((r) => r.ready).map((r) => ({ id: r.pod, host: r.ip, port: r.port })));
+    this.lb?.setUpstreams([...this.replicas.values()].filter((r) => r.ready || r.servingWhileTerminating)
+      .map((r) => ({ id: r.pod, host: r.ip, port: r.port, terminating: !r.ready })));
   }
 
   /** A connection to a replica failed: out of the balancer until its next successful probe. */
@@ -456,13 +459,17 @@ export class ReplicaRunner {
       clearTimeout(replica.probeTimer);
       clearTimeout(replica.backoffTimer);
       replica.init?.kill('SIGKILL');
-      // Out of the balancer first, so no new request reaches a draining process.
+      // The pod's preStop sleep, as the kubelet runs it, within the grace period.
+      const preStop = replica.process?.running ? Math.min(replica.preStopMs, replica.graceMs) : 0;
+      // Out of the ready set first, so new requests go elsewhere; during preStop it still serves
+      // when nothing else is ready (a rollout where kwok reported the new pods Ready too early).
+      replica.servingWhileTerminating = replica.ready && preStop > 0;
       this.setReady(replica, false);
       if (replica.process?.running) {
-        // The pod's preStop sleep, as the kubelet runs it, within the grace period.
-        const preStop = Math.min(replica.preStopMs, replica.graceMs);
         this.log.info({ pod: replica.pod, replicaPid: replica.process.record.pid, reason, preStopMs: preStop }, 'stopping replica process (preStop, then SIGTERM)');
         if (preStop > 0) await Promise.race([sleep(preStop), replica.process.exited]);
+        replica.servingWhileTerminating = false;
+        this.syncUpstreams();
         const exit = await replica.process.stop(Math.max(1000, replica.graceMs - preStop));
         this.log.info({ pod: replica.pod, ...exit }, 'replica process stopped');
       } else {
