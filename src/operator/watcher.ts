@@ -178,6 +178,9 @@ export class Watcher<T extends k8s.KubernetesObject> {
         }
       }, Math.min(silenceMs, 5_000));
       watchdog.unref();
+      // stop() may have come while the list before this watch was in flight: an aborted signal
+      // fires no more 'abort' events, and waiting for one would hang until the watchdog.
+      if (this.abort.signal.aborted) return onStop();
       // Servers end a watch after timeoutSeconds; a random 5–10 min spreads reconnects (client-go).
       const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
       const params: Record<string, string | number | boolean | undefined> = {

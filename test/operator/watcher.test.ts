@@ -8,7 +8,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { Watcher } from '../../src/operator/watcher.js';
 import { ensureCluster, startApiServerReplica, waitFor, withNamespace } from '../support/cluster.js';
 
-const logger = createLogger({ name: 'watcher-test', level: 'silent' });
+const logger = createLogger({ name: 'watcher-test', level: (process.env.WATCHER_TEST_LOG ?? 'silent') as 'silent' });
 
 function configMapWatcher(kc: k8s.KubeConfig, namespace: string, extra: { silenceMs?: number } = {}) {
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -83,5 +83,33 @@ test('watcher: survives an apiserver restart and misses nothing made meanwhile',
     await replica.start();
     await waitFor('while-down after the restart', async () => watcher.get(`${namespace}/while-down`), { timeoutMs: 60_000 });
     assert.ok(restarts.length > 0);
+  });
+});
+
+test('watcher: stop() while listing ends it at once, not at the silent-watch watchdog', async (t) => {
+  await withNamespace(t, async (namespace, cluster) => {
+    const kc = cluster.kubeConfig();
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    // The real list, held back until stop() has been called: the order a shutdown during a
+    // relist produces. The watch that follows would stay open (the namespace is quiet).
+    let releaseList!: () => void;
+    const gate = new Promise<void>((resolve) => { releaseList = resolve; });
+    const watcher = new Watcher<k8s.V1ConfigMap>({
+      name: 'configmaps', kubeConfig: kc, logger, path: `/api/v1/namespaces/${namespace}/configmaps`,
+      list: async () => { await gate; return core.listNamespacedConfigMap({ namespace }); },
+      onEvent: () => undefined,
+    });
+    const synced = watcher.start();
+    const stopped = watcher.stop();
+    releaseList();
+    await synced;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      stopped.then(() => 'stopped'),
+      new Promise<string>((resolve) => { timer = setTimeout(() => resolve('still running 10 s after stop()'), 10_000); }),
+    ]);
+    clearTimeout(timer);
+    assert.equal(outcome, 'stopped');
+    assert.equal(watcher.state, 'Stopped');
   });
 });
