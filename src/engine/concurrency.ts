@@ -66,11 +66,21 @@ export function adapt(
   return { limit: next, longRttSeconds: long, reason: `Gradient2: gradient ${gradient.toFixed(2)}` };
 }
 
+/**
+ * An adaptation step is due once per polling interval. The operator also decides between polls
+ * (a Deployment changed, its own runtime write came back through the watch); stepping then would
+ * apply one 429 reading several times, or grow the limit by +1 per event instead of per poll.
+ */
+function adaptationDue(before: EngineMemory['providers'][string] | undefined, now: number, intervalMs: number): boolean {
+  return before === undefined || now - before.adaptedAt >= intervalMs;
+}
+
 export function decideConcurrency(
   spec: ScalingPolicySpec,
   values: Map<string, number>,
   replicas: number,
   previous: EngineMemory['providers'],
+  now: number,
 ): { decisions: ProviderDecision[]; memory: EngineMemory['providers'] } {
   const decisions: ProviderDecision[] = [];
   const memory: EngineMemory['providers'] = {};
@@ -80,9 +90,17 @@ export function decideConcurrency(
     const ceiling = rateCeiling(p, replicas, s.latencySeconds);
     const upper = Math.max(min, Math.min(max, ceiling ?? max));
     const before = previous[p.name];
-    const step = adapt(before?.limit ?? upper, before?.longRttSeconds, s, spec.queues!.adaptive);
+    const due = adaptationDue(before, now, spec.pollingIntervalSeconds * 1000);
+    // Between steps the limit holds, but the ceiling still applies at once: it follows the
+    // replica count, and a scale-out must not wait a poll to shrink each replica's share.
+    const step = due
+      ? adapt(before?.limit ?? upper, before?.longRttSeconds, s, spec.queues!.adaptive)
+      : { limit: before!.limit, longRttSeconds: before!.longRttSeconds, reason: before!.reason };
     const limit = Math.min(Math.max(step.limit, min), upper);
-    memory[p.name] = step.longRttSeconds === undefined ? { limit } : { limit, longRttSeconds: step.longRttSeconds };
+    const adaptedAt = due ? now : before!.adaptedAt;
+    memory[p.name] = step.longRttSeconds === undefined
+      ? { limit, adaptedAt, reason: step.reason }
+      : { limit, longRttSeconds: step.longRttSeconds, adaptedAt, reason: step.reason };
     const value = Math.max(min, Math.min(upper, Math.floor(limit)));
     const limitedBy = value === min && step.limit <= min ? 'ConcurrencyMin' : value === upper ? (ceiling !== undefined && ceiling < max ? 'RateLimit' : 'ConcurrencyMax') : undefined;
     const decision: ProviderDecision = {

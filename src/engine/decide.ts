@@ -65,7 +65,7 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
     }
   }
 
-  const concurrency = decideConcurrency(spec, values, replicas.value, memory.providers);
+  const concurrency = decideConcurrency(spec, values, replicas.value, memory.providers, now);
   const level = decideLevel(spec, values, budgetConstrained, memory.level, now);
 
   // Ordered actuation keeps replicas × pool within the budget at every moment: on scale-out

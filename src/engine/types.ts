@@ -63,7 +63,8 @@ export interface EngineMemory {
   /** Replica changes made, for the rate policies. */
   scaleEvents: Array<{ at: number; change: number }>;
   level: { value: ServiceLevel; since: number };
-  providers: Record<string, { limit: number; longRttSeconds?: number }>;
+  /** Adaptive concurrency per provider: the limit, when it last stepped, and why. */
+  providers: Record<string, { limit: number; longRttSeconds?: number; adaptedAt: number; reason: string }>;
   lastScaleTime?: number;
 }
 

@@ -58,7 +58,10 @@ export class Controller {
     const triggers = new Map<string, string>();
     const specChanged = (type: string, p: ScalingPolicyObject): boolean => {
       const key = objectKey(p);
-      if (type === 'DELETED') return triggers.delete(key) || true;
+      if (type === 'DELETED') {
+        triggers.delete(key);
+        return true;
+      }
       const trigger = JSON.stringify([p.metadata?.generation, p.metadata?.labels ?? {}, p.metadata?.annotations ?? {}, p.metadata?.deletionTimestamp ?? null]);
       if (type === 'MODIFIED' && triggers.get(key) === trigger) return false;
       triggers.set(key, trigger);

@@ -51,7 +51,12 @@ export interface ReconcileResult {
 interface PolicyState {
   observations: Record<string, SignalObservation>;
   memory: EngineMemory;
+  /** When the signals were last read, and for which spec generation. */
+  polled?: { at: number; generation: number | undefined };
 }
+
+/** A requeue timer may fire a little before the interval has fully passed. */
+const POLL_SLACK_MS = 100;
 
 /**
  * Our own last write of an object, with the resourceVersion the cache held when we made it.
@@ -166,7 +171,14 @@ export class Reconciler {
     // Signals → engine.
     const state = this.stateFor(key, previous, nowMs);
     const context = this.signalContext(namespace, name, spec.targetRef.name);
-    state.observations = await collectSignals(spec, state.observations, this.deps.signals, context, metrics, this.deps.logger, this.now);
+    // Signals are polled once per interval, as KEDA and the HPA do. Reconciles in between (a
+    // Deployment or ConfigMap event) decide on the last readings: reading again would load the
+    // sources per event and count one outage as several consecutive failures toward the fallback.
+    let polled = state.polled;
+    if (!polled || polled.generation !== generation || nowMs - polled.at >= intervalMs - POLL_SLACK_MS) {
+      state.observations = await collectSignals(spec, state.observations, this.deps.signals, context, metrics, this.deps.logger, this.now);
+      polled = state.polled = { at: nowMs, generation };
+    }
     const deploymentRv = deployment.metadata?.resourceVersion;
     const currentReplicas = fresher(writes, 'replicas', deployment.spec?.replicas ?? 1, deploymentRv);
     const configMapName = configMapNameFor(name, spec.runtime.configMapName);
@@ -183,7 +195,8 @@ export class Reconciler {
     const dryRun = spec.mode === 'DryRun';
     let published = publishedBefore;
     let replicas = currentReplicas;
-    let requeueAfterMs = intervalMs;
+    // Look again at the next poll (a reconcile between polls keeps that schedule).
+    let requeueAfterMs = Math.max(POLL_SLACK_MS, polled.at + intervalMs - nowMs);
     let ack: Ack | undefined;
     if (!dryRun) {
       try {

@@ -52,3 +52,23 @@ test('Gradient2: a latency spike lowers the limit, recovery raises it', () => {
   for (let i = 20; i < 40; i++) d = run(s, 1, { latency: 2, throttled: 0 }, d.memory, T0 + i * 15_000);
   assert.ok(d.concurrency[0]!.value > spiked, 'recovers once latency falls back');
 });
+
+test('AIMD steps once per polling interval, however often the operator decides in between', () => {
+  const s = withProvider('AIMD');
+  let d = run(s, 1, { latency: 10, throttled: 0 }, emptyMemory(T0), T0);
+  assert.equal(d.concurrency[0]!.value, 16);
+  // Three reconciles within one interval (events, not polls) see the same 429 reading: one step.
+  for (const dt of [15_000, 15_400, 16_000, 29_000]) d = run(s, 1, { latency: 10, throttled: 2 }, d.memory, T0 + dt);
+  assert.equal(d.concurrency[0]!.value, 14, 'floor(16 × 0.9) once, not 16 × 0.9⁴');
+  assert.match(d.concurrency[0]!.reason, /AIMDDecrease/, 'the held limit keeps the reason of its step');
+  d = run(s, 1, { latency: 10, throttled: 2 }, d.memory, T0 + 30_000);
+  assert.equal(d.concurrency[0]!.value, 12, 'the next interval steps again: floor(14.4 × 0.9)');
+});
+
+test('between steps the rate ceiling still follows the replica count at once', () => {
+  const s = withProvider('AIMD');
+  let d = run(s, 1, { latency: 3, throttled: 0 }, emptyMemory(T0), T0);
+  assert.equal(d.concurrency[0]!.value, 8, '2 req/s × 3 s × 1.2 = 7.2 → 8 on one replica');
+  d = run(s, 4, { latency: 3, throttled: 0 }, d.memory, T0 + 1_000);
+  assert.equal(d.concurrency[0]!.value, 2, 'four replicas share it: ceil(7.2 / 4) without waiting for the next poll');
+});
