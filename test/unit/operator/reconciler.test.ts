@@ -11,8 +11,9 @@ import type { KubeApi } from '../../../src/operator/kube-api.js';
 import type { SignalRegistry } from '../../../src/operator/signals/index.js';
 import type { ScalingPolicySpecInput } from '../../../src/api/scaling-policy.js';
 
-function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = {}) {
+function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = {}, clock: { now: number } = { now: Date.now() }) {
   const calls: string[] = [];
+  let reads = 0;
   let replicas = 1;
   const policy: ScalingPolicyObject = {
     metadata: { name: 'p', namespace: 'ns', uid: 'u', generation: 1, resourceVersion: '1' },
@@ -35,15 +36,16 @@ function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = 
     readyEndpoints: async () => [],
     secretValue: async () => '',
   } as unknown as KubeApi;
-  const signals = { prometheus: { type: 'prometheus', read: async () => load.value } } as unknown as SignalRegistry;
+  const signals = { prometheus: { type: 'prometheus', read: async () => { reads += 1; return load.value; } } } as unknown as SignalRegistry;
   const reconciler = new Reconciler({
     api, signals, metrics: createOperatorMetrics(createMetricsRegistry({ defaultMetrics: false })),
     logger: createLogger({ name: 't', level: 'silent' }),
+    now: () => clock.now,
     caches: {
       policy: () => policy, policies: () => [policy], deployment: () => deployment(), configMap: () => undefined, hpas: () => [],
     },
   });
-  return { reconciler, calls, setReplicas: (r: number) => { replicas = r; } };
+  return { reconciler, calls, reads: () => reads, setReplicas: (r: number) => { replicas = r; } };
 }
 
 test('scale-out publishes the smaller pool before replicas grow', async () => {
@@ -69,11 +71,13 @@ test('a stale cache does not repeat writes, bump generations or repeat Events', 
 
 test('scale-in shrinks replicas before the pool grows', async () => {
   const load = { value: 80 };
-  const { reconciler, calls, setReplicas } = world(load);
+  const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
+  const { reconciler, calls, setReplicas } = world(load, {}, clock);
   setReplicas(8);
   await reconciler.reconcile('ns/p');
   calls.length = 0;
   load.value = 20;
+  clock.now += 1_000; // the next poll sees the lower load
   await reconciler.reconcile('ns/p');
   assert.deepEqual(calls.filter((c) => !c.startsWith('event') && c !== 'status'), ['scale 2', 'runtime pool=31']);
 });
@@ -83,4 +87,16 @@ test('DryRun writes only status and Events', async () => {
   await reconciler.reconcile('ns/p');
   assert.ok(calls.every((c) => c === 'status' || c.startsWith('event')), calls.join(', '));
   assert.ok(calls.includes('event DryRunDecision'));
+});
+
+test('signals are polled once per interval; reconciles in between decide on the last readings', async () => {
+  const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
+  const { reconciler, reads } = world({ value: 5 }, { pollingIntervalSeconds: 15 }, clock);
+  assert.equal((await reconciler.reconcile('ns/p')).requeueAfterMs, 15_000);
+  clock.now += 4_000; // a Deployment event
+  assert.equal((await reconciler.reconcile('ns/p')).requeueAfterMs, 11_000, 'the poll keeps its schedule');
+  assert.equal(reads(), 1);
+  clock.now += 11_000;
+  await reconciler.reconcile('ns/p');
+  assert.equal(reads(), 2, 'the next poll reads again');
 });
