@@ -34,6 +34,13 @@ running() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"
 }
 
+# The build in dist/ the stack's processes run: a hash of its content (tsc rewrites every file
+# on each build, so modification times say nothing).
+build_id() { find "$ROOT/dist" -type f -name '*.js' -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16; }
+
+# outdated NAME: the process was started from another build than dist/ holds now.
+outdated() { [[ "$(cat "$RUN/$1.build" 2>/dev/null)" != "$(build_id)" ]]; }
+
 # start_bg NAME MARKER LOGFILE CMD...: in its own session (its own process group, immune to the
 # terminal's signals), detached from make; the pid is the group's id.
 start_bg() {
@@ -41,6 +48,7 @@ start_bg() {
   printf -- '--- %s starting: %s\n' "$(date -Is)" "$*" >> "$log"
   setsid nohup "$@" >> "$log" 2>&1 < /dev/null &
   echo $! > "$RUN/$name.pid"
+  build_id > "$RUN/$name.build"
 }
 
 # stop_bg NAME MARKER GRACE_SECONDS: SIGTERM to the process group, SIGKILL after the grace period.
@@ -57,7 +65,7 @@ stop_bg() {
     info "$name did not stop within ${grace}s: SIGKILL"
     kill -KILL -- "-$pid" 2>/dev/null || true
   fi
-  rm -f "$RUN/$name.pid"
+  rm -f "$RUN/$name.pid" "$RUN/$name.build"
 }
 
 # wait_http URL SECONDS: until the URL answers 2xx.

@@ -10,8 +10,12 @@ TARGET_FILE="$TARGETS/operator-local.json"
 case "${1:-}" in
   start)
     if running operator "bin.js operator"; then
-      info "operator already running (pid $(cat "$RUN/operator.pid")), metrics http://127.0.0.1:$OPERATOR_METRICS_PORT/metrics"
-      exit 0
+      if ! outdated operator; then
+        info "operator already running (pid $(cat "$RUN/operator.pid")), metrics http://127.0.0.1:$OPERATOR_METRICS_PORT/metrics"
+        exit 0
+      fi
+      info "the operator runs an older build: restarting it"
+      stop_bg operator "bin.js operator" 35 || true
     fi
     who="$(bash "$ROOT/tools/stack/operator-kubeconfig.sh" "$OPERATOR_KUBECONFIG")"
     info "operator credentials: $who (${OPERATOR_KUBECONFIG#"$ROOT/"})"

@@ -11,8 +11,12 @@ case "${1:-}" in
     for p in "${PROVIDERS[@]}"; do
       IFS=: read -r name port limit latency <<< "$p"
       if running "fake-provider-$name" "fake-provider"; then
-        info "fake provider $name already running on 127.0.0.1:$port (pid $(cat "$RUN/fake-provider-$name.pid"))"
-        continue
+        if ! outdated "fake-provider-$name"; then
+          info "fake provider $name already running on 127.0.0.1:$port (pid $(cat "$RUN/fake-provider-$name.pid"))"
+          continue
+        fi
+        info "fake provider $name runs an older build: restarting it"
+        stop_bg "fake-provider-$name" fake-provider 10 || true
       fi
       start_bg "fake-provider-$name" fake-provider "$LOGS/fake-provider-$name.log" \
         node "$PLIMSOLL_BIN" fake-provider --host 127.0.0.1 --port "$port" --name "$name" \

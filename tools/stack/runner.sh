@@ -56,6 +56,7 @@ case "${1:-}" in
     die "matcher replicas not ready after 120 s ($ready of $desired); see $LOGS/replica-runner.log and $LOGS/matcher-*.log" ;;
   stop)
     stop_bg replica-runner "$MARKER" 60 && info "stopped the replica runner and its replicas" || true
-    sweep ;;
+    sweep
+    rm -f "$STACK/matcher.build" ;;
   *) die "usage: $0 start|stop" ;;
 esac

@@ -30,6 +30,14 @@ bash tools/stack/kube-apply.sh
 # example policy enters Maintenance while database-healthy is missing, for at least 120 s).
 step "5/6 replica runner: a real matcher process per pod, behind the load balancer on $LB_ADDR"
 bash tools/stack/runner.sh start
+# Replicas started from an older build are replaced the way a deploy replaces pods: a rollout.
+if [[ -f "$STACK/matcher.build" && "$(cat "$STACK/matcher.build")" != "$(build_id)" ]]; then
+  info "the matcher replicas run an older build: kubectl rollout restart deployment/matcher"
+  kubectl -n default rollout restart deployment/matcher > /dev/null
+  kubectl -n default rollout status deployment/matcher --timeout=180s > /dev/null
+  bash tools/stack/runner.sh start
+fi
+build_id > "$STACK/matcher.build"
 step "6/6 operator, with its ServiceAccount's token"
 bash tools/stack/operator.sh start
 step "up in $((SECONDS - started)) s"
