@@ -34,6 +34,11 @@ export function peak(series: Series | undefined, duration: number): number | nul
   return points.length === 0 ? null : points.reduce((m, [, v]) => Math.max(m, v), -Infinity);
 }
 
+export function mean(series: Series | undefined, duration: number): number | null {
+  const points = inRun(series, duration);
+  return points.length === 0 ? null : points.reduce((s, [, v]) => s + v, 0) / points.length;
+}
+
 /** ∫ value dt over the run, each sample standing for one step. */
 export function integral(series: Series | undefined, duration: number, stepSeconds: number): number | null {
   const points = inRun(series, duration);
@@ -68,6 +73,7 @@ export interface PredictedForGap {
   summary: { successRate: number; shedRate: number; p95LatencySeconds: number; analysisP95Seconds: number; sloViolationSeconds: number; peakReplicas: number; replicaSeconds: number };
   meanOfferedRate: number;
   peakPoolMax: number;
+  meanCpuPerReplica: number;
   levelSeconds: Record<string, number>;
 }
 
@@ -93,6 +99,7 @@ export function computeGap(m: MeasuredForGap, p: PredictedForGap): GapRow[] {
     row('peakReplicas', 'peak replicas', 'replicas', peak(replicas, m.durationSeconds), p.summary.peakReplicas, replicasNote),
     row('replicaSeconds', 'replica-seconds', 'replica·s', integral(replicas, m.durationSeconds, m.stepSeconds), p.summary.replicaSeconds, replicasNote),
     row('peakPoolMax', 'peak pool per replica', 'connections', peak(poolSeries, m.durationSeconds), p.peakPoolMax),
+    row('meanCpuPerReplica', 'mean CPU per replica', 'cores', mean(byId('cpu'), m.durationSeconds), p.meanCpuPerReplica, 'process_cpu_seconds_total: calibrates the model\'s per-request CPU costs'),
   ];
   for (const level of LEVEL_NAMES) {
     rows.push(row(`seconds${level}`, `seconds at ${level}`, 's', levels ? levels[level]! : null, p.levelSeconds[level] ?? 0, levels ? 'matcher_service_level, max over replicas' : 'no matcher_service_level series'));

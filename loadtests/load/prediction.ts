@@ -28,6 +28,8 @@ export interface Prediction {
   readyReplicaSeconds: number;
   peakReadyReplicas: number;
   peakPoolMax: number;
+  /** Mean over the run of the replicas' mean CPU utilisation (cores). */
+  meanCpuPerReplica: number;
   unmappedSignals: string[];
   series: Series[];
 }
@@ -69,6 +71,7 @@ export async function predict(scaledScenarioFile: string, policyOverride: string
     readyReplicaSeconds: ticks.reduce((s, t) => s + t.readyReplicas, 0),
     peakReadyReplicas: ticks.reduce((m, t) => Math.max(m, t.readyReplicas), 0),
     peakPoolMax: ticks.reduce((m, t) => Math.max(m, t.poolMax), 0),
+    meanCpuPerReplica: ticks.reduce((m, t) => m + t.metrics.cpuUtilization, 0) / Math.max(1, ticks.length),
     unmappedSignals: unmappedSignals(policy.spec, scenario),
     series: [
       sim('offered', 'offered requests/s', 'throughput', (t) => t.arrivals),
@@ -80,6 +83,7 @@ export async function predict(scaledScenarioFile: string, policyOverride: string
       sim('level', 'level', 'level', (t) => t.levelRank),
       sim('p95', 'p95', 'latency', (t) => (percentile(t.latencies, 0.95) ?? 0) * 1000),
       sim('queue', 'analyses waiting', 'queue', (t) => t.metrics.queueWaiting),
+      sim('cpu', 'CPU per replica (mean)', 'cpu', (t) => t.metrics.cpuUtilization),
       sim('heap', 'heap MB (max replica)', 'memory', (t) => t.metrics.heapUsedBytes / 1048576),
     ],
   };

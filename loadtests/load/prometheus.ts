@@ -7,7 +7,7 @@
  */
 import { LoadTestError } from './errors.js';
 
-export type ChartId = 'users' | 'throughput' | 'latency' | 'replicas' | 'pool' | 'concurrency' | 'level' | 'queue' | 'cache' | 'memory';
+export type ChartId = 'users' | 'throughput' | 'latency' | 'replicas' | 'pool' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory';
 
 export interface SeriesSpec {
   id: string;
@@ -61,6 +61,7 @@ export function timelineQueries(s: Selectors): SeriesSpec[] {
     { id: 'p95', label: 'p95 (matcher histogram)', chart: 'latency', query: `1000 * histogram_quantile(0.95, sum by (le) (rate(matcher_http_request_duration_seconds_bucket${m(api)}[20s])))` },
     { id: 'cache-hit-ratio', label: 'cache hit ratio', chart: 'cache', query: `sum(rate(matcher_cache_requests_total${m('result="hit"')}[1m])) / sum(rate(matcher_cache_requests_total${m()}[1m]))` },
     { id: 'breaker', label: 'breaker (0 closed, 2 open)', chart: 'cache', query: `max by (provider) (matcher_circuit_breaker_state${m()})`, by: 'provider' },
+    { id: 'cpu', label: 'CPU per replica (mean), cores', chart: 'cpu', query: `avg(rate(process_cpu_seconds_total${m()}[20s]))` },
     { id: 'heap', label: 'heap used, MB (max replica)', chart: 'memory', query: `max(nodejs_heap_size_used_bytes${m()}) / 1048576` },
   ];
 }

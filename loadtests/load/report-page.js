@@ -33,6 +33,7 @@
     { id: 'level', title: 'Service level', unit: '', ticks: ['Full', 'Reduced', 'Basic', 'Maintenance'] },
     { id: 'queue', title: 'Queue depth', unit: 'analyses waiting' },
     { id: 'cache', title: 'Cache hit ratio and breakers', unit: 'ratio / breaker state' },
+    { id: 'cpu', title: 'CPU', unit: 'cores per replica (one Node.js process uses at most one)' },
     { id: 'memory', title: 'Memory', unit: 'MB' },
   ];
 
@@ -93,10 +94,13 @@
       var label = el('text', { x: left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, svg);
       label.textContent = chart.ticks ? chart.ticks[v] : fmt(v);
     });
-    for (var i = 0; i <= 5; i++) {
-      var t = (duration * i) / 5;
+    // Time ticks on round values: about five over the run.
+    var spans = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
+    var span = spans[spans.length - 1];
+    for (var k = 0; k < spans.length; k++) if (duration / spans[k] <= 6) { span = spans[k]; break; }
+    for (var t = 0; t <= duration + 1e-9; t += span) {
       var tl = el('text', { x: x(t), y: height - 10, class: 'tick', 'text-anchor': 'middle' }, svg);
-      tl.textContent = t >= 120 ? (t / 60).toFixed(t % 60 === 0 ? 0 : 1) + ' min' : Math.round(t) + ' s';
+      tl.textContent = span >= 60 ? t / 60 + ' min' : t + ' s';
     }
     el('rect', { x: left, y: top, width: plotW, height: plotH, class: 'frame' }, svg);
 
@@ -126,6 +130,12 @@
       if (s.query) item.title = s.query;
       legend.appendChild(item);
     });
+    if (series.length === 0) {
+      var none = document.createElement('li');
+      none.className = 'missing';
+      none.textContent = 'no series for this chart in this report';
+      legend.appendChild(none);
+    }
     figure.querySelector('.plot').appendChild(svg);
     figure.appendChild(legend);
     figure.setAttribute('data-rendered', 'true');

@@ -25,7 +25,7 @@ test('peak, integral and seconds per level over the run only', () => {
 
 const predicted = {
   summary: { successRate: 0.99, shedRate: 0.01, p95LatencySeconds: 0.2, analysisP95Seconds: 10, sloViolationSeconds: 5, peakReplicas: 6, replicaSeconds: 300 },
-  meanOfferedRate: 40, peakPoolMax: 10, levelSeconds: { Full: 50, Reduced: 0, Basic: 10, Maintenance: 0 },
+  meanOfferedRate: 40, peakPoolMax: 10, meanCpuPerReplica: 0.5, levelSeconds: { Full: 50, Reduced: 0, Basic: 10, Maintenance: 0 },
 };
 const measured = {
   durationSeconds: 60, stepSeconds: 5, successRateSimulatorDefinition: 0.95, successRateHttp: 0.98, shedRate: 0.02, p95LatencySeconds: 0.3,
@@ -59,4 +59,9 @@ test('every summary metric has its row, with the simulator-definition success ra
   assert.equal(get('requestRate').gap, -2);
   assert.equal(get('sloViolationSeconds').gap, 2);
   assert.equal(get('secondsBasic').predicted, 10);
+  assert.equal(get('meanCpuPerReplica').gap, null, 'no CPU series, no gap');
+  const cpu: Series = { ...series('cpu', [[0, 0.1], [5, 0.3], [60, 9]]), chart: 'cpu' };
+  const withCpu = computeGap({ ...measured, series: [cpu] }, predicted).find((r) => r.metric === 'meanCpuPerReplica')!;
+  assert.ok(Math.abs(withCpu.measured! - 0.2) < 1e-12, 'the mean inside the run only');
+  assert.ok(Math.abs(withCpu.gap! - -0.3) < 1e-12);
 });

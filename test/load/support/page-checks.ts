@@ -11,16 +11,20 @@ import { dumpDom, screenshot } from './chromium.js';
 import { decodePng, inkStats } from './png.js';
 
 export const SCREENSHOT = { width: 1280, height: 3600 };
+/** The charts report-page.js draws (users, throughput, latency, replicas, pool, concurrency, level, queue, cache, cpu, memory). */
+const CHARTS = 11;
 
 export async function assertRenderedPage(page: string, dir: string, report: LoadReport): Promise<{ dom: string; screenshotPath: string }> {
   const dom = await dumpDom(page);
   const body = /<body([^>]*)>/.exec(dom)?.[1] ?? '';
   const attr = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(body)?.[1];
   assert.equal(attr('data-js-errors'), '0', `JavaScript errors in the page: ${/<ul id="js-errors"[^>]*>([\s\S]*?)<\/ul>/.exec(dom)?.[1]}`);
-  assert.equal(attr('data-charts-expected'), '10');
-  assert.equal(attr('data-charts-rendered'), '10');
+  const charts = new Set(report.timeline.series.map((s) => s.chart));
+  assert.equal(attr('data-charts-expected'), String(CHARTS));
+  assert.equal(attr('data-charts-rendered'), String(CHARTS));
   const figures = [...dom.matchAll(/<figure class="chart" data-chart="([a-z]+)" data-rendered="([a-z]+)" data-points="(\d+)" data-series="(\d+)"/g)];
-  assert.equal(figures.length, 10, 'one figure per chart, each marked');
+  assert.equal(figures.length, CHARTS, 'one figure per chart, each marked');
+  for (const chart of charts) assert.ok(figures.some((f) => f[1] === chart), `a figure for the ${chart} series`);
   for (const [, chart, rendered, points, seriesCount] of figures) {
     assert.equal(rendered, 'true', `${chart} rendered`);
     // Points inside the run are drawn (Prometheus answers a little past its end).
@@ -31,7 +35,7 @@ export async function assertRenderedPage(page: string, dir: string, report: Load
   }
   // The lines themselves: polylines carrying their data points, in the SVG.
   const polylines = [...dom.matchAll(/<polyline points="([^"]+)"[^>]*data-points="(\d+)"/g)];
-  assert.ok(polylines.length >= 10, `polylines drawn: ${polylines.length}`);
+  assert.ok(polylines.length >= CHARTS, `polylines drawn: ${polylines.length}`);
   for (const [, coords, n] of polylines) assert.equal(coords!.trim().split(/\s+/).length, Number(n));
 
   const screenshotPath = join(dir, 'report.png');

@@ -49,6 +49,7 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
     prometheus('p95', 'latency', () => 150),
     prometheus('cache-hit-ratio', 'cache', () => 0.6),
     prometheus('heap', 'memory', () => 120),
+    prometheus('cpu', 'cpu', (t) => 0.2 + t / 100),
     { id: 'replicas-desired', label: 'replicas decided (operator)', chart: 'replicas', source: 'prometheus', query: 'max(plimsoll_desired_replicas{job="plimsoll-operator"})', points: [], missing: 'no data: the series does not exist over the run' },
   ];
   const prediction = await predict(scaledFile, undefined, step);
