@@ -59,7 +59,8 @@ function inputs(resume: ResumeRow, job: JobRow): { resume: ResumeInput & { headl
  * Analyses by service level:
  *   Full        → the most accurate healthy provider (its cached or stored result, else a queued job: 202);
  *   Reduced     → any cached result first, else the fastest healthy provider (202);
- *   Basic       → any cached result, else the local matcher inline (201);
+ *   Basic       → any cached result, else the local matcher inline (201); jobs still queued
+ *                 from a higher level are answered by the local matcher too (no provider call);
  *   no healthy provider (breakers open) or no providers configured → as Basic.
  * Maintenance never reaches here (writes are refused before). The id of a result is derived from
  * tenant + resume + job + input digest + provider + prompt version, so it is also the BullMQ job
@@ -163,6 +164,13 @@ export class AnalysisService {
     const local = analyse(d.resume, d.job, { asOf: new Date(d.enqueuedAt) });
     let result: AnalysisResult = local;
     let fallback = false;
+    // Basic (and Maintenance) make no provider calls, also for jobs queued before the level
+    // changed: the local matcher drains the queue at once instead of leaving it to the providers'
+    // rate limits while the deadline of every waiting analysis runs out.
+    const level = this.deps.levels.current();
+    if (level === 'Basic' || level === 'Maintenance') {
+      return this.finish(d, local, true, started, `the service level is ${level}`);
+    }
     try {
       if (!this.deps.breakers) throw new BreakerOpenError(d.provider);
       const answer = await this.deps.breakers.call(d.provider, { resume: d.resume, job: d.job, local, promptVersion: d.promptVersion });
@@ -179,10 +187,15 @@ export class AnalysisService {
       this.deps.logger.info({ jobId: job.id, provider: d.provider, err: (error as Error).message }, 'provider unavailable: local matcher answers');
       fallback = true;
     }
+    return this.finish(d, result, fallback, started, `${d.provider} was unavailable`);
+  };
+
+  /** Store the answer (idempotently) and cache it; a fallback says why the local matcher answered. */
+  private async finish(d: AnalysisJobData, result: AnalysisResult, fallback: boolean, started: number, why: string): Promise<AnalysisJobResult> {
     let row: AnalysisRow;
     try {
       ({ row } = await this.deps.repo.storeAnalysis(d.analysisId, d.tenantId, d.resumeId, d.jobId,
-        fallback ? { ...result, explanation: `${result.explanation} (local matcher: ${d.provider} was unavailable)` } : result,
+        fallback ? { ...result, explanation: `${result.explanation} (local matcher: ${why})` } : result,
         d.level as ServiceLevel, performance.now() - started));
     } catch (error) {
       if (isPlimsollError(error) && (error.code === 'RESUME_NOT_FOUND' || error.code === 'JOB_NOT_FOUND')) throw new UnrecoverableError(error.message);
@@ -191,5 +204,5 @@ export class AnalysisService {
     // A fallback answer is cached briefly: the provider's own answer should replace it soon.
     await this.cacheSet(d.cacheKey, row, fallback ? Math.min(60, this.deps.cacheTtlSeconds) : this.deps.cacheTtlSeconds);
     return { analysisId: d.analysisId, provider: fallback ? LOCAL_PROVIDER : d.provider, fallback };
-  };
+  }
 }

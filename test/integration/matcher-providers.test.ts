@@ -165,6 +165,29 @@ describe('analyses through providers and queues', () => {
     }
   });
 
+  it('Basic drains jobs queued at a higher level with the local matcher, without provider calls', async () => {
+    // One slow call at a time: most of the ten jobs are still waiting when the level drops.
+    const h = await providerHarness([{ name: 'slow', concurrency: 1, settings: { latencyMs: 600, distribution: 'fixed' } }]);
+    try {
+      const m = (await h.start());
+      const key = h.tenant.key;
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const posted = await api(m.url, 'POST', '/v1/analyses', { key, body: await createPair(m.url, key) });
+        assert.equal(posted.status, 202, JSON.stringify(posted.body));
+        ids.push(posted.body.data.id);
+      }
+      (m.levels as unknown as { setCluster(l: string): void }).setCluster('Basic');
+      const callsAtSwitch = h.fakes.get('slow')!.stats.requests;
+      const done = await Promise.all(ids.map((id) => awaitAnalysis(m.url, key, id, 10_000)));
+      const drained = done.filter((a) => /local matcher: the service level is Basic/.test(a.result.explanation));
+      assert.ok(drained.length >= 5, `${drained.length} of 10 answered locally after the switch`);
+      assert.ok(h.fakes.get('slow')!.stats.requests <= callsAtSwitch + 1, 'at most the call in flight at the switch');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('provider 429s slow the queue without losing a job or spending attempts', async () => {
     const h = await providerHarness([{ name: 'limited', concurrency: 4, settings: { rateLimit: 4, rateWindowMs: 1000 } }], { MATCHER_QUEUE_ATTEMPTS: '2' });
     try {
