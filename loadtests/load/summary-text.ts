@@ -7,6 +7,7 @@ function value(unit: string, v: number | null): string {
   if (v === null) return '—';
   if (unit === 'ratio') return pct(v);
   if (unit === 's' && Math.abs(v) < 100) return v.toFixed(3);
+  if (unit === 'cores') return v.toFixed(3);
   return v.toFixed(unit === 'req/s' ? 1 : 0);
 }
 
