@@ -6,7 +6,7 @@
 cluster-build: ## build the control-plane binaries into .local/bin (cached; cold: many minutes)
 	@tools/cluster/build.sh
 
-cluster: ## start (or reuse) the local Kubernetes cluster; writes .local/kubeconfig
+cluster: deps ## start (or reuse) the local Kubernetes cluster and its pod network namespace; writes .local/kubeconfig
 	@tools/cluster/up.sh
 
 cluster-down: ## stop the local cluster and remove its state (keeps the built binaries)

@@ -1,5 +1,5 @@
 // The replica runner against the real API server, with real matcher processes bound to the
-// kwok pods' IPs: the shipped manifests/matcher applied to a namespace of its own (the `default`
+// kwok pods' IPs inside the pod network namespace: the shipped manifests/matcher applied to a namespace of its own (the `default`
 // demo is left alone), a fresh database migrated by the Deployment's init container, the
 // Deployment scaled 1 → 3 → 1 → 0 by hand, the runtime ConfigMap changed, a process killed,
 // and the CLI runner killed and restarted.
@@ -14,10 +14,13 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../src/observability/logger.js';
-import { ensureLocalRoute, removeLocalRoute, DEFAULT_POD_CIDR } from '../../tools/stack/replica-runner/pod-network.js';
+import {
+  DEFAULT_POD_NETNS, namespaceExists, podAddresses, processInPodNetwork, rootNamespaceViolations,
+} from '../../tools/stack/replica-runner/pod-network.js';
 import { ReplicaRunner, type RunnerStatus } from '../../tools/stack/replica-runner/runner.js';
-import { REPO_ROOT, LOCAL_DIR, createTestNamespace, ensureCluster, waitFor, type Cluster, type TestNamespace } from '../support/cluster.js';
+import { REPO_ROOT, createTestNamespace, ensureCluster, waitFor, type Cluster, type TestNamespace } from '../support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/matcher.js';
+import { ensurePodNetwork } from '../support/pod-network.js';
 
 const BIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'bin.js');
 const RUNTIME = 'matcher-runtime';
@@ -41,7 +44,7 @@ let ns: TestNamespace;
 let db: TestDatabase;
 let apps: k8s.AppsV1Api;
 let core: k8s.CoreV1Api;
-let routeAdded = false;
+const podNetwork = { name: DEFAULT_POD_NETNS };
 let dir: string;
 
 async function scale(replicas: number): Promise<void> {
@@ -59,7 +62,8 @@ before(async () => {
   cluster = await ensureCluster();
   apps = cluster.kubeConfig().makeApiClient(k8s.AppsV1Api);
   core = cluster.kubeConfig().makeApiClient(k8s.CoreV1Api);
-  routeAdded = ensureLocalRoute(DEFAULT_POD_CIDR);
+  ensurePodNetwork();
+  assert.ok(namespaceExists(DEFAULT_POD_NETNS));
   dir = mkdtempSync(join(tmpdir(), 'plimsoll-stack-test-'));
   ns = await createTestNamespace('stack-runner');
   // The init container migrates it, as in a real rollout.
@@ -75,10 +79,6 @@ before(async () => {
 after(async () => {
   await ns?.delete();
   await db?.drop().catch(() => undefined);
-  // The route stays while the local stack's runner uses it.
-  const pidFile = join(LOCAL_DIR, 'run', 'replica-runner.pid');
-  const stackRunner = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-  if (routeAdded && !(stackRunner > 0 && alive(stackRunner))) removeLocalRoute(DEFAULT_POD_CIDR);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -89,7 +89,7 @@ describe('replica runner (in-process API)', () => {
 
   before(async () => {
     runner = new ReplicaRunner({
-      kubeConfig: cluster.kubeConfig(), namespace: ns.name, deployment: 'matcher',
+      kubeConfig: cluster.kubeConfig(), namespace: ns.name, deployment: 'matcher', podNetwork: DEFAULT_POD_NETNS,
       entrypoint: [process.execPath, BIN], cwd: REPO_ROOT, baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       stateDir: join(dir, 'state'), logDir: join(dir, 'logs'), targetsDir: targets(),
       loadBalancer: { host: '127.0.0.1', port: 0 }, logger: silent, probeIntervalMs: 500,
@@ -107,6 +107,10 @@ describe('replica runner (in-process API)', () => {
     assert.equal(pods.items.length, 1);
     const podIp = pods.items[0]!.status!.podIP!;
     assert.equal(replica!.address, `${podIp}:8080`, 'the process listens where the EndpointSlice points');
+    assert.ok(processInPodNetwork(podNetwork, replica!.pid!), `pid ${replica!.pid} runs in network namespace ${DEFAULT_POD_NETNS}`);
+    assert.ok(podAddresses(podNetwork).includes(podIp), `the pod namespace holds ${podIp}`);
+    // The network rule: the pod network lives in the namespace, not in the machine's own.
+    assert.deepEqual(rootNamespaceViolations(), [], 'no private-range address or local route in the root namespace');
     const d = await details(replica!.address);
     assert.equal(d.pid, replica!.pid);
     // The runtime document came through the API with the matcher ServiceAccount's token.
@@ -190,6 +194,7 @@ describe('replica runner (in-process API)', () => {
     assert.equal(gone.length, 2);
     for (const r of gone) {
       assert.ok(!alive(r.pid!), `pid ${r.pid} of ${r.pod} has exited`);
+      assert.ok(!podAddresses(podNetwork).includes(r.address.split(':')[0]!), `${r.pod}'s IP left the pod namespace`);
       assert.ok(!existsSync(join(targets(), `matcher-${r.pod}.json`)));
       // SIGTERM, not SIGKILL: the matcher logged its graceful shutdown.
       assert.match(readFileSync(r.logFile, 'utf8'), /matcher stopped/);

@@ -18,6 +18,8 @@ stop() {
   fi
   rm -f "$RUN/$name.pid"
 }
+# The pod network namespace and its gateway (up.sh made them), before the pid files below.
+bash "$ROOT/tools/stack/pod-network.sh" down > /dev/null && log "pod network namespace removed"
 # Extra apiservers that tests started (apiserver-replica.sh) first, then the cluster, newest first.
 for f in "$RUN"/*.pid; do
   [[ -e "$f" ]] || continue

@@ -114,6 +114,10 @@ wait_for kube-scheduler 90 curl -kfsS --max-time 2 "https://127.0.0.1:$SCHEDULER
 wait_for kwok 90 curl -fsS --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz"
 
 "$HERE/nodes.sh"
+# The pod network, as a CNI plugin would provide it: kwok hands out pod IPs from 10.244.0.0/16, and
+# they live in a network namespace of ours (never in the machine's own), so anything that talks
+# to a pod IP (Prometheus, the operator, a test) reaches that namespace and nothing else.
+log "pod network: $(bash "$ROOT/tools/stack/pod-network.sh" up)"
 
 wait_for kube-apiserver 60 "${CURL_ADMIN[@]}" "https://127.0.0.1:$APISERVER_PORT/readyz"
 log "cluster ready in $(( $(date +%s) - t0 ))s: Kubernetes $(kube_version), API https://127.0.0.1:$APISERVER_PORT"

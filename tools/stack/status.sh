@@ -13,8 +13,10 @@ bold "Plimsoll local stack"
 printf '  %-16s %s  %s\n' "matcher" "http://$LB_ADDR" "(local load balancer; replica runner $(state replica-runner replica-runner/main.ts), log $(rel "$LOGS")/replica-runner.log)"
 status_json="$(curl -fsS --max-time 2 "http://$RUNNER_ADMIN/status" 2>/dev/null || true)"
 if [[ -n "$status_json" ]]; then
-  jq -r '"                     Deployment \(.namespace)/\(.deployment): \(.desiredReplicas // 0) wanted, \([.replicas[] | select(.ready)] | length) ready processes", (.replicas[] | "                     \(.pod)  \(.address)  pid \(.pid // "-")  \(if .ready then "ready" else .phase end)\(if .restarts > 0 then "  restarts \(.restarts)" else "" end)  \(.logFile)")' <<< "$status_json" | sed "s|$ROOT/||"
+  jq -r '"                     Deployment \(.namespace)/\(.deployment): \(.desiredReplicas // 0) wanted, \([.replicas[] | select(.ready)] | length) ready processes", (.replicas[] | "                     \(.pod)  \(.address)  pid \(.pid // "-")  \(if .ready then "ready" else .phase end)\(if .restarts > 0 then "  restarts \(.restarts)" else "" end)\(if .lastTermination then " (last: \(.lastTermination.reason))" else "" end)  cpu \(.cpuLimit // "-") mem \(.memoryLimit // "-")\(if .cgroup.memoryUsageBytes then " (uses \(.cgroup.memoryUsageBytes / 1048576 | floor)Mi)" else "" end)  \(.logFile)"), (.replicas[] | select(.cgroupWarning) | "                     \(.pod): \(.cgroupWarning)"), ([.replicas[] | select(.cgroup) | .cgroup.paths[] | sub("/[^/]+$"; "/<namespace>_<pod>")] | unique | select(length > 0) | "                     limits bind through the cgroups \(join(", ")) (docs/local-stack.md)")' <<< "$status_json" | sed "s|$ROOT/||"
 fi
+printf '  %-16s %s\n' "pod network" "$(bash "$ROOT/tools/stack/pod-network.sh" status 2>&1 | paste -sd ';' | sed 's/;/; /g')"
+printf '  %-16s %s\n' "" "(replicas run inside it: ip netns exec $POD_NETNS ss -tlnp; the root namespace reaches $POD_CIDR through veth plim-pods0)"
 printf '  %-16s %s  %s\n' "operator" "http://127.0.0.1:$OPERATOR_METRICS_PORT/metrics" "($(state operator 'bin.js operator'), ServiceAccount plimsoll-system/plimsoll-operator via $(rel "$OPERATOR_KUBECONFIG"), log $(rel "$LOGS")/operator.log)"
 for p in "${PROVIDERS[@]}"; do
   IFS=: read -r name port limit latency <<< "$p"

@@ -18,8 +18,8 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 fi
 
-step "1/6 pod network: make 10.244.0.0/16 local so each replica can bind its pod's IP"
-bash tools/stack/pod-route.sh add
+step "1/6 pod network: namespace $POD_NETNS behind a veth; $POD_CIDR routed into it"
+bash tools/stack/pod-network.sh up | sed 's/^/        /'
 step "2/6 database: migrate, seed sample tenants, resumes and job descriptions (once)"
 bash tools/stack/database.sh
 step "3/6 fake AI providers"

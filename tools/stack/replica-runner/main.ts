@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../../src/observability/logger.js';
-import { DEFAULT_POD_CIDR, ensureLocalRoute } from './pod-network.js';
+import { DEFAULT_POD_NETNS, namespaceExists } from './pod-network.js';
 import { ReplicaRunner } from './runner.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -34,7 +34,8 @@ Options:
   --state-dir DIR       process records and token kubeconfigs (default .local/stack)
   --log-dir DIR         matcher-<pod>.log files (default .local/logs)
   --targets-dir DIR     Prometheus file_sd files (default .local/prometheus/targets; "none")
-  --pod-cidr CIDR       made local on lo so processes can bind pod IPs (default ${DEFAULT_POD_CIDR})
+  --pod-netns NAME      the pod network namespace the replicas run in (default ${DEFAULT_POD_NETNS};
+                        tools/stack/pod-network.sh up creates it)
   -h, --help            this text
 `;
 
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
       kubeconfig: { type: 'string', default: join(LOCAL, 'kubeconfig') }, listen: { type: 'string', default: '127.0.0.1:18080' },
       admin: { type: 'string', default: '127.0.0.1:18090' }, 'state-dir': { type: 'string', default: join(LOCAL, 'stack') },
       'log-dir': { type: 'string', default: join(LOCAL, 'logs') }, 'targets-dir': { type: 'string', default: join(LOCAL, 'prometheus', 'targets') },
-      'pod-cidr': { type: 'string', default: DEFAULT_POD_CIDR }, help: { type: 'boolean', short: 'h' },
+      'pod-netns': { type: 'string', default: DEFAULT_POD_NETNS }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -62,13 +63,13 @@ async function main(): Promise<number> {
   const bin = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`make build\` first`);
   if (!existsSync(values.kubeconfig)) throw new Error(`kubeconfig ${values.kubeconfig} does not exist: run \`make cluster\` first`);
-  if (ensureLocalRoute(values['pod-cidr'])) process.stderr.write(`added route: local ${values['pod-cidr']} dev lo\n`);
+  if (!namespaceExists(values['pod-netns'])) throw new Error(`network namespace ${values['pod-netns']} does not exist: run \`bash tools/stack/pod-network.sh up\` (make up does) first`);
 
   const logger = createLogger({ name: 'replica-runner' });
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromFile(values.kubeconfig);
   const runner = new ReplicaRunner({
-    kubeConfig, namespace: values.namespace, deployment: values.deployment,
+    kubeConfig, namespace: values.namespace, deployment: values.deployment, podNetwork: values['pod-netns'],
     ...(values.container ? { container: values.container } : {}),
     entrypoint: [process.execPath, bin], cwd: ROOT,
     // What the image would set: a PATH and HOME, nothing of this shell's environment.

@@ -6,6 +6,7 @@
  * `makeEnvironmentVariables`. Pure: the ConfigMaps and Secrets come in through `lookup`.
  */
 import type * as k8s from '@kubernetes/client-node';
+import { QuantityError, quantityNumber } from './quantity.js';
 
 export interface EnvSources {
   /** A ConfigMap's data in the pod's namespace, or undefined when it does not exist. */
@@ -47,15 +48,14 @@ function fieldValue(pod: k8s.V1Pod, fieldPath: string): string {
   }
 }
 
-const BINARY_SI: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-const DECIMAL_SI: Record<string, number> = { m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-
-/** A Kubernetes quantity ("500m", "256Mi", "1") as a number. */
+/** A Kubernetes quantity ("500m", "256Mi", "1") as a number (the grammar: quantity.ts). */
 export function quantity(text: string): number {
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(text.trim());
-  const factor = m ? (BINARY_SI[m[2]!] ?? DECIMAL_SI[m[2]!]) : undefined;
-  if (!m || factor === undefined) throw new PodEnvError(`cannot parse quantity "${text}"`);
-  return Number(m[1]) * factor;
+  try {
+    return quantityNumber(text);
+  } catch (err) {
+    if (err instanceof QuantityError) throw new PodEnvError(err.message);
+    throw err;
+  }
 }
 
 function resourceValue(container: k8s.V1Container, ref: k8s.V1ResourceFieldSelector): string {

@@ -3,6 +3,7 @@
  * pods into real processes on this machine, as a kubelet would run their containers:
  *
  *   Deployment + Pods (watch) ──▶ reconcile ──▶ one process per Running pod, bound to <podIP>:<port>
+ *                                                 inside the pod network namespace (pod-network.ts)
  *                                                 env from the pod spec (envFrom, env, downward API)
  *                                                 KUBECONFIG = a TokenRequest token of the pod's ServiceAccount
  *        readiness probe (/readyz) ──▶ load balancer upstreams, Prometheus file_sd targets
@@ -22,8 +23,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../src/observability/logger.js';
 import { Watcher } from '../../../src/operator/watcher.js';
+import { recordRunning, recordTermination, termination, type Termination } from './container-status.js';
 import { LoadBalancer } from './load-balancer.js';
+import { containerLimits, PodCgroup, sweepCgroups, withHeapLimit, type CgroupSettings, type ContainerLimits } from './pod-cgroup.js';
 import { containerEnv, matchesSelector, referencedObjects } from './pod-env.js';
+import { addPodAddress, insidePodNetwork, removePodAddress } from './pod-network.js';
 import { PrometheusTargets } from './prometheus-targets.js';
 import { ReplicaProcess } from './replica-process.js';
 import { requestToken, tokenKubeconfig } from './service-account-kubeconfig.js';
@@ -47,17 +51,30 @@ export interface ReplicaRunnerOptions {
   logDir: string;
   /** Prometheus file_sd directory; absent: no targets written. */
   targetsDir?: string;
+  /**
+   * The network namespace the pods live in (tools/stack/pod-network.sh up creates it): each
+   * process runs inside it and its pod's IP is added there.
+   */
+  podNetwork: string;
   /** The load balancer's address; absent: none (port 0 picks a free port). */
   loadBalancer?: { host: string; port: number };
   /**
-   * The variable naming the listen address, set to the pod IP: 0.0.0.0 inside a pod's network
-   * namespace means the pod's IP, but here every replica shares one network namespace.
+   * The variable naming the listen address, set to the pod IP: 0.0.0.0 inside a pod's own network
+   * namespace means the pod's IP, but here every replica shares the one pod network namespace.
    */
   listenAddressEnv?: string;
   logger: Logger;
   tokenExpirationSeconds?: number;
   probeIntervalMs?: number;
   restartBackoffMs?: { min: number; max: number };
+  /**
+   * Resource limits become cgroup limits (pod-cgroup.ts). `require`: a limit this machine cannot
+   * enforce fails the start, naming what is missing; `warn` (default): the replica runs without
+   * it, and the log and /status say so.
+   */
+  cgroups?: 'require' | 'warn';
+  /** The parent of the pods' cgroups under each hierarchy (default plimsoll). */
+  cgroupParent?: string;
 }
 
 type Phase = 'Starting' | 'Running' | 'BackOff' | 'Stopping';
@@ -80,6 +97,13 @@ interface Replica {
   /** A running init container (killed when the pod goes away meanwhile). */
   init?: ChildProcess;
   lastError?: string;
+  /** The container the runner runs, its limits as the spec writes them, what cgroups could not enforce. */
+  container: string;
+  limits: { cpu: string | null; memory: string | null };
+  cgroupWarning?: string;
+  lastTermination?: Termination;
+  /** Pod status updates, one after the other. */
+  statusUpdates?: Promise<void>;
   probeTimer?: NodeJS.Timeout;
   backoffTimer?: NodeJS.Timeout;
   stopping?: Promise<void>;
@@ -95,6 +119,15 @@ export interface ReplicaStatus {
   restarts: number;
   lastError: string | null;
   logFile: string;
+  /** The container's limits as the pod spec writes them; null: none. */
+  cpuLimit: string | null;
+  memoryLimit: string | null;
+  /** The process's cgroup as the kernel holds it now (paths, quota, limit, usage, OOM kills); null: none. */
+  cgroup: CgroupSettings | null;
+  /** A limit this machine does not enforce, and why. */
+  cgroupWarning: string | null;
+  /** How the container last ended (the pod status's lastState.terminated): OOMKilled, Error, Completed. */
+  lastTermination: { reason: string; exitCode: number; finishedAt: string } | null;
 }
 
 export interface RunnerStatus {
@@ -102,6 +135,8 @@ export interface RunnerStatus {
   deployment: string;
   deploymentFound: boolean;
   desiredReplicas: number | null;
+  /** The network namespace the replicas run in. */
+  podNetwork: string;
   loadBalancer: ReturnType<LoadBalancer['stats']> & { url: string } | null;
   replicas: ReplicaStatus[];
 }
@@ -158,6 +193,14 @@ export class ReplicaRunner {
         this.log.info({ pod: process.record.pod, replicaPid: process.record.pid }, 'found a running replica process from a previous runner');
       }
     }
+    // Pod cgroups a dead runner left without a running process (or with one it had no record of).
+    const keep = new Set([...this.adoptable.values()].flatMap((p) => (p.record.cgroup ? [p.record.cgroup.name] : [])));
+    const swept = await sweepCgroups({ prefix: mine, keep, ...(this.options.cgroupParent ? { parent: this.options.cgroupParent } : {}) })
+      .catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'cannot remove the cgroups a previous runner left');
+        return [];
+      });
+    if (swept.length > 0) this.log.info({ cgroups: swept }, 'removed cgroups left by a previous runner');
     if (this.lb && this.options.loadBalancer) {
       const url = await this.lb.listen(this.options.loadBalancer.port, this.options.loadBalancer.host);
       this.log.info({ url }, 'load balancer listening');
@@ -189,10 +232,14 @@ export class ReplicaRunner {
       deployment: this.options.deployment,
       deploymentFound: d !== undefined,
       desiredReplicas: d?.spec?.replicas ?? null,
+      podNetwork: this.options.podNetwork,
       loadBalancer: this.lb ? { url: this.lb.url, ...this.lb.stats() } : null,
       replicas: [...this.replicas.values()].map((r) => ({
         pod: r.pod, address: `${r.ip}:${r.port}`, pid: r.process?.running ? r.process.record.pid : null,
         phase: r.phase, ready: r.ready, restarts: r.restarts, lastError: r.lastError ?? null, logFile: this.logFile(r.pod),
+        cpuLimit: r.limits.cpu, memoryLimit: r.limits.memory, cgroup: (r.process?.running && r.process.cgroup?.settings()) || null,
+        cgroupWarning: r.cgroupWarning ?? null,
+        lastTermination: r.lastTermination ? { reason: r.lastTermination.reason, exitCode: r.lastTermination.exitCode, finishedAt: r.lastTermination.finishedAt } : null,
       })).sort((a, b) => a.pod.localeCompare(b.pod)),
     };
   }
@@ -260,7 +307,10 @@ export class ReplicaRunner {
       if (desired.has(uid)) continue;
       this.adoptable.delete(uid);
       this.log.info({ pod: process.record.pod, replicaPid: process.record.pid }, 'stopping a leftover replica process: its pod is gone');
-      void process.stop(30_000).then(() => rmSync(this.kubeconfigFile(process.record.pod), { force: true }));
+      void process.stop(30_000).then(() => {
+        rmSync(this.kubeconfigFile(process.record.pod), { force: true });
+        removePodAddress({ name: this.options.podNetwork }, process.record.ip);
+      });
     }
   }
 
@@ -278,6 +328,7 @@ export class ReplicaRunner {
       graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000,
       preStopMs: (container?.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000,
       phase: 'Starting', ready: false, servingWhileTerminating: false, restarts: 0, crashes: 0, targetWritten: false,
+      container: container?.name ?? '', limits: { cpu: container?.resources?.limits?.cpu ?? null, memory: container?.resources?.limits?.memory ?? null },
     };
     this.replicas.set(replica.uid, replica);
     if (!container) {
@@ -307,13 +358,16 @@ export class ReplicaRunner {
         if (!current()) return;
         await this.runInit(replica, init, env);
       }
-      const env = await this.environment(pod, container, replica, kubeconfig);
+      const limits = containerLimits(container);
+      const env = withHeapLimit(await this.environment(pod, container, replica, kubeconfig), limits);
       if (!current()) return;
-      const argv = [...this.options.entrypoint, ...(container.args ?? ['matcher'])];
+      const cgroup = await this.podCgroup(replica, limits);
+      if (!current()) return void cgroup.remove().catch(() => undefined);
+      const argv = this.inPodNetwork(replica, [...this.options.entrypoint, ...(container.args ?? ['matcher'])]);
       if (container.command?.length) this.log.debug({ pod: replica.pod, command: container.command }, 'the container command is replaced by the local entrypoint');
       const process = ReplicaProcess.spawn({
         namespace: this.options.namespace, pod: replica.pod, podUid: replica.uid, ip: replica.ip, port: replica.port, argv,
-        logFile: this.logFile(replica.pod), env, cwd: this.options.cwd, recordFile: join(this.recordDir, `${this.options.namespace}_${replica.pod}.json`),
+        logFile: this.logFile(replica.pod), env, cwd: this.options.cwd, recordFile: join(this.recordDir, `${this.options.namespace}_${replica.pod}.json`), cgroup,
       });
       this.log.info({ pod: replica.pod, replicaPid: process.record.pid, address: `${replica.ip}:${replica.port}`, log: process.record.logFile }, 'replica process started');
       this.attach(replica, process);
@@ -326,17 +380,51 @@ export class ReplicaRunner {
 
   /** Runs an init container's command to completion; throws unless it exits 0. */
   private async runInit(replica: Replica, init: k8s.V1Container, env: Record<string, string>): Promise<void> {
-    const argv = [...this.options.entrypoint, ...(init.args ?? [])];
+    const argv = this.inPodNetwork(replica, [...this.options.entrypoint, ...(init.args ?? [])]);
+    // The init container's own limits, in the pod's cgroup (made afresh for the next container).
+    const limits = containerLimits(init);
+    const cgroup = await this.podCgroup(replica, limits);
     const logFile = this.logFile(replica.pod);
     const fd = openSync(logFile, 'a');
     writeFileSync(fd, `--- ${new Date().toISOString()} init container ${init.name}: ${argv.join(' ')}\n`);
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: this.options.cwd, env, stdio: ['ignore', fd, fd] });
+    const joined = cgroup.joinArgv(argv);
+    const child = spawn(joined[0]!, joined.slice(1), { cwd: this.options.cwd, env: withHeapLimit(env, limits), stdio: ['ignore', fd, fd] });
     closeSync(fd);
     replica.init = child;
-    const [code, signal] = await once(child, 'exit') as [number | null, string | null];
-    replica.init = undefined;
-    if (code !== 0) throw new Error(`init container ${init.name} of pod ${replica.pod} failed (exit ${code ?? signal}); see ${logFile}`);
+    try {
+      const [code, signal] = await once(child, 'exit') as [number | null, string | null];
+      const oomKilled = (cgroup.oomKills() ?? 0) > 0;
+      if (code !== 0) throw new Error(`init container ${init.name} of pod ${replica.pod} failed (${oomKilled ? 'OOMKilled, ' : ''}exit ${code ?? signal}); see ${logFile}`);
+    } finally {
+      replica.init = undefined;
+      await cgroup.remove();
+    }
     this.log.info({ pod: replica.pod, init: init.name }, 'init container completed');
+  }
+
+  /** The pod's cgroup for one of its containers, with that container's limits; what it cannot enforce is logged once. */
+  private async podCgroup(replica: Replica, limits: ContainerLimits): Promise<PodCgroup> {
+    const cgroup = await PodCgroup.create({
+      name: `${this.options.namespace}_${replica.pod}`, limits, require: this.options.cgroups === 'require',
+      ...(this.options.cgroupParent ? { parent: this.options.cgroupParent } : {}),
+    });
+    const warning = cgroup.warnings.join('; ') || undefined;
+    if (warning && warning !== replica.cgroupWarning) this.log.warn({ pod: replica.pod, warning }, 'resource limits not enforced');
+    replica.cgroupWarning = warning;
+    return cgroup;
+  }
+
+  /** Updates the pod's container status as the kubelet would, one update after the other; a failure is logged. */
+  private reportStatus(replica: Replica, update: (where: { namespace: string; pod: string; container: string }) => Promise<void>): void {
+    const where = { namespace: this.options.namespace, pod: replica.pod, container: replica.container };
+    replica.statusUpdates = (replica.statusUpdates ?? Promise.resolve()).then(() => update(where))
+      .catch((err: Error) => this.log.warn({ pod: replica.pod, err: err.message }, 'cannot update the pod status'));
+  }
+
+  /** The pod's IP held in the pod network namespace, and argv run inside it. */
+  private inPodNetwork(replica: Replica, argv: string[]): string[] {
+    addPodAddress({ name: this.options.podNetwork }, replica.ip);
+    return insidePodNetwork({ name: this.options.podNetwork }, argv);
   }
 
   /** A kubeconfig with a TokenRequest token of the pod's ServiceAccount, bound to the pod; undefined when the pod opts out. */
@@ -377,12 +465,17 @@ export class ReplicaRunner {
     replica.process = process;
     replica.phase = 'Running';
     const startedAt = Date.now();
+    // Restarted after a termination the pod's status reports: it runs again.
+    if (replica.lastTermination) this.reportStatus(replica, (where) => recordRunning(this.core, where, process.record.startedAt));
     void process.exited.then((exit) => {
       if (replica.phase === 'Stopping' || this.replicas.get(replica.uid) !== replica) return;
-      process.forget();
+      void process.forget();
       this.setReady(replica, false);
-      replica.lastError = `process exited (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'}); see ${process.record.logFile}`;
-      this.log.warn({ pod: replica.pod, replicaPid: process.record.pid, ...exit }, 'replica process exited while its pod exists: restarting with backoff');
+      const ended = termination(exit, process.record.startedAt);
+      replica.lastTermination = ended;
+      this.reportStatus(replica, (where) => recordTermination(this.core, where, ended));
+      replica.lastError = `process exited (${ended.reason}, code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'}); see ${process.record.logFile}`;
+      this.log.warn({ pod: replica.pod, replicaPid: process.record.pid, reason: ended.reason, ...exit }, 'replica process exited while its pod exists: restarting with backoff');
       // A process that ran a while is not crash-looping: start counting again.
       if (Date.now() - startedAt > 60_000) replica.crashes = 0;
       this.backOff(replica);
@@ -477,6 +570,7 @@ export class ReplicaRunner {
       }
       this.targets?.remove(replica.pod);
       rmSync(this.kubeconfigFile(replica.pod), { force: true });
+      removePodAddress({ name: this.options.podNetwork }, replica.ip);
       this.replicas.delete(replica.uid);
     })();
     return replica.stopping;

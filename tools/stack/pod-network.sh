@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The pod network namespace (tools/stack/replica-runner/pod-network.ts): the replicas live in
+# network namespace plimsoll-pods behind a veth, and reach the machine's loopback services through
+# the pod gateway. No private-range address or local route is added to the root namespace.
+#   up      create or repair it (idempotent)
+#   down    remove it (idempotent)
+#   status  what exists; exit 1 when the root namespace breaks the network rule
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+# What the pods dial on 127.0.0.1: PostgreSQL (migrations), PgBouncer (the stack's, and the
+# tests' own for the test tiers' databases), Redis, the API server, the fake providers.
+ports="$PG_PORT,$PGB_PORT,${PGB_TEST_PORT:-16433},$REDIS_PORT,${APISERVER_PORT:-16443}"
+for p in "${PROVIDERS[@]}"; do IFS=: read -r _ port _ _ <<< "$p"; ports+=",$port"; done
+case "${1:-}" in
+  up|down|status) cd "$ROOT" && exec node --import tsx tools/stack/replica-runner/pod-network-cli.ts "$1" --ports "$ports" --pod-cidr "$POD_CIDR" ;;
+  *) die "usage: $0 up|down|status" ;;
+esac
