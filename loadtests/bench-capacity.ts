@@ -43,6 +43,10 @@ interface Row {
   cpuCoresPerReplica: number;
   efficiency: number | null;
   loadAverage: number;
+  /** The service level the answers carried (X-Service-Level): what each request cost depends on it. */
+  level: string;
+  /** Why requests were shed or failed, with counts (e.g. "503 OVERLOADED": 12). */
+  refusals: Record<string, number>;
 }
 
 // The same kubectl the stack's scripts use: one built for the cluster when the machine's is too far off.
@@ -98,13 +102,21 @@ async function measure(target: string, workload: Workload, users: number, second
   const ok = window.filter((r) => r.outcome === 'success');
   const latency = ok.length ? latencySummary(ok.map((r) => r.latencyMs)) : undefined;
   const replicaCpuCores = (cpuAtEnd - cpuAtStart) / seconds;
+  const refusals: Record<string, number> = {};
+  for (const r of window) if (r.outcome !== 'success') refusals[`${r.status || r.errorKind} ${r.reason ?? ''}`.trim()] = (refusals[`${r.status || r.errorKind} ${r.reason ?? ''}`.trim()] ?? 0) + 1;
   return {
     goodputPerSecond: ok.length / seconds,
     shedPerSecond: window.filter((r) => r.outcome === 'shed').length / seconds,
     errorsPerSecond: window.filter((r) => r.outcome === 'error').length / seconds,
     p50Ms: latency?.p50 ?? null, p99Ms: latency?.p99 ?? null,
-    replicaCpuCores, cpuCoresPerReplica: replicaCpuCores / pids.length, loadAverage: loadavg()[0]!,
+    replicaCpuCores, cpuCoresPerReplica: replicaCpuCores / pids.length, loadAverage: loadavg()[0]!, refusals, level: mostCommon(ok.map((r) => r.level)) ?? '-',
   };
+}
+
+function mostCommon(values: string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
 const fmt = (n: number | null, digits = 1) => (n === null ? '-' : n.toFixed(digits));
@@ -154,16 +166,17 @@ async function main(): Promise<void> {
       const base = rows[0] ? rows[0].goodputPerSecond / rows[0].replicas : undefined;
       const row: Row = { replicas: n, ...m, efficiency: base ? m.goodputPerSecond / (n * base) : null };
       rows.push(row);
-      log(`${n} replica(s): ${fmt(row.goodputPerSecond)} 2xx/s, ${fmt(row.shedPerSecond)} shed/s, p99 ${fmt(row.p99Ms, 0)} ms, ${fmt(row.cpuCoresPerReplica, 3)} cores per replica`);
+      const why = Object.entries(row.refusals).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ×${v}`).join(', ');
+      log(`${n} replica(s): ${fmt(row.goodputPerSecond)} 2xx/s, ${fmt(row.shedPerSecond)} shed/s${why ? ` (${why})` : ''}, p99 ${fmt(row.p99Ms, 0)} ms, ${fmt(row.cpuCoresPerReplica, 3)} cores per replica`);
     }
   } finally {
     restore();
   }
 
   const lines = [
-    '| replicas | 2xx/s | shed/s | errors/s | p50 ms | p99 ms | CPU cores (all replicas) | per replica | efficiency vs 1 | load avg |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.replicas} | ${fmt(r.goodputPerSecond)} | ${fmt(r.shedPerSecond)} | ${fmt(r.errorsPerSecond)} | ${fmt(r.p50Ms, 0)} | ${fmt(r.p99Ms, 0)} | ${fmt(r.replicaCpuCores, 2)} | ${fmt(r.cpuCoresPerReplica, 3)} | ${r.efficiency === null ? '1.00' : r.efficiency.toFixed(2)} | ${r.loadAverage.toFixed(1)} |`),
+    '| replicas | level | 2xx/s | shed/s | errors/s | p50 ms | p99 ms | CPU cores (all replicas) | per replica | efficiency vs 1 | load avg |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.replicas} | ${r.level} | ${fmt(r.goodputPerSecond)} | ${fmt(r.shedPerSecond)} | ${fmt(r.errorsPerSecond)} | ${fmt(r.p50Ms, 0)} | ${fmt(r.p99Ms, 0)} | ${fmt(r.replicaCpuCores, 2)} | ${fmt(r.cpuCoresPerReplica, 3)} | ${r.efficiency === null ? '1.00' : r.efficiency.toFixed(2)} | ${r.loadAverage.toFixed(1)} |`),
   ];
   const knee = rows.find((r) => r.efficiency !== null && r.efficiency < 0.8);
   const verdict = knee

@@ -16,8 +16,9 @@ import { plimsollController } from '../src/simulator/controllers/plimsoll.js';
 import { staticController } from '../src/simulator/controllers/static.js';
 import { arrivalsFor, runController } from '../src/simulator/run.js';
 import { loadScenario } from '../src/simulator/scenario.js';
+import { percentileSorted } from './load/stats.js';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => percentileSorted([...xs].sort((a, b) => a - b), 0.5) ?? NaN;
 
 function timeEach(iterations: number, fn: (i: number) => void): number[] {
   const samples: number[] = [];

@@ -1,5 +1,5 @@
 /**
- * Matcher part 2 benchmark (numbers reported, not asserted), against the real local services
+ * Matcher queues and runtime knobs benchmark (numbers reported, not asserted), against the real local services
  * and in-process fake providers:
  *   1. runtime document change → service level applied: p50/p99 over 100 changes (file source);
  *   2. analyses/s end to end (POST → queue → fake provider → PostgreSQL) at several worker
@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api } from '../test/support/matcher.js';
 import { createPair, providerHarness } from '../test/support/providers.js';
+import { percentileSorted } from './load/stats.js';
 
 const PROVIDER_MS = Number(process.env.BENCH_PROVIDER_MS ?? 200);
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
 const gc = (globalThis as { gc?: () => void }).gc;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) => percentileSorted([...xs].sort((a, b) => a - b), p / 100) ?? NaN;
 const round = (v: number) => Math.round(v * 100) / 100;
 
 async function runtimeLatency(): Promise<void> {

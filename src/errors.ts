@@ -45,10 +45,8 @@ export const errorCatalogue = {
   // The operator
   SIGNAL_FETCH_FAILED: { httpStatus: 502, summary: 'A signal source (Prometheus, PgBouncer, health) could not be read.' },
   SIGNAL_EMPTY: { httpStatus: 502, summary: 'A signal source answered with no value (emptyResult Missing).' },
-  TARGET_NOT_FOUND: { httpStatus: 404, summary: 'The Deployment a ScalingPolicy targets does not exist.' },
-  POLICY_CONFLICT: { httpStatus: 409, summary: 'Another autoscaler (HPA, KEDA ScaledObject or ScalingPolicy) drives the same Deployment.' },
   ACTUATION_FAILED: { httpStatus: 500, summary: 'Writing replicas, the runtime document, status or an Event failed.' },
-  LEADER_ELECTION_LOST: { httpStatus: 500, summary: 'The operator lost its leader Lease and stops reconciling.' },
+  LEADER_ELECTION_LOST: { httpStatus: 500, summary: 'The operator lost its leader Lease: it stops and exits 1, a fresh process rebuilds its memory from status.' },
   // Anything unexpected
   INTERNAL: { httpStatus: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;

@@ -4,6 +4,7 @@
  * the HTML report show. A side that could not be measured (no series) gives a null gap, not 0.
  */
 import type { Series } from './prometheus.js';
+import { SERVICE_LEVELS } from '../../src/contract/service-levels.js';
 
 export interface GapRow {
   metric: string;
@@ -45,7 +46,7 @@ export function integral(series: Series | undefined, duration: number, stepSecon
   return points.length === 0 ? null : points.reduce((s, [, v]) => s + v * stepSeconds, 0);
 }
 
-export const LEVEL_NAMES = ['Full', 'Reduced', 'Basic', 'Maintenance'] as const;
+export const LEVEL_NAMES = SERVICE_LEVELS;
 
 /** Seconds at each level from a 0..3 level series (each sample standing for one step). */
 export function levelSeconds(series: Series | undefined, duration: number, stepSeconds: number): Record<string, number> | null {
@@ -66,11 +67,16 @@ export interface MeasuredForGap {
   analysisP95Seconds: number | null;
   sloViolationSeconds: number;
   throughputPerSecond: number;
+  /** Seconds PgBouncer held more clients of the database than the pools' budget; null when not sampled. */
+  secondsOverBudget?: number | null;
   series: Series[];
 }
 
 export interface PredictedForGap {
-  summary: { successRate: number; shedRate: number; p95LatencySeconds: number; analysisP95Seconds: number; sloViolationSeconds: number; peakReplicas: number; replicaSeconds: number };
+  summary: {
+    successRate: number; shedRate: number; p95LatencySeconds: number; analysisP95Seconds: number; sloViolationSeconds: number;
+    peakReplicas: number; replicaSeconds: number; budgetViolations: number;
+  };
   meanOfferedRate: number;
   peakPoolMax: number;
   meanCpuPerReplica: number;
@@ -99,6 +105,10 @@ export function computeGap(m: MeasuredForGap, p: PredictedForGap): GapRow[] {
     row('peakReplicas', 'peak replicas', 'replicas', peak(replicas, m.durationSeconds), p.summary.peakReplicas, replicasNote),
     row('replicaSeconds', 'replica-seconds', 'replica·s', integral(replicas, m.durationSeconds, m.stepSeconds), p.summary.replicaSeconds, replicasNote),
     row('peakPoolMax', 'peak pool per replica', 'connections', peak(poolSeries, m.durationSeconds), p.peakPoolMax),
+    row('secondsOverBudget', 'seconds over the connection budget', 's', m.secondsOverBudget, p.summary.budgetViolations,
+      m.secondsOverBudget === undefined || m.secondsOverBudget === null
+        ? 'PgBouncer not sampled (--pgbouncer none)'
+        : 'measured: clients PgBouncer held for the database above maxConnections − reserved; simulated: pools together (replicas × pool) above it'),
     row('meanCpuPerReplica', 'mean CPU per replica', 'cores', mean(byId('cpu'), m.durationSeconds), p.meanCpuPerReplica, 'process_cpu_seconds_total: calibrates the model\'s per-request CPU costs'),
   ];
   for (const level of LEVEL_NAMES) {

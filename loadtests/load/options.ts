@@ -20,6 +20,9 @@ Options:
   --matcher-selector M      label matchers of the matcher's replicas                 [job="matcher"]
   --operator-selector M     label matchers of the operator's metrics for the policy  [job="plimsoll-operator",namespace="default",policy="matcher"]
   --provider NAME=URL       a fake provider's admin URL, repeatable     [groq :18181, openai :18182, anthropic :18183]
+  --pgbouncer URL|none      PgBouncer's admin console, sampled for real connections [postgres://pgbouncer_admin:…@127.0.0.1:16432/pgbouncer]
+  --pgbouncer-database NAME the database whose connections are held against the budget [plimsoll]
+  --pgbouncer-interval-seconds N  PgBouncer sampling interval                      [1]
   --keys FILE               tenants' API keys, as plimsoll seed --out writes them   [.local/seed-keys.json]
   --policy FILE             the ScalingPolicy the simulator runs                     [the scenario's]
   --out DIR                 where run directories go                                 [out/load]
@@ -50,6 +53,9 @@ const optionsSchema = z.object({
   resultReadShare: z.coerce.number().min(0).max(1),
   deadlineSeconds: positive.optional(),
   maxStoredAnalyses: z.coerce.number().int().min(0).max(1_000_000),
+  pgbouncer: z.string().refine((u) => u === 'none' || (/^postgres(ql)?:\/\//.test(u) && URL.canParse(u)), 'expected postgres://user:password@host:port/pgbouncer or none'),
+  pgbouncerDatabase: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a database name as PgBouncer lists it'),
+  pgbouncerIntervalSeconds: z.coerce.number().min(0.1).max(60),
 });
 
 export function parseLoadArgs(argv: string[], log: (line: string) => void): LoadOptions | 'help' {
@@ -63,6 +69,7 @@ export function parseLoadArgs(argv: string[], log: (line: string) => void): Load
         keys: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' }, 'run-dir': { type: 'string' },
         'timeout-seconds': { type: 'string' }, seed: { type: 'string' }, 'step-seconds': { type: 'string' }, 'progress-seconds': { type: 'string' },
         'result-read-share': { type: 'string' }, 'deadline-seconds': { type: 'string' }, 'max-stored-analyses': { type: 'string' },
+        pgbouncer: { type: 'string' }, 'pgbouncer-database': { type: 'string' }, 'pgbouncer-interval-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -87,6 +94,10 @@ export function parseLoadArgs(argv: string[], log: (line: string) => void): Load
     resultReadShare: v['result-read-share'] ?? '0.5',
     deadlineSeconds: v['deadline-seconds'],
     maxStoredAnalyses: v['max-stored-analyses'] ?? '5000',
+    // The stack's PgBouncer (tools/services/env.sh), whose max_client_conn is the policy's budget.
+    pgbouncer: v.pgbouncer ?? 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16432/pgbouncer',
+    pgbouncerDatabase: v['pgbouncer-database'] ?? 'plimsoll',
+    pgbouncerIntervalSeconds: v['pgbouncer-interval-seconds'] ?? '1',
   });
   if (!result.success) {
     const flag = (path: string) => `--${path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -117,6 +128,7 @@ export function parseLoadArgs(argv: string[], log: (line: string) => void): Load
     resultReadShare: o.resultReadShare,
     ...(o.deadlineSeconds !== undefined ? { deadlineSeconds: o.deadlineSeconds } : {}),
     maxStoredAnalyses: o.maxStoredAnalyses,
+    ...(o.pgbouncer !== 'none' ? { pgbouncer: { url: o.pgbouncer, database: o.pgbouncerDatabase, intervalSeconds: o.pgbouncerIntervalSeconds } } : {}),
     log,
   };
 }

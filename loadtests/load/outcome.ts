@@ -7,9 +7,11 @@
  *   error   — anything else: 5xx without Retry-After, other 4xx (a bug in the load generator or
  *             the service), timeouts, connection errors.
  */
+import { SERVICE_LEVELS } from '../../src/contract/service-levels.js';
+
 export type OutcomeClass = 'success' | 'shed' | 'error';
 export type ErrorKind = 'server' | 'client' | 'timeout' | 'connection';
-export const SERVICE_LEVELS = ['Full', 'Reduced', 'Basic', 'Maintenance'] as const;
+export { SERVICE_LEVELS };
 export type LevelName = (typeof SERVICE_LEVELS)[number] | 'unknown';
 
 export interface Answer {

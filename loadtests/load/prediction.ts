@@ -6,6 +6,7 @@
  * along for context.
  */
 import { parseScalingPolicy } from '../../src/api/validate.js';
+import { SERVICE_LEVELS } from '../../src/contract/service-levels.js';
 import { readSingleDocument } from '../../src/cli/files.js';
 import { unmappedSignals } from '../../src/simulator/controllers/plimsoll.js';
 import type { Tick } from '../../src/simulator/model.js';
@@ -44,7 +45,7 @@ export function bucketed(ticks: Tick[], bucketSeconds: number, value: (t: Tick) 
   return out;
 }
 
-const LEVELS = ['Full', 'Reduced', 'Basic', 'Maintenance'];
+const LEVELS = SERVICE_LEVELS;
 
 export async function predict(scaledScenarioFile: string, policyOverride: string | undefined, bucketSeconds: number): Promise<Prediction> {
   const { scenario, policyPath } = await loadScenario(scaledScenarioFile);
@@ -79,6 +80,7 @@ export async function predict(scaledScenarioFile: string, policyOverride: string
       sim('replicas', 'replicas decided', 'replicas', (t) => t.replicas),
       sim('ready', 'replicas ready', 'replicas', (t) => t.readyReplicas),
       sim('pool', 'pool max per replica', 'pool', (t) => t.poolMax),
+      sim('pools-together', 'pools together', 'connections', (t) => t.poolTotal),
       ...providers.map((p) => sim(`concurrency-${p}`, `${p} concurrency`, 'concurrency', (t) => t.concurrency[p] ?? 0)),
       sim('level', 'level', 'level', (t) => t.levelRank),
       sim('p95', 'p95', 'latency', (t) => (percentile(t.latencies, 0.95) ?? 0) * 1000),

@@ -5,9 +5,10 @@
  * (src/operator/metrics.ts). A query with no data is kept, marked missing, with its text, so the
  * report shows what was asked and not a silent gap.
  */
+import { matcherMetrics } from '../../src/contract/metrics.js';
 import { LoadTestError } from './errors.js';
 
-export type ChartId = 'users' | 'throughput' | 'latency' | 'replicas' | 'pool' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory';
+export type ChartId = 'users' | 'throughput' | 'latency' | 'replicas' | 'pool' | 'connections' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory';
 
 export interface SeriesSpec {
   id: string;
@@ -22,7 +23,8 @@ export interface Series {
   id: string;
   label: string;
   chart: ChartId;
-  source: 'measured' | 'prometheus' | 'simulator';
+  /** pgbouncer: sampled from its admin console; limit: a constant drawn as a line (the budget). */
+  source: 'measured' | 'prometheus' | 'simulator' | 'pgbouncer' | 'limit';
   query?: string;
   /** [seconds since the run started, value]. */
   points: Array<[number, number]>;
@@ -51,6 +53,8 @@ export function timelineQueries(s: Selectors): SeriesSpec[] {
     { id: 'pool-max', label: 'pool max per replica', chart: 'pool', query: `max(matcher_db_pool_max${m()})` },
     { id: 'pool-desired', label: 'pool decided (operator)', chart: 'pool', query: `max(plimsoll_desired_pool_max${o()})` },
     { id: 'pool-active', label: 'connections in use, all replicas', chart: 'pool', query: `sum(matcher_db_pool_connections${m('state="active"')})` },
+    // The replicas' own count of open connections, next to what PgBouncer saw of them.
+    { id: 'pool-open', label: 'connections open, all replicas (matcher)', chart: 'connections', query: `sum(matcher_db_pool_connections${m('state="total"')})` },
     { id: 'concurrency', label: 'worker concurrency', chart: 'concurrency', query: `max by (provider) (matcher_worker_concurrency${m()})`, by: 'provider' },
     { id: 'concurrency-desired', label: 'decided', chart: 'concurrency', query: `max by (provider) (plimsoll_desired_concurrency${o()})`, by: 'provider' },
     { id: 'level', label: 'replicas\' level (max)', chart: 'level', query: `max(matcher_service_level${m()})` },
@@ -58,6 +62,7 @@ export function timelineQueries(s: Selectors): SeriesSpec[] {
     // Every replica reports the shared BullMQ queue's counts: max per provider, then the sum.
     { id: 'queue-waiting', label: 'analyses waiting', chart: 'queue', query: `sum(max by (provider) (matcher_queue_jobs${m('state="waiting"')}))` },
     { id: 'request-rate', label: 'requests/s (matcher)', chart: 'throughput', query: `sum(rate(matcher_http_requests_total${m(api)}[20s]))` },
+    { id: 'db-connection-errors', label: 'DB connection errors/s (matcher)', chart: 'throughput', query: `sum(rate(${matcherMetrics.dbConnectionErrors}${m()}[20s]))` },
     { id: 'p95', label: 'p95 (matcher histogram)', chart: 'latency', query: `1000 * histogram_quantile(0.95, sum by (le) (rate(matcher_http_request_duration_seconds_bucket${m(api)}[20s])))` },
     { id: 'cache-hit-ratio', label: 'cache hit ratio', chart: 'cache', query: `sum(rate(matcher_cache_requests_total${m('result="hit"')}[1m])) / sum(rate(matcher_cache_requests_total${m()}[1m]))` },
     { id: 'breaker', label: 'breaker (0 closed, 2 open)', chart: 'cache', query: `max by (provider) (matcher_circuit_breaker_state${m()})`, by: 'provider' },
@@ -66,11 +71,13 @@ export function timelineQueries(s: Selectors): SeriesSpec[] {
   ];
 }
 
-interface RangeResponse {
+interface ApiResponse<R> {
   status: string;
   error?: string;
-  data?: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+  data?: { result: R[] };
 }
+type RangeResponse = ApiResponse<{ metric: Record<string, string>; values: Array<[number, string]> }>;
+type InstantResponse = ApiResponse<{ metric: Record<string, string>; value: [number, string] }>;
 
 export class PrometheusClient {
   constructor(readonly url: string, private readonly http: typeof fetch = fetch) {}
@@ -86,12 +93,35 @@ export class PrometheusClient {
     }
   }
 
-  async queryRange(query: string, startEpoch: number, endEpoch: number, stepSeconds: number): Promise<RangeResponse> {
-    const params = new URLSearchParams({ query, start: startEpoch.toFixed(3), end: endEpoch.toFixed(3), step: `${stepSeconds}s` });
-    const res = await this.http(`${this.url}/api/v1/query_range?${params}`, { signal: AbortSignal.timeout(30_000) });
-    const body = (await res.json().catch(() => ({ status: 'error', error: `HTTP ${res.status}, not JSON` }))) as RangeResponse;
-    if (!res.ok && body.status !== 'error') return { status: 'error', error: `HTTP ${res.status}` };
+  private async get<T extends ApiResponse<unknown>>(path: string, params: URLSearchParams): Promise<T> {
+    const res = await this.http(`${this.url}${path}?${params}`, { signal: AbortSignal.timeout(30_000) });
+    const body = (await res.json().catch(() => ({ status: 'error', error: `HTTP ${res.status}, not JSON` }))) as T;
+    if (!res.ok && body.status !== 'error') return { status: 'error', error: `HTTP ${res.status}` } as T;
     return body;
+  }
+
+  queryRange(query: string, startEpoch: number, endEpoch: number, stepSeconds: number): Promise<RangeResponse> {
+    return this.get('/api/v1/query_range', new URLSearchParams({ query, start: startEpoch.toFixed(3), end: endEpoch.toFixed(3), step: `${stepSeconds}s` }));
+  }
+
+  query(query: string, timeEpoch: number): Promise<InstantResponse> {
+    return this.get('/api/v1/query', new URLSearchParams({ query, time: timeEpoch.toFixed(3) }));
+  }
+
+  /**
+   * matcher_db_connection_errors_total's increase over [start, end] by reason (rounded:
+   * increase() extrapolates to the window's edges); null when no replica exports it.
+   */
+  async connectionErrors(matcherSelector: string, startEpoch: number, endEpoch: number): Promise<{ total: number; byReason: Record<string, number> } | null> {
+    const range = Math.max(1, Math.ceil(endEpoch - startEpoch));
+    const body = await this.query(`sum by (reason) (increase(${matcherMetrics.dbConnectionErrors}${join(matcherSelector)}[${range}s]))`, endEpoch);
+    if (body.status !== 'success' || !body.data || body.data.result.length === 0) return null;
+    const byReason: Record<string, number> = {};
+    for (const r of body.data.result) {
+      const v = Math.round(Number(r.value[1]));
+      if (Number.isFinite(v)) byReason[r.metric.reason ?? '?'] = v;
+    }
+    return { total: Object.values(byReason).reduce((a, b) => a + b, 0), byReason };
   }
 
   /** Every timeline query over [start, end], as series on the run's clock (seconds since start). */

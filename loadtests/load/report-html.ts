@@ -41,6 +41,25 @@ function gapCell(row: GapRow): string {
 
 const kv = (record: Record<string, number>) => Object.entries(record).filter(([, n]) => n > 0).map(([k, n]) => `${escapeHtml(k)} ${n}`).join(', ') || '—';
 
+/** The connection figures against the budget, or why there are none. */
+function connectionsTable(report: LoadReport): string {
+  const c = report.connections;
+  if (!c) return '<p class="meta">PgBouncer was not sampled (--pgbouncer none).</p>';
+  const peak = (v: number | undefined) => (v === undefined ? '—' : String(v));
+  const rows = [
+    ['admin console, database', `${escapeHtml(c.console)}, <strong>${escapeHtml(c.database)}</strong> · ${c.samples} samples every ${c.intervalSeconds} s${c.failedSamples > 0 ? ` (${c.failedSamples} failed)` : ''}`],
+    [`budget (${c.budget.source === 'policy' ? 'the policy\'s connectionBudget' : 'read from PgBouncer'})`, `${c.budget.maxConnections} − ${c.budget.reserved} reserved = ${c.budget.pools} for the replicas' pools together`],
+    ['PgBouncer', `max_client_conn ${c.limits.maxClientConn} · pool_size ${c.limits.poolSize} + reserve ${c.limits.reservePool} · max_db_connections ${c.limits.maxDbConnections || 'unlimited'} · ${escapeHtml(c.limits.poolMode)} pooling`],
+    ['peak clients of the database (waiting for a server)', `${peak(c.peak?.clients)} of ${c.budget.pools} (${peak(c.peak?.clientsWaiting)})`],
+    ['peak clients of PgBouncer (all databases and the console)', `${peak(c.peak?.clientsAll)} of ${c.limits.maxClientConn}`],
+    ['peak server connections of the database', `${peak(c.peak?.servers)}`],
+    ['seconds over the budget (clients above the pools\' budget)', `${c.secondsOverBudget}`],
+    ['seconds at max_client_conn (PgBouncer refused any further client)', `${c.secondsAtCeiling}`],
+    ['connection errors the matcher counted (matcher_db_connection_errors_total)', c.matcherErrors === null ? 'no such series in Prometheus' : `${c.matcherErrors.total}${c.matcherErrors.total > 0 ? ` · ${kv(c.matcherErrors.byReason)}` : ''}`],
+  ];
+  return table(['measure', 'value'], rows.map(([k, v]) => [escapeHtml(k!), v!]), 'connections');
+}
+
 const CSS = `
 :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; background: #fff; }
 body { margin: 24px; max-width: 1240px; }
@@ -62,7 +81,7 @@ figcaption { font-size: 14px; margin-bottom: 4px; } figcaption .unit { color: #5
 ul.legend { list-style: none; padding: 0; margin: 4px 0 0; font-size: 12px; display: flex; flex-wrap: wrap; gap: 4px 14px; }
 ul.legend li.missing { color: #9a6700; flex-basis: 100%; }
 .swatch { display: inline-block; width: 18px; border-top: 3px solid; margin-right: 5px; vertical-align: middle; }
-.swatch.dashed { border-top-style: dashed; }
+.swatch.dashed { border-top-style: dashed; } .swatch.limit { border-top-style: dotted; }
 `;
 
 export function renderHtml(report: LoadReport): string {
@@ -108,11 +127,13 @@ export function renderHtml(report: LoadReport): string {
 <body>
 <h1>Load test: ${escapeHtml(sc.name)}${sc.timeScale !== 1 ? ` at time scale ${sc.timeScale}` : ''}</h1>
 <p class="meta">${escapeHtml(report.run.startedAt)} → ${escapeHtml(report.run.endedAt)} · ${Math.round(sc.durationSeconds)} s of load, up to ${sc.maxUsers} users thinking ${sc.thinkTimeSeconds} s · analyses ${pct(sc.analysisShare, 0)} of requests, cache-hit target ${pct(sc.cacheHitRatio, 0)} · target ${escapeHtml(report.config.target)} · Prometheus ${escapeHtml(report.config.prometheus)}${report.run.machine ? ` · ${report.run.machine.cpus} CPUs, load average ${report.run.machine.loadAverage1m.start.toFixed(1)} → ${report.run.machine.loadAverage1m.end.toFixed(1)}` : ''}${report.run.interrupted ? ` · <strong>interrupted: ${escapeHtml(report.run.interrupted)}</strong>` : ''}</p>
-<p class="meta">Scenario ${escapeHtml(sc.file)}; scaled copy simulated: ${escapeHtml(sc.scaledFile)}. Dashed lines are the simulator's prediction for the same scaled scenario; shaded bands are applied faults; dotted lines separate phases.</p>
+<p class="meta">Scenario ${escapeHtml(sc.file)}; scaled copy simulated: ${escapeHtml(sc.scaledFile)}. Dashed lines are the simulator's prediction for the same scaled scenario; dash-dotted red lines are limits (the connection budget); shaded bands are applied faults; dotted lines separate phases.</p>
 ${warnings}
 <ul id="js-errors" hidden></ul>
 <h2>Summary</h2>
 ${table(['measure', 'value'], summaryRows, 'summary')}
+<h2>Connections against the budget</h2>
+${connectionsTable(report)}
 <h2>Measured vs simulated</h2>
 ${prediction ? '' : `<p class="warnings">The simulator could not run: ${escapeHtml((report.prediction as { error: string }).error)}</p>`}
 ${table(['metric', 'measured', 'simulated (plimsoll)', 'gap (measured − simulated)', 'how'], gapRows, 'gap')}

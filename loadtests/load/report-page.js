@@ -23,12 +23,16 @@
 
   var SVG = 'http://www.w3.org/2000/svg';
   var PALETTE = ['#1f6feb', '#d97706', '#059669', '#dc2626', '#7c3aed', '#0891b2', '#be185d', '#4b5563', '#65a30d', '#ea580c'];
+  // Limits (the connection budget) are drawn dash-dotted in reds, apart from the data's colours.
+  var LIMIT_COLOURS = ['#cf222e', '#9a6700', '#8250df'];
+  var SOURCE_SUFFIX = { prometheus: ' · Prometheus', simulator: '', measured: ' · load generator', pgbouncer: ' · PgBouncer', limit: '' };
   var CHARTS = [
     { id: 'users', title: 'Users', unit: 'active closed-loop users' },
     { id: 'throughput', title: 'Throughput and outcomes', unit: 'per second' },
     { id: 'latency', title: 'Latency', unit: 'milliseconds' },
     { id: 'replicas', title: 'Replicas', unit: 'replicas' },
     { id: 'pool', title: 'Database pool', unit: 'connections' },
+    { id: 'connections', title: 'Database connections against the budget', unit: 'connections (PgBouncer\'s admin console; dash-dotted: limits)' },
     { id: 'concurrency', title: 'Provider concurrency', unit: 'workers per replica' },
     { id: 'level', title: 'Service level', unit: '', ticks: ['Full', 'Reduced', 'Basic', 'Maintenance'] },
     { id: 'queue', title: 'Queue depth', unit: 'analyses waiting' },
@@ -105,10 +109,13 @@
     el('rect', { x: left, y: top, width: plotW, height: plotH, class: 'frame' }, svg);
 
     var points = 0;
+    var limits = 0;
+    var data = 0;
     var legend = document.createElement('ul');
     legend.className = 'legend';
-    series.forEach(function (s, index) {
-      var color = PALETTE[index % PALETTE.length];
+    series.forEach(function (s) {
+      var limit = s.source === 'limit';
+      var color = limit ? LIMIT_COLOURS[limits++ % LIMIT_COLOURS.length] : PALETTE[data++ % PALETTE.length];
       var item = document.createElement('li');
       if (s.points.length === 0) {
         item.className = 'missing';
@@ -118,15 +125,15 @@
       }
       var coords = s.points.map(function (p) { return x(p[0]).toFixed(1) + ',' + y(Math.min(p[1], yMax)).toFixed(1); }).join(' ');
       el('polyline', {
-        points: coords, fill: 'none', stroke: color, 'stroke-width': s.dashed ? 1.6 : 1.8,
-        'stroke-dasharray': s.dashed ? '5 3' : 'none', 'data-series': s.id, 'data-points': s.points.length, class: 'series ' + s.source,
+        points: coords, fill: 'none', stroke: color, 'stroke-width': s.dashed ? 1.6 : limit ? 1.4 : 1.8,
+        'stroke-dasharray': s.dashed ? '5 3' : limit ? '8 3 2 3' : 'none', 'data-series': s.id, 'data-points': s.points.length, class: 'series ' + s.source,
       }, svg);
       points += s.points.length;
       var swatch = document.createElement('span');
-      swatch.className = 'swatch' + (s.dashed ? ' dashed' : '');
+      swatch.className = 'swatch' + (s.dashed ? ' dashed' : limit ? ' limit' : '');
       swatch.style.borderColor = color;
       item.appendChild(swatch);
-      item.appendChild(document.createTextNode(s.label + (s.source === 'prometheus' ? ' · Prometheus' : s.source === 'simulator' ? '' : ' · load generator')));
+      item.appendChild(document.createTextNode(s.label + (SOURCE_SUFFIX[s.source] || '')));
       if (s.query) item.title = s.query;
       legend.appendChild(item);
     });

@@ -1,8 +1,10 @@
 /**
  * The report of one run (report.json): configuration, the measured summary and per-kind stats,
- * the timeline (measured, Prometheus, simulated), the faults, the simulator's prediction and the
- * gap between them. Assembled here from the parts; rendered to HTML by report-html.ts.
+ * the timeline (measured, Prometheus, PgBouncer, simulated), the connections against the budget,
+ * the faults, the simulator's prediction and the gap between them. Assembled here from the
+ * parts; rendered to HTML by report-html.ts.
  */
+import type { ConnectionSummary } from './connections.js';
 import type { FaultRecord } from './faults.js';
 import type { GapRow } from './gap.js';
 import type { Prediction } from './prediction.js';
@@ -37,6 +39,8 @@ export interface LoadReport {
     resultReadShare: number;
     deadlineSeconds: number;
     keysFile: string;
+    /** PgBouncer's admin console (password removed) and the database sampled; absent with --pgbouncer none. */
+    pgbouncer?: { console: string; database: string; intervalSeconds: number };
   };
   run: { startedAt: string; endedAt: string; wallSeconds: number; machine?: { cpus: number; loadAverage1m: { start: number; end: number } }; interrupted?: string };
   catalog: {
@@ -51,6 +55,8 @@ export interface LoadReport {
   summary: MeasuredSummary;
   kinds: Record<RequestKind, KindStats>;
   faults: FaultRecord[];
+  /** Real connections sampled from PgBouncer against the connection budget; absent with --pgbouncer none. */
+  connections?: ConnectionSummary;
   timeline: { stepSeconds: number; buckets: MeasuredBucket[]; series: Series[] };
   prediction: Omit<Prediction, 'series'> | { error: string };
   gap: GapRow[];

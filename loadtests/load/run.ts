@@ -8,9 +8,12 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScenario, scenarioDuration } from '../../src/simulator/scenario.js';
 import { discoverCatalog, readKeys } from './catalog.js';
+import { connectionReport } from './connection-report.js';
+import { connectionSeries, type ConnectionSummary } from './connections.js';
 import { LoadTestError } from './errors.js';
 import { FaultInjector, planFaults } from './faults.js';
 import { computeGap } from './gap.js';
+import { PgBouncerSampler } from './pgbouncer-sampler.js';
 import { predict, type Prediction } from './prediction.js';
 import { Progress } from './progress.js';
 import { PrometheusClient, timelineQueries, type Selectors, type Series } from './prometheus.js';
@@ -45,6 +48,8 @@ export interface LoadOptions {
   /** Default: the model's jobDeadlineSeconds, so both sides give up on an analysis together. */
   deadlineSeconds?: number;
   maxStoredAnalyses: number;
+  /** PgBouncer's admin console, sampled through the run for the database's real connections. */
+  pgbouncer?: { url: string; database: string; intervalSeconds: number };
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -95,6 +100,11 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     discoveryRequests,
   };
   o.log(`catalog: ${catalog.tenants} tenants, ${catalog.resumes} resumes, ${catalog.jobs} jobs, ${catalog.storedAnalysesAtStart} stored analyses`);
+  // Checked before the load, right after the discovery has read the target's database: PgBouncer
+  // lists a database of its `*` fallback only while it has connections. The console connection
+  // is reopened when sampling starts.
+  const sampler = o.pgbouncer && new PgBouncerSampler(o.pgbouncer.url, o.pgbouncer.database);
+  const limits = await sampler?.limits().finally(() => sampler.close());
 
   const schedule = userSchedule(scenario);
   const deadlineSeconds = o.deadlineSeconds ?? scenario.model.jobDeadlineSeconds;
@@ -111,6 +121,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   const startMs = performance.now();
   const startEpoch = Date.now() / 1000;
   const clock = () => (performance.now() - startMs) / 1000;
+  const sampling = sampler?.start(clock, o.pgbouncer!.intervalSeconds);
   let interrupted: string | undefined;
   let abortedAt: number | undefined;
   const handle = driveUsers({
@@ -139,6 +150,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     progress.print(clock(), s.activeUsers, s.inFlight);
   }, o.progressSeconds * 1000);
   let driver;
+  let sampled: Awaited<ReturnType<NonNullable<typeof sampling>['stop']>> | undefined;
   try {
     driver = await handle.done;
   } finally {
@@ -147,6 +159,8 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     o.signal?.removeEventListener('abort', onAbort);
     while (faultBusy) await sleep(50);
     await faults.restoreAll(clock());
+    sampled = await sampling?.stop();
+    await sampler?.close();
   }
   const ended = new Date();
   const loadSeconds = Math.max(1, Math.min(schedule.durationSeconds, abortedAt ?? schedule.durationSeconds));
@@ -157,7 +171,8 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   // One more scrape so the last seconds are in Prometheus, then the timeline.
   await sleep((o.stepSeconds + 1) * 1000);
   o.log('reading the timeline from Prometheus…');
-  const promSeries = await prometheus.timeline(timelineQueries(o.selectors), startEpoch, Date.now() / 1000, o.stepSeconds);
+  const endEpoch = Date.now() / 1000;
+  const promSeries = await prometheus.timeline(timelineQueries(o.selectors), startEpoch, endEpoch, o.stepSeconds);
 
   o.log('running the simulator on the same scaled scenario…');
   let prediction: Prediction | { error: string };
@@ -168,10 +183,23 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   }
 
   const timelineSeconds = Math.max(loadSeconds, Math.ceil(lastAnswer));
+  let connections: ConnectionSummary | undefined;
+  const budgetWarnings: string[] = [];
+  if (o.pgbouncer && limits && sampled) {
+    const assembled = await connectionReport({
+      pgbouncer: o.pgbouncer, limits, sampled, policyFile: o.policy ? resolve(o.policy) : policyPath,
+      matcherErrors: () => prometheus.connectionErrors(o.selectors.matcher, startEpoch, endEpoch),
+    });
+    connections = assembled.summary;
+    budgetWarnings.push(...assembled.warnings);
+  }
   const analyses: AnalysisRecord[] = workload.analyses;
   const summary = summarise(records, analyses, loadSeconds, scenario.slo);
   const buckets = measuredTimeline(records, schedule.users, timelineSeconds, o.stepSeconds);
-  const series: Series[] = [...measuredSeries(buckets), ...promSeries, ...('error' in prediction ? [] : prediction.series)];
+  const series: Series[] = [
+    ...measuredSeries(buckets), ...promSeries, ...(connections ? connectionSeries(sampled!.samples, connections, timelineSeconds) : []),
+    ...('error' in prediction ? [] : prediction.series),
+  ];
   const gap = 'error' in prediction ? [] : computeGap({
     durationSeconds: loadSeconds,
     stepSeconds: o.stepSeconds,
@@ -182,11 +210,12 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     analysisP95Seconds: summary.analyses.timeToResultSeconds.p95,
     sloViolationSeconds: summary.sloViolationSeconds,
     throughputPerSecond: summary.throughputPerSecond,
+    secondsOverBudget: connections?.secondsOverBudget ?? null,
     series: promSeries,
   }, prediction);
 
   catalog.exhaustedPairs = workload.exhaustedPairs;
-  const warnings = [...schedule.notes];
+  const warnings = [...schedule.notes, ...budgetWarnings];
   if (interrupted) warnings.push(`${interrupted}; the gap compares this partial run with the whole simulated scenario`);
   for (const f of faults.faults) if (f.status === 'skipped' || f.status === 'failed' || f.reason?.startsWith('restore failed')) warnings.push(`fault ${f.type} ${f.subject}: ${f.status}: ${f.reason}`);
   if (workload.exhaustedPairs > 0) warnings.push(`${workload.exhaustedPairs} "new" analyses re-asked a pair already asked: the seeded resume × job pairs ran out (seed more: plimsoll seed --resumes N)`);
@@ -213,6 +242,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     config: {
       target: o.target, prometheus: o.prometheus, selectors: o.selectors, providers: o.providers, timeoutSeconds: o.timeoutSeconds, seed,
       stepSeconds: o.stepSeconds, resultReadShare: o.resultReadShare, deadlineSeconds, keysFile: resolve(o.keysFile),
+      ...(connections ? { pgbouncer: { console: connections.console, database: connections.database, intervalSeconds: connections.intervalSeconds } } : {}),
     },
     run: {
       startedAt: started.toISOString(), endedAt: ended.toISOString(), wallSeconds: Math.round((ended.getTime() - started.getTime()) / 100) / 10,
@@ -224,6 +254,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     summary,
     kinds: kindStats(records),
     faults: faults.faults,
+    ...(connections ? { connections } : {}),
     timeline: { stepSeconds: o.stepSeconds, buckets, series },
     prediction: predictionWithoutSeries as LoadReport['prediction'],
     gap,

@@ -19,6 +19,16 @@ export function summaryText(report: LoadReport): string {
     `latency ms p50 ${s.latencyMs.p50?.toFixed(1) ?? '—'} · p95 ${s.latencyMs.p95?.toFixed(1) ?? '—'} · p99 ${s.latencyMs.p99?.toFixed(1) ?? '—'}; successes by level: ${Object.entries(s.byLevel).filter(([, n]) => n > 0).map(([l, n]) => `${l} ${n}`).join(', ') || '—'}`,
     `analyses ${s.analyses.requested}: ${s.analyses.immediate} answered at once, ${s.analyses.queued} queued → ${s.analyses.completed} completed, ${s.analyses.gaveUp} given up, ${s.analyses.failed} failed, ${s.analyses.unresolved} unresolved; time to result p95 ${s.analyses.timeToResultSeconds.p95?.toFixed(2) ?? '—'} s`,
   ];
+  const c = report.connections;
+  if (c) {
+    const errors = c.matcherErrors === null ? 'no matcher_db_connection_errors_total series'
+      : `${c.matcherErrors.total}${c.matcherErrors.total > 0 ? ` (${Object.entries(c.matcherErrors.byReason).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`;
+    lines.push(
+      `connections (PgBouncer, database ${c.database}, ${c.samples} samples every ${c.intervalSeconds} s): peak ${c.peak?.clients ?? '—'} clients against a pools' budget of ${c.budget.pools} (${c.budget.maxConnections} − ${c.budget.reserved} reserved), `
+      + `${c.peak?.clientsAll ?? '—'} of max_client_conn ${c.limits.maxClientConn} in all, ${c.peak?.servers ?? '—'} server connections (max ${c.limits.maxDbConnections || 'unlimited'}); `
+      + `${c.secondsOverBudget} s over the budget, ${c.secondsAtCeiling} s at max_client_conn; matcher connection errors ${errors}`,
+    );
+  }
   if (Object.keys(s.shedReasons).length > 0) lines.push(`shed: ${Object.entries(s.shedReasons).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (Object.keys(s.errorReasons).length > 0) lines.push(`errors: ${Object.entries(s.errorReasons).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (report.gap.length > 0) {

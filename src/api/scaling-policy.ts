@@ -11,6 +11,7 @@
  * them and refuses a CRD whose rules could run unbounded.
  */
 import { z } from 'zod';
+import { SERVICE_LEVELS } from '../contract/service-levels.js';
 
 export const API_GROUP = 'plimsoll.dev';
 export const API_VERSION = 'v1alpha1';
@@ -18,6 +19,9 @@ export const KIND = 'ScalingPolicy';
 
 type Rule = { rule: string; message: string; fieldPath?: string; reason?: string };
 const rules = (...list: Rule[]) => ({ 'x-kubernetes-validations': list });
+/** CEL: exactly one of these optional fields is set. */
+const exactlyOne = (fields: string[], message: string): Rule =>
+  ({ rule: `${fields.map((f) => `(has(self.${f}) ? 1 : 0)`).join(' + ')} == 1`, message });
 
 /** A DNS-1123 label: the shape of every name users give signals and providers. */
 const dnsLabel = z
@@ -178,10 +182,7 @@ export const signalSchema = z
   })
   .meta({
     description: 'One named input. Exactly one source (prometheus, pgbouncer or health) must be set.',
-    ...rules({
-      rule: '(has(self.prometheus) ? 1 : 0) + (has(self.pgbouncer) ? 1 : 0) + (has(self.health) ? 1 : 0) == 1',
-      message: 'a signal must set exactly one source: prometheus, pgbouncer or health',
-    }),
+    ...rules(exactlyOne(['prometheus', 'pgbouncer', 'health'], 'a signal must set exactly one source: prometheus, pgbouncer or health')),
   });
 
 // ---------------------------------------------------------------------------------------------
@@ -243,10 +244,7 @@ export const connectionBudgetSchema = z
   .meta({
     description: 'The database connections all replicas share. Each replica\'s pool is clamp(floor((budget − reserved) / replicas × safetyFactor), pool.min, pool.max), and replicas × pool never exceeds budget − reserved.',
     ...rules(
-      {
-        rule: '(has(self.maxConnections) ? 1 : 0) + (has(self.fromSignal) ? 1 : 0) == 1',
-        message: 'connectionBudget must set exactly one of maxConnections or fromSignal',
-      },
+      exactlyOne(['maxConnections', 'fromSignal'], 'connectionBudget must set exactly one of maxConnections or fromSignal'),
       {
         rule: '!has(self.maxConnections) || self.maxConnections - self.reserved >= self.pool.min',
         message: 'connectionBudget.maxConnections minus reserved must leave room for at least one pool of pool.min connections',
@@ -316,9 +314,6 @@ export const queuesSchema = z
 
 // ---------------------------------------------------------------------------------------------
 // Degradation
-
-export const serviceLevels = ['Full', 'Reduced', 'Basic', 'Maintenance'] as const;
-export type ServiceLevel = (typeof serviceLevels)[number];
 
 export const triggerSchema = z
   .strictObject({
@@ -481,7 +476,7 @@ export const scalingPolicyStatusSchema = z
         replicas: z.int().min(0).optional().meta({ description: 'Replicas of the target now.' }),
         readyReplicas: z.int().min(0).optional().meta({ description: 'Ready replicas of the target now.' }),
         poolMax: z.int().min(0).optional().meta({ description: 'Pool size per replica in the published runtime document.' }),
-        serviceLevel: z.enum(serviceLevels).optional().meta({ description: 'The service level in the published runtime document.' }),
+        serviceLevel: z.enum(SERVICE_LEVELS).optional().meta({ description: 'The service level in the published runtime document.' }),
         runtimeGeneration: z.int().min(0).optional().meta({ description: 'Generation of the published runtime document.' }),
       })
       .optional()
@@ -501,7 +496,7 @@ export const scalingPolicyStatusSchema = z
           .optional()
           .meta({ description: 'Desired worker concurrency per provider and why.' }),
         serviceLevel: z
-          .strictObject({ value: z.enum(serviceLevels).meta({ description: 'The decided service level.' }), reason, message: message.optional() })
+          .strictObject({ value: z.enum(SERVICE_LEVELS).meta({ description: 'The decided service level.' }), reason, message: message.optional() })
           .optional()
           .meta({ description: 'Desired service level and why.' }),
       })

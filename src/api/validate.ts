@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { FieldProblem } from '../errors.js';
 import { PlimsollError } from '../errors.js';
 import { scalingPolicyOpenApiSchema, type JsonSchema } from './crd.js';
-import { scalingPolicySchema, scalingPolicySpecSchema, type ScalingPolicy, type ScalingPolicySpec } from './scaling-policy.js';
+import { scalingPolicySchema, type ScalingPolicy } from './scaling-policy.js';
 
 interface CelRule {
   rule: string;
@@ -109,18 +109,6 @@ export function validateScalingPolicy(document: unknown): ValidationResult {
   celProblems(parsed.data.spec, specSchema, 'spec', problems);
   if (problems.length > 0) return { valid: false, problems };
   return { valid: true, policy: parsed.data, problems: [] };
-}
-
-/** A spec with defaults applied, or a POLICY_INVALID error listing every problem. */
-export function parseSpec(spec: unknown, what = 'spec'): ScalingPolicySpec {
-  const parsed = scalingPolicySpecSchema.safeParse(spec);
-  if (!parsed.success) {
-    throw new PlimsollError('POLICY_INVALID', `${what} is not a valid ScalingPolicy spec`, { problems: zodProblems(parsed.error, 'spec') });
-  }
-  const problems: FieldProblem[] = [];
-  celProblems(parsed.data, (policyOpenApi().properties as Record<string, JsonSchema>).spec as JsonSchema, 'spec', problems);
-  if (problems.length > 0) throw new PlimsollError('POLICY_INVALID', `${what} breaks a validation rule`, { problems });
-  return parsed.data;
 }
 
 /** A whole policy, or a POLICY_INVALID error listing every problem. */

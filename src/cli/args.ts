@@ -12,3 +12,10 @@ export function parseCommandLine<T extends Options>(command: string, argv: strin
     throw new PlimsollError('USAGE', `${reason}. Run \`plimsoll ${command} --help\`.`);
   }
 }
+
+/** The options of a command that takes no arguments: any argument is a USAGE error. */
+export function parseOptions<T extends Options>(command: string, argv: string[], options: T) {
+  const { values, positionals } = parseCommandLine(command, argv, options);
+  if (positionals.length > 0) throw new PlimsollError('USAGE', `unexpected argument ${positionals[0]}. Run \`plimsoll ${command} --help\`.`);
+  return values;
+}

@@ -1,102 +1,13 @@
 import { z } from 'zod';
 import { PlimsollError } from '../errors.js';
-import { envReader, type Env } from './env.js';
+import { envReader, int, parseConfig, processFields, type Env } from './env.js';
 
 /**
  * The matcher's configuration: parsed ONCE at start-up from the environment and frozen.
  * Nothing else in src/ reads process.env (ESLint enforces it); everything gets this object.
  */
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** Per-operation database limits, applied with SET LOCAL inside each transaction. */
-const timeoutProfile = z.object({
-  statementTimeoutMs: int(1, 3_600_000),
-  lockTimeoutMs: int(1, 3_600_000),
-  idleInTransactionTimeoutMs: int(1, 3_600_000),
-});
-export type TimeoutProfile = z.infer<typeof timeoutProfile>;
-
-export const matcherConfigSchema = z.object({
-  host: z.string().min(1),
-  port: int(0, 65535),
-  /** The application's connection: through PgBouncer (transaction pooling). */
-  databaseUrl: z.string().url(),
-  /**
-   * Migrations need a session (advisory lock held across statements, CREATE INDEX CONCURRENTLY
-   * outside a transaction), which PgBouncer's transaction pooling does not give: a direct
-   * PostgreSQL connection (or a session-mode PgBouncer alias).
-   */
-  migrationDatabaseUrl: z.string().url(),
-  /** PgBouncer's admin console, for /health/details and the operator (optional). */
-  pgbouncerAdminUrl: z.string().url().optional(),
-  redisUrl: z.string().url(),
-  db: z.object({
-    /** Initial pool limit; part 2 changes it at runtime through ResizablePool.resize(). */
-    poolMax: int(1, 1000),
-    /** The ceiling resize() may reach (pg.Pool's own max). */
-    poolHardMax: int(1, 1000),
-    acquireTimeoutMs: int(1, 600_000),
-    idleTimeoutMs: int(100, 3_600_000),
-    profiles: z.object({ fast: timeoutProfile, analysis: timeoutProfile, admin: timeoutProfile }),
-  }).refine((d) => d.poolMax <= d.poolHardMax, { message: 'poolMax must not exceed poolHardMax', path: ['poolMax'] }),
-  http: z.object({
-    bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i),
-    requestTimeoutMs: int(100, 600_000),
-    maxPageSize: int(1, 1000),
-    maxOffset: int(0, 1_000_000),
-  }),
-  /** Part 2: where the runtime document comes from (file outside a cluster, ConfigMap inside). */
-  runtime: z.object({
-    file: z.string().min(1).optional(),
-    configMap: z.object({ name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/), namespace: z.string().min(1) }).optional(),
-    /** A kubeconfig path; absent: in-cluster credentials, else the default ~/.kube/config. */
-    kubeconfig: z.string().min(1).optional(),
-    /** Polling fallback for the file (fs.watch misses events on some filesystems). */
-    pollMs: int(50, 60_000),
-  }),
-  /** OpenAI-compatible chat-completion providers; `[]` means the local matcher only. */
-  providers: z.array(z.object({
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/),
-    baseUrl: z.string().url(),
-    apiKey: z.string().default(''),
-    model: z.string().min(1).default('gpt-4o-mini'),
-    /** Higher is more accurate: Full prefers the most accurate healthy provider. */
-    accuracy: z.number().min(0).max(1).default(0.5),
-    timeoutMs: int(10, 600_000).default(15_000),
-    concurrency: int(0, 1000).default(2),
-  })).refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, { message: 'provider names must be unique' }),
-  promptVersion: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/),
-  queues: z.object({
-    /** BullMQ key prefix (tests use a unique one). */
-    prefix: z.string().min(1),
-    attempts: int(1, 100),
-    backoffMs: int(1, 600_000),
-    /** Waiting jobs over all providers above which new analyses are refused (429 QUEUE_FULL). */
-    maxWaiting: int(1, 10_000_000),
-    stalledIntervalMs: int(100, 600_000),
-    lockDurationMs: int(500, 600_000),
-  }),
-  breaker: z.object({
-    errorThresholdPercentage: int(1, 100),
-    resetTimeoutMs: int(10, 600_000),
-    volumeThreshold: int(1, 10_000),
-    rollingWindowMs: int(100, 600_000),
-  }),
-  cacheTtlSeconds: int(1, 30 * 86_400),
-  /** Self-protection: requests are refused above these (503 OVERLOADED). */
-  admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000) }),
-  /** The replica's own emergency level: Reduced above the first heap/lag, Basic above the second. */
-  emergency: z.object({ reducedHeapMb: int(16, 1_000_000), basicHeapMb: int(16, 1_000_000), reducedLagMs: int(1, 600_000), basicLagMs: int(1, 600_000) }),
-  /** Per-tenant requests per window (Redis, shared by every replica). */
-  tenantRateLimit: z.object({ points: int(1, 10_000_000), windowMs: int(100, 3_600_000) }),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  shutdownGraceMs: int(0, 600_000),
-  serviceName: z.string().min(1),
-});
-
-export type MatcherConfig = z.infer<typeof matcherConfigSchema>;
-
-
+/** Every variable the process reads, with its default (the local stack's); unset or empty means the default. */
 export const matcherEnvDefaults = {
   MATCHER_HOST: '127.0.0.1',
   MATCHER_PORT: '18080',
@@ -150,6 +61,93 @@ export const matcherEnvDefaults = {
   MATCHER_SHUTDOWN_GRACE_MS: '10000',
   MATCHER_SERVICE_NAME: 'matcher',
 } as const;
+
+/** Per-operation database limits, applied with SET LOCAL inside each transaction. */
+const timeoutProfile = z.object({
+  statementTimeoutMs: int(1, 3_600_000),
+  lockTimeoutMs: int(1, 3_600_000),
+  idleInTransactionTimeoutMs: int(1, 3_600_000),
+});
+export type TimeoutProfile = z.infer<typeof timeoutProfile>;
+
+export const matcherConfigSchema = z.object({
+  host: z.string().min(1),
+  port: int(0, 65535),
+  /** The application's connection: through PgBouncer (transaction pooling). */
+  databaseUrl: z.string().url(),
+  /**
+   * Migrations need a session (advisory lock held across statements, CREATE INDEX CONCURRENTLY
+   * outside a transaction), which PgBouncer's transaction pooling does not give: a direct
+   * PostgreSQL connection (or a session-mode PgBouncer alias).
+   */
+  migrationDatabaseUrl: z.string().url(),
+  /** PgBouncer's admin console, for /health/details and the operator (optional). */
+  pgbouncerAdminUrl: z.string().url().optional(),
+  redisUrl: z.string().url(),
+  db: z.object({
+    /** Initial pool limit; the runtime document changes it live (ResizablePool.resize()). */
+    poolMax: int(1, 1000),
+    /** The ceiling resize() may reach (pg.Pool's own max). */
+    poolHardMax: int(1, 1000),
+    acquireTimeoutMs: int(1, 600_000),
+    idleTimeoutMs: int(100, 3_600_000),
+    profiles: z.object({ fast: timeoutProfile, analysis: timeoutProfile, admin: timeoutProfile }),
+  }).refine((d) => d.poolMax <= d.poolHardMax, { message: 'poolMax must not exceed poolHardMax', path: ['poolMax'] }),
+  http: z.object({
+    bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i),
+    requestTimeoutMs: int(100, 600_000),
+    maxPageSize: int(1, 1000),
+    maxOffset: int(0, 1_000_000),
+  }),
+  /** Where the runtime document comes from (file outside a cluster, ConfigMap inside). */
+  runtime: z.object({
+    file: z.string().min(1).optional(),
+    configMap: z.object({ name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/), namespace: z.string().min(1) }).optional(),
+    /** A kubeconfig path; absent: in-cluster credentials, else the default ~/.kube/config. */
+    kubeconfig: z.string().min(1).optional(),
+    /** Polling fallback for the file (fs.watch misses events on some filesystems). */
+    pollMs: int(50, 60_000),
+  }),
+  /** OpenAI-compatible chat-completion providers; `[]` means the local matcher only. */
+  providers: z.array(z.object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/),
+    baseUrl: z.string().url(),
+    apiKey: z.string().default(''),
+    model: z.string().min(1).default('gpt-4o-mini'),
+    /** Higher is more accurate: Full prefers the most accurate healthy provider. */
+    accuracy: z.number().min(0).max(1).default(0.5),
+    timeoutMs: int(10, 600_000).default(15_000),
+    concurrency: int(0, 1000).default(2),
+  })).refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, { message: 'provider names must be unique' }),
+  promptVersion: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/),
+  queues: z.object({
+    /** BullMQ key prefix (tests use a unique one). */
+    prefix: z.string().min(1),
+    attempts: int(1, 100),
+    backoffMs: int(1, 600_000),
+    /** Waiting jobs over all providers above which new analyses are refused (429 QUEUE_FULL). */
+    maxWaiting: int(1, 10_000_000),
+    stalledIntervalMs: int(100, 600_000),
+    lockDurationMs: int(500, 600_000),
+  }),
+  breaker: z.object({
+    errorThresholdPercentage: int(1, 100),
+    resetTimeoutMs: int(10, 600_000),
+    volumeThreshold: int(1, 10_000),
+    rollingWindowMs: int(100, 600_000),
+  }),
+  cacheTtlSeconds: int(1, 30 * 86_400),
+  /** Self-protection: requests are refused above these (503 OVERLOADED). */
+  admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000) }),
+  /** The replica's own emergency level: Reduced above the first heap/lag, Basic above the second. */
+  emergency: z.object({ reducedHeapMb: int(16, 1_000_000), basicHeapMb: int(16, 1_000_000), reducedLagMs: int(1, 600_000), basicLagMs: int(1, 600_000) }),
+  /** Per-tenant requests per window (Redis, shared by every replica). */
+  tenantRateLimit: z.object({ points: int(1, 10_000_000), windowMs: int(100, 3_600_000) }),
+  ...processFields,
+  serviceName: z.string().min(1),
+});
+
+export type MatcherConfig = z.infer<typeof matcherConfigSchema>;
 
 /** Parses the environment (defaults for the local stack) into a frozen config; CONFIG_INVALID names every bad variable. */
 export function loadMatcherConfig(environment: Env = process.env, overrides: Env = {}): Readonly<MatcherConfig> {
@@ -213,13 +211,7 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
     shutdownGraceMs: get('MATCHER_SHUTDOWN_GRACE_MS'),
     serviceName: get('MATCHER_SERVICE_NAME'),
   };
-  const parsed = matcherConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new PlimsollError('CONFIG_INVALID', 'the matcher configuration is invalid', {
-      problems: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  return deepFreeze(parsed.data);
+  return parseConfig(matcherConfigSchema, raw, 'matcher');
 }
 
 function parseJson(name: string, text: string): unknown {
@@ -228,17 +220,4 @@ function parseJson(name: string, text: string): unknown {
   } catch (error) {
     throw new PlimsollError('CONFIG_INVALID', `${name} is not valid JSON`, { problems: [{ path: name, message: (error as Error).message }], cause: error });
   }
-}
-
-/** A config for a different database (tests, `migrate --database-url`), still frozen. */
-export function withDatabase(config: Readonly<MatcherConfig>, databaseUrl: string, migrationDatabaseUrl: string): Readonly<MatcherConfig> {
-  return deepFreeze({ ...structuredClone(config), databaseUrl, migrationDatabaseUrl });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -1,38 +1,13 @@
 import { z } from 'zod';
-import { PlimsollError } from '../errors.js';
-import { envReader, type Env } from './env.js';
+import { envReader, int, parseConfig, processFields, type Env } from './env.js';
 
 /**
  * The operator's configuration: parsed ONCE at start-up from the environment and frozen.
  * KUBECONFIG is read by @kubernetes/client-node's loadFromDefault (in-cluster config when
  * unset); nothing else in the operator reads process.env.
  */
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const onOff = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
 
-export const operatorConfigSchema = z.object({
-  metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }),
-  /** Watch one namespace, or every namespace when undefined. */
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).optional(),
-  workers: int(1, 64),
-  leaderElection: z.object({
-    enabled: onOff,
-    leaseName: z.string().min(1).max(253),
-    leaseNamespace: z.string().min(1).max(63),
-    leaseDurationMs: int(1000, 600_000),
-    renewDeadlineMs: int(500, 600_000),
-    retryPeriodMs: int(100, 60_000),
-  }).refine((l) => l.renewDeadlineMs < l.leaseDurationMs && l.retryPeriodMs < l.renewDeadlineMs, {
-    message: 'need retryPeriod < renewDeadline < leaseDuration',
-  }),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  shutdownGraceMs: int(0, 600_000),
-  identity: z.string().max(128).optional(),
-});
-
-export type OperatorConfig = z.infer<typeof operatorConfigSchema>;
-
-
+/** Every variable the process reads, with its default (the local stack's); unset or empty means the default. */
 export const operatorEnvDefaults = {
   OPERATOR_METRICS_HOST: '0.0.0.0',
   OPERATOR_METRICS_PORT: '18081',
@@ -50,6 +25,28 @@ export const operatorEnvDefaults = {
   /** The namespace the operator's pod runs in (downward API), home of the Lease by default. */
   POD_NAMESPACE: 'plimsoll-system',
 } as const;
+const onOff = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
+
+export const operatorConfigSchema = z.object({
+  metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }),
+  /** Watch one namespace, or every namespace when undefined. */
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).optional(),
+  workers: int(1, 64),
+  leaderElection: z.object({
+    enabled: onOff,
+    leaseName: z.string().min(1).max(253),
+    leaseNamespace: z.string().min(1).max(63),
+    leaseDurationMs: int(1000, 600_000),
+    renewDeadlineMs: int(500, 600_000),
+    retryPeriodMs: int(100, 60_000),
+  }).refine((l) => l.renewDeadlineMs < l.leaseDurationMs && l.retryPeriodMs < l.renewDeadlineMs, {
+    message: 'need retryPeriod < renewDeadline < leaseDuration',
+  }),
+  ...processFields,
+  identity: z.string().max(128).optional(),
+});
+
+export type OperatorConfig = z.infer<typeof operatorConfigSchema>;
 
 export function loadOperatorConfig(environment: Env = process.env, overrides: Env = {}): Readonly<OperatorConfig> {
   const get = envReader(operatorEnvDefaults, environment, overrides);
@@ -71,11 +68,5 @@ export function loadOperatorConfig(environment: Env = process.env, overrides: En
     shutdownGraceMs: get('OPERATOR_SHUTDOWN_GRACE_MS'),
     identity: get('OPERATOR_IDENTITY') || undefined,
   };
-  const parsed = operatorConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new PlimsollError('CONFIG_INVALID', 'the operator configuration is invalid', {
-      problems: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  return Object.freeze({ ...parsed.data, metrics: Object.freeze(parsed.data.metrics), leaderElection: Object.freeze(parsed.data.leaderElection) });
+  return parseConfig(operatorConfigSchema, raw, 'operator');
 }

@@ -34,13 +34,14 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
 
   const replicaDecision = decideReplicas(spec, values, current, memory, now);
   const replicas: Decided = { ...replicaDecision.decided };
-  let poolMax: Decided;
+  let poolMax: Decided | undefined;
   let budgetConstrained = false;
   let connectionBudget: number | undefined;
 
   const budget = spec.connectionBudget;
   if (!budget) {
-    poolMax = { value: observations.currentPoolMax ?? 0, reason: 'NoConnectionBudget' };
+    // No budget, no opinion: keep a pool published before, else say nothing.
+    if (observations.currentPoolMax !== undefined) poolMax = { value: observations.currentPoolMax, reason: 'NoConnectionBudget' };
   } else {
     connectionBudget = availableConnections(budget, values);
     if (connectionBudget === undefined) {
@@ -72,10 +73,10 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
   // the smaller pools are in force before replicas grow; on scale-in replicas go first.
   const plan: PlanStep[] =
     replicas.value > current
-      ? [{ action: 'PublishRuntime', poolMax: poolMax.value, waitForAcknowledgement: true }, { action: 'ScaleReplicas', replicas: replicas.value }]
+      ? [{ action: 'PublishRuntime', waitForAcknowledgement: true }, { action: 'ScaleReplicas', replicas: replicas.value }]
       : replicas.value < current
-        ? [{ action: 'ScaleReplicas', replicas: replicas.value }, { action: 'PublishRuntime', poolMax: poolMax.value, waitForAcknowledgement: false }]
-        : [{ action: 'PublishRuntime', poolMax: poolMax.value, waitForAcknowledgement: false }];
+        ? [{ action: 'ScaleReplicas', replicas: replicas.value }, { action: 'PublishRuntime', waitForAcknowledgement: false }]
+        : [{ action: 'PublishRuntime', waitForAcknowledgement: false }];
 
   // Scale events enter the memory only when a scale is applied (recordScale): a plan that waits
   // for acknowledgement, or a dry run, must not use up the rate policies' allowance.
@@ -91,7 +92,6 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
   const decision: Decision = {
     now,
     replicas,
-    poolMax,
     concurrency: concurrency.decisions,
     serviceLevel: level.decision,
     plan,
@@ -100,6 +100,7 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
     fallbackActive: replicaDecision.fallbackActive,
     memory: nextMemory,
   };
+  if (poolMax) decision.poolMax = poolMax;
   if (connectionBudget !== undefined) decision.connectionBudget = connectionBudget;
   return decision;
 }

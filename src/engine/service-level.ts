@@ -3,8 +3,9 @@
  * de-escalation goes one level at a time, only after every trigger of the current level has
  * cleared past its exit threshold (hysteresis) and the level has been held for minDwellSeconds.
  */
-import type { ScalingPolicySpec, ServiceLevel, Trigger } from '../api/scaling-policy.js';
-import { levelRank, levelsInOrder, type EngineMemory, type LevelDecision } from './types.js';
+import type { ScalingPolicySpec, Trigger } from '../api/scaling-policy.js';
+import { levelAtRank, levelRank, type ServiceLevel } from '../contract/service-levels.js';
+import type { EngineMemory, LevelDecision } from './types.js';
 
 export function triggerFires(t: Trigger, value: number | undefined): boolean {
   if (value === undefined) return t.whenMissing === 'Fire';
@@ -66,6 +67,6 @@ export function decideLevel(
   if (dwelt < minDwellSeconds) {
     return { decision: { value: current, reason: 'MinDwell', message: `in ${current} for ${dwelt.toFixed(0)} s of the ${minDwellSeconds} s minimum` }, memory };
   }
-  const next = levelsInOrder[levelRank[current] - 1]!;
+  const next = levelAtRank(levelRank[current] - 1);
   return { decision: { value: next, reason: 'Recovered', message: `${current} cleared for its dwell; stepping down one level` }, memory: { value: next, since: now } };
 }

@@ -3,7 +3,7 @@
  * functions of (spec, observations, memory, now), so the operator, the simulator and the tests
  * all drive the very same decisions.
  */
-import type { ServiceLevel } from '../api/scaling-policy.js';
+import type { ServiceLevel } from '../contract/service-levels.js';
 
 /** What the signal sources last reported for one signal. Times are epoch milliseconds. */
 export interface SignalObservation {
@@ -51,9 +51,9 @@ export interface LevelDecision {
   message?: string;
 }
 
-/** One step of the ordered actuation plan. */
+/** One step of the ordered actuation plan (the values published are the decision's). */
 export type PlanStep =
-  | { action: 'PublishRuntime'; poolMax: number; waitForAcknowledgement: boolean }
+  | { action: 'PublishRuntime'; waitForAcknowledgement: boolean }
   | { action: 'ScaleReplicas'; replicas: number };
 
 /** State the engine carries from one evaluation to the next. */
@@ -71,7 +71,11 @@ export interface EngineMemory {
 export interface Decision {
   now: number;
   replicas: Decided;
-  poolMax: Decided;
+  /**
+   * The pool per replica. Absent when the engine has no opinion: no connection budget and no
+   * pool published before (a replica then keeps its own configured pool).
+   */
+  poolMax?: Decided;
   concurrency: ProviderDecision[];
   serviceLevel: LevelDecision;
   /** The order in which to apply the decision so the budget holds at every moment. */
@@ -84,9 +88,6 @@ export interface Decision {
   fallbackActive: boolean;
   memory: EngineMemory;
 }
-
-export const levelRank: Record<ServiceLevel, number> = { Full: 0, Reduced: 1, Basic: 2, Maintenance: 3 };
-export const levelsInOrder: ServiceLevel[] = ['Full', 'Reduced', 'Basic', 'Maintenance'];
 
 export function emptyMemory(now: number): EngineMemory {
   return { recommendations: [], scaleEvents: [], level: { value: 'Full', since: now }, providers: {} };

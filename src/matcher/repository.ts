@@ -1,7 +1,7 @@
 import type { Database } from './db/database.js';
 import { PlimsollError } from '../errors.js';
 import type { AnalysisResult } from './analysis/analyse.js';
-import type { ServiceLevel } from './service-level.js';
+import type { ServiceLevel } from '../contract/service-levels.js';
 
 /**
  * Every SQL statement the API runs. Each one filters on tenant_id, so an id from another tenant
@@ -42,6 +42,24 @@ function window(req: PageRequest, firstParam: number, col: string): { sql: strin
 const RESUME_SUMMARY = 'id, seq::text, candidate_name, headline, skills, created_at, updated_at';
 const JOB_SUMMARY = 'id, seq::text, title, company, location, required_skills, preferred_skills, created_at, updated_at';
 
+/** A tenant's collection: its table, the columns a list shows, the one a single read adds, its 404. */
+interface Collection {
+  table: string;
+  /** Prefix of the operation names (metrics label): `resumes.get`, … */
+  op: string;
+  summary: string;
+  body: string;
+  notFound(id: string): PlimsollError;
+}
+const RESUMES: Collection = {
+  table: 'resumes', op: 'resumes', summary: RESUME_SUMMARY, body: 'content',
+  notFound: (id) => new PlimsollError('RESUME_NOT_FOUND', `resume ${id} not found`),
+};
+const JOBS: Collection = {
+  table: 'job_descriptions', op: 'jobs', summary: JOB_SUMMARY, body: 'description',
+  notFound: (id) => new PlimsollError('JOB_NOT_FOUND', `job description ${id} not found`),
+};
+
 export class Repository {
   constructor(private readonly db: Database) {}
 
@@ -53,18 +71,12 @@ export class Repository {
     return rows[0]!;
   }
 
-  async getResume(tenantId: string, id: string): Promise<ResumeRow> {
-    const { rows } = await this.db.query<ResumeRow>('fast', 'resumes.get',
-      `SELECT ${RESUME_SUMMARY}, content FROM resumes WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
-    if (!rows[0]) throw new PlimsollError('RESUME_NOT_FOUND', `resume ${id} not found`);
-    return rows[0];
+  getResume(tenantId: string, id: string): Promise<ResumeRow> {
+    return this.getOne(RESUMES, tenantId, id);
   }
 
-  async listResumes(tenantId: string, req: PageRequest): Promise<Page<ResumeRow>> {
-    const w = window(req, 2, 'resumes.seq');
-    const { rows } = await this.db.query<ResumeRow>('fast', 'resumes.list',
-      `SELECT ${RESUME_SUMMARY} FROM resumes WHERE tenant_id = $1 ${w.sql}`, [tenantId, ...w.params]);
-    return pageOf(rows, req);
+  listResumes(tenantId: string, req: PageRequest): Promise<Page<ResumeRow>> {
+    return this.listOf(RESUMES, tenantId, req);
   }
 
   async updateResume(tenantId: string, id: string, patch: { candidateName?: string; headline?: string | null; content?: string }, skills: string[] | undefined): Promise<ResumeRow> {
@@ -74,13 +86,12 @@ export class Repository {
               content = COALESCE($6, content), skills = COALESCE($7::jsonb, skills), updated_at = now()
         WHERE id = $1 AND tenant_id = $2 RETURNING ${RESUME_SUMMARY}, content`,
       [id, tenantId, patch.candidateName ?? null, 'headline' in patch, patch.headline ?? null, patch.content ?? null, skills ? JSON.stringify(skills) : null]);
-    if (!rows[0]) throw new PlimsollError('RESUME_NOT_FOUND', `resume ${id} not found`);
+    if (!rows[0]) throw RESUMES.notFound(id);
     return rows[0];
   }
 
-  async deleteResume(tenantId: string, id: string): Promise<void> {
-    const { rowCount } = await this.db.query('fast', 'resumes.delete', 'DELETE FROM resumes WHERE id = $1 AND tenant_id = $2', [id, tenantId]);
-    if (!rowCount) throw new PlimsollError('RESUME_NOT_FOUND', `resume ${id} not found`);
+  deleteResume(tenantId: string, id: string): Promise<void> {
+    return this.deleteOne(RESUMES, tenantId, id);
   }
 
   // --- job descriptions
@@ -92,18 +103,12 @@ export class Repository {
     return rows[0]!;
   }
 
-  async getJob(tenantId: string, id: string): Promise<JobRow> {
-    const { rows } = await this.db.query<JobRow>('fast', 'jobs.get',
-      `SELECT ${JOB_SUMMARY}, description FROM job_descriptions WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
-    if (!rows[0]) throw new PlimsollError('JOB_NOT_FOUND', `job description ${id} not found`);
-    return rows[0];
+  getJob(tenantId: string, id: string): Promise<JobRow> {
+    return this.getOne(JOBS, tenantId, id);
   }
 
-  async listJobs(tenantId: string, req: PageRequest): Promise<Page<JobRow>> {
-    const w = window(req, 2, 'job_descriptions.seq');
-    const { rows } = await this.db.query<JobRow>('fast', 'jobs.list',
-      `SELECT ${JOB_SUMMARY} FROM job_descriptions WHERE tenant_id = $1 ${w.sql}`, [tenantId, ...w.params]);
-    return pageOf(rows, req);
+  listJobs(tenantId: string, req: PageRequest): Promise<Page<JobRow>> {
+    return this.listOf(JOBS, tenantId, req);
   }
 
   async updateJob(tenantId: string, id: string, patch: Record<string, unknown>): Promise<JobRow> {
@@ -118,13 +123,32 @@ export class Repository {
         WHERE id = $1 AND tenant_id = $2 RETURNING ${JOB_SUMMARY}, description`,
       [id, tenantId, patch.title ?? null, has('company'), patch.company ?? null, has('location'), patch.location ?? null, patch.description ?? null,
         has('requiredSkills') ? JSON.stringify(patch.requiredSkills) : null, has('preferredSkills') ? JSON.stringify(patch.preferredSkills) : null]);
-    if (!rows[0]) throw new PlimsollError('JOB_NOT_FOUND', `job description ${id} not found`);
+    if (!rows[0]) throw JOBS.notFound(id);
     return rows[0];
   }
 
-  async deleteJob(tenantId: string, id: string): Promise<void> {
-    const { rowCount } = await this.db.query('fast', 'jobs.delete', 'DELETE FROM job_descriptions WHERE id = $1 AND tenant_id = $2', [id, tenantId]);
-    if (!rowCount) throw new PlimsollError('JOB_NOT_FOUND', `job description ${id} not found`);
+  deleteJob(tenantId: string, id: string): Promise<void> {
+    return this.deleteOne(JOBS, tenantId, id);
+  }
+
+  // --- one tenant's row of a collection, a page of it, deleting it
+  private async getOne<T extends object>(c: Collection, tenantId: string, id: string): Promise<T> {
+    const { rows } = await this.db.query<T>('fast', `${c.op}.get`,
+      `SELECT ${c.summary}, ${c.body} FROM ${c.table} WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    if (!rows[0]) throw c.notFound(id);
+    return rows[0];
+  }
+
+  private async listOf<T extends { seq: string }>(c: Collection, tenantId: string, req: PageRequest): Promise<Page<T>> {
+    const w = window(req, 2, `${c.table}.seq`);
+    const { rows } = await this.db.query<T>('fast', `${c.op}.list`,
+      `SELECT ${c.summary} FROM ${c.table} WHERE tenant_id = $1 ${w.sql}`, [tenantId, ...w.params]);
+    return pageOf(rows, req);
+  }
+
+  private async deleteOne(c: Collection, tenantId: string, id: string): Promise<void> {
+    const { rowCount } = await this.db.query('fast', `${c.op}.delete`, `DELETE FROM ${c.table} WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    if (!rowCount) throw c.notFound(id);
   }
 
   // --- analyses
@@ -141,41 +165,12 @@ export class Repository {
   }
 
   /**
-   * Stores a result, only if its resume and job still exist for this tenant. A resume deleted
-   * meanwhile either makes the INSERT find nothing, or (deleted between check and insert) fails
-   * the foreign key; its ON DELETE CASCADE removes results committed before the delete. Either
-   * way no result outlives its resume.
-   */
-  async insertAnalysis(tenantId: string, resumeId: string, jobId: string, result: AnalysisResult, level: ServiceLevel, durationMs: number): Promise<AnalysisRow> {
-    try {
-      return await this.db.tx('analysis', 'analyses.insert', async (q) => {
-        const { rows } = await q.query<AnalysisRow>(
-          `INSERT INTO analysis_results (tenant_id, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms)
-           SELECT $1, r.id, j.id, $4, $5, $6, $7, $8
-             FROM resumes r, job_descriptions j
-            WHERE r.id = $2 AND r.tenant_id = $1 AND j.id = $3 AND j.tenant_id = $1
-           RETURNING id, seq::text, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms, created_at`,
-          [tenantId, resumeId, jobId, result.matchPercentage, JSON.stringify(result), result.matcherVersion, level, Math.round(durationMs)]);
-        const row = rows[0];
-        if (!row) throw new PlimsollError('RESUME_NOT_FOUND', `resume ${resumeId} or job ${jobId} was deleted during the analysis`);
-        if (result.interviewQuestions.length > 0) {
-          await q.query(`INSERT INTO interview_questions (tenant_id, resume_id, job_description_id, analysis_result_id, questions) VALUES ($1, $2, $3, $4, $5)`,
-            [tenantId, resumeId, jobId, row.id, JSON.stringify(result.interviewQuestions)]);
-        }
-        return row;
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code === '23503') {
-        throw new PlimsollError('RESUME_NOT_FOUND', `resume ${resumeId} or job ${jobId} was deleted during the analysis`, { cause: error });
-      }
-      throw error;
-    }
-  }
-
-  /**
    * Stores a result under a deterministic id (derived from tenant, resume, job, inputs, provider
    * and prompt version): INSERT … ON CONFLICT (id) DO NOTHING, so a retried or duplicated job
-   * never writes two results; the second writer gets the first one's row (created false).
+   * never writes two results; the second writer gets the first one's row (created false). Only
+   * if its resume and job still exist for this tenant: a resume deleted meanwhile either makes the
+   * INSERT find nothing, or (deleted between check and insert) fails the foreign key, whose ON
+   * DELETE CASCADE removes results committed before the delete. No result outlives its resume.
    */
   async storeAnalysis(id: string, tenantId: string, resumeId: string, jobId: string, result: AnalysisResult, level: ServiceLevel, durationMs: number): Promise<{ row: AnalysisRow; created: boolean }> {
     try {

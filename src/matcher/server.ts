@@ -4,42 +4,34 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { MatcherConfig } from '../config/matcher.js';
+import { MATCHER_METRIC_PREFIX } from '../contract/metrics.js';
 import type { Logger } from '../observability/logger.js';
+import {
+  ConfigMapRuntimeSource, FileRuntimeSource, QueueKnobs, ResizablePool, RuntimeClient, type RuntimeSource, type ServiceLevelSource,
+} from '../runtime-client/index.js';
+import { AnalysisCache } from './analysis-cache.js';
+import { AnalysisService } from './analysis-service.js';
+import { AnalysisWorker } from './analysis-worker.js';
 import { ApiKeyVerifier } from './auth.js';
 import { Database } from './db/database.js';
-import { loadMigrations, type Migration } from './db/migrations.js';
-import { ResizablePool } from './db/resizable-pool.js';
+import { loadMigrations } from './db/migrations.js';
 import { createApp } from './http/app.js';
 import { MatcherMetrics } from './metrics.js';
-import { Repository } from './repository.js';
-import { StaticServiceLevel, type ServiceLevelSource } from './service-level.js';
-import { AnalysisService } from './analysis-service.js';
 import { Admission } from './protection/admission.js';
+import { EffectiveServiceLevel } from './protection/effective-service-level.js';
 import { TenantRateLimiter } from './protection/tenant-rate-limiter.js';
 import { OpenAiCompatibleProvider } from './providers/openai-compatible-provider.js';
 import { ProviderBreakers } from './providers/provider-breakers.js';
 import { AnalysisQueues } from './queues/analysis-queues.js';
-import { ConfigMapRuntimeSource } from './runtime/configmap-source.js';
-import type { RuntimeSource } from './runtime/document.js';
-import { EffectiveServiceLevel } from './runtime/effective-service-level.js';
-import { FileRuntimeSource } from './runtime/file-source.js';
-import { RuntimeManager } from './runtime/runtime-manager.js';
+import { Repository } from './repository.js';
 
 export interface MatcherDeps {
   config: Readonly<MatcherConfig>;
   logger: Logger;
   registry: Registry;
-  /**
-   * Tests may pin the level; the default is the effective level (runtime document's cluster
-   * level, raised by this replica's emergency level).
-   */
-  levels?: ServiceLevelSource;
-  /** Overrides the source chosen from the configuration (tests). */
-  runtimeSource?: RuntimeSource;
-  migrations?: Migration[];
 }
 
-/** A running matcher: the seams part 2 builds on. */
+/** A running matcher, and the parts tests look into. */
 export interface Matcher {
   server: Server;
   url: string;
@@ -47,31 +39,42 @@ export interface Matcher {
   db: Database;
   redis: Redis;
   repo: Repository;
+  /** The effective level: the runtime document's, raised by this replica's emergency level. */
   levels: ServiceLevelSource;
   metrics: MatcherMetrics;
-  runtime: RuntimeManager;
+  runtime: RuntimeClient;
   analyses: AnalysisService;
+  /** The queues' processor. */
+  analysisWorker: AnalysisWorker;
   admission: Admission;
   queues: AnalysisQueues | undefined;
   breakers: ProviderBreakers | undefined;
-  /** Part 2 fills these into /health/details. */
-  detailsExtensions: Map<string, () => unknown>;
   /** Stop accepting, finish in-flight requests (up to the grace period), close pool and Redis. */
   shutdown(reason?: string): Promise<void>;
 }
 
-export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
-  const { config, logger, registry } = deps;
-  const pressureLoop = monitorEventLoopDelay({ resolution: 10 });
-  pressureLoop.enable();
-  const effective = new EffectiveServiceLevel(config.emergency, pressureLoop);
-  effective.start();
-  const levels = deps.levels ?? effective;
-  const migrations = deps.migrations ?? loadMigrations();
+/** The runtime document's channel: the ConfigMap when credentials exist, else the file, else none. */
+function runtimeSource(config: Readonly<MatcherConfig>, logger: Logger): RuntimeSource | undefined {
+  const { configMap, file, kubeconfig, pollMs } = config.runtime;
+  if (configMap && ConfigMapRuntimeSource.available(kubeconfig)) return new ConfigMapRuntimeSource({ ...configMap, kubeConfig: kubeconfig, logger });
+  if (file) return new FileRuntimeSource(file, pollMs);
+  if (configMap) logger.warn({ configMap }, 'no Kubernetes credentials: the runtime ConfigMap is not watched');
+  return undefined;
+}
+
+export async function startMatcher({ config, logger, registry }: MatcherDeps): Promise<Matcher> {
+  const migrations = loadMigrations();
   const pool = new ResizablePool({
     connectionString: config.databaseUrl, max: config.db.poolMax, hardMax: config.db.poolHardMax,
     acquireTimeoutMs: config.db.acquireTimeoutMs, idleTimeoutMs: config.db.idleTimeoutMs, applicationName: config.serviceName,
   });
+  // The runtime client governs the pool and (as AnalysisQueues registers them) the provider queues.
+  const queueKnobs = new QueueKnobs(logger);
+  const runtime = new RuntimeClient({ source: runtimeSource(config, logger), pool, queues: queueKnobs, registry, logger, metricPrefix: MATCHER_METRIC_PREFIX });
+  const pressureLoop = monitorEventLoopDelay({ resolution: 10 });
+  pressureLoop.enable();
+  const levels = new EffectiveServiceLevel(runtime.levels, config.emergency, pressureLoop);
+  levels.start();
   const metrics = new MatcherMetrics(registry, pool, levels);
   const db = new Database(pool, config.db.profiles, metrics);
   const repo = new Repository(db);
@@ -81,57 +84,27 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
   await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis not reachable at start-up; /readyz reports it'));
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
-  const detailsExtensions = new Map<string, () => unknown>();
 
-  // --- part 2: providers, breakers, queues, analyses, protection, runtime knobs
   const breakers = config.providers.length > 0
     ? new ProviderBreakers(config.providers.map((p) => ({ provider: new OpenAiCompatibleProvider(p), accuracy: p.accuracy })), config.breaker, registry, logger)
     : undefined;
   const providerOrder = [...config.providers].sort((a, b) => b.accuracy - a.accuracy).map((p) => p.name);
-  let queues: AnalysisQueues | undefined;
-  const analyses: AnalysisService = new AnalysisService({
-    repo, redis, levels, breakers, providerOrder, promptVersion: config.promptVersion, cachePrefix: config.queues.prefix,
-    cacheTtlSeconds: config.cacheTtlSeconds, attempts: config.queues.attempts, logger, registry,
-    get queues() { return queues; },
-  });
-  if (config.providers.length > 0) {
-    queues = new AnalysisQueues({
+  const cache = new AnalysisCache(redis, config.queues.prefix, config.promptVersion, config.cacheTtlSeconds, registry);
+  const worker = new AnalysisWorker({ repo, cache, levels, breakers, attempts: config.queues.attempts, logger });
+  const queues = config.providers.length > 0
+    ? new AnalysisQueues({
       redisUrl: config.redisUrl, prefix: config.queues.prefix, providers: config.providers.map((p) => ({ name: p.name, concurrency: p.concurrency })),
       attempts: config.queues.attempts, backoffMs: config.queues.backoffMs, stalledIntervalMs: config.queues.stalledIntervalMs,
       lockDurationMs: config.queues.lockDurationMs, defaultRateLimit: { max: 1000, durationMs: 1000 },
-      processor: analyses.process, logger, registry,
-    });
-    await queues.start();
-  }
-  const admission = new Admission({ ...config.admission, maxWaiting: config.queues.maxWaiting }, () => effective.lastPressure, () => queues?.totalWaiting() ?? 0, registry);
+      processor: worker.process, knobs: queueKnobs, logger, registry,
+    })
+    : undefined;
+  await queues?.start();
+  const analyses = new AnalysisService({ repo, cache, levels, queues, breakers, providerOrder, promptVersion: config.promptVersion });
+  const admission = new Admission({ ...config.admission, maxWaiting: config.queues.maxWaiting }, () => levels.lastPressure, () => queues?.totalWaiting() ?? 0, registry);
   const tenantLimiter = new TenantRateLimiter(redis, config.queues.prefix, config.tenantRateLimit.points, config.tenantRateLimit.windowMs);
-  let source = deps.runtimeSource;
-  if (!source && config.runtime.configMap && ConfigMapRuntimeSource.available(config.runtime.kubeconfig)) {
-    source = new ConfigMapRuntimeSource(config.runtime.configMap.name, config.runtime.configMap.namespace, config.runtime.kubeconfig);
-  } else if (!source && config.runtime.file) {
-    source = new FileRuntimeSource(config.runtime.file, config.runtime.pollMs);
-  }
-  if (!source && config.runtime.configMap) logger.warn({ configMap: config.runtime.configMap }, 'no Kubernetes credentials: the runtime ConfigMap is not watched');
-  const runtime = new RuntimeManager(source, {
-    serviceLevel: (level) => {
-      if (levels instanceof EffectiveServiceLevel) levels.setCluster(level);
-      else if (levels instanceof StaticServiceLevel) levels.set(level);
-      effective.setCluster(level);
-    },
-    poolMax: (n) => pool.resize(Math.min(config.db.poolHardMax, Math.max(1, n))),
-    queues: async (q) => { await queues?.apply(q); },
-  }, logger, registry);
   await runtime.start();
-  detailsExtensions.set('queues', () => {
-    const out: Record<string, unknown> = {};
-    for (const [name, q] of Object.entries(queues?.details() ?? {})) out[name] = { ...q, admission: admission.details().admitting ? 'admitting' : `refusing (${admission.details().refusing})` };
-    return out;
-  });
-  detailsExtensions.set('breakers', () => breakers?.details() ?? {});
-  detailsExtensions.set('admission', () => admission.details());
-  detailsExtensions.set('levels', () => effective.describe());
-  detailsExtensions.set('runtimeGeneration', () => runtime.status().generation);
-  detailsExtensions.set('runtime', () => runtime.status());
+
   let shuttingDown = false;
   let migrationsCheckedAt = 0;
   let migrationsOk = false;
@@ -180,8 +153,7 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
     async details() {
       const mem = process.memoryUsage();
       const [redisPing, dbPing] = await Promise.all([timed(() => redis.ping()), timed(() => db.query('fast', 'health.ping', 'SELECT 1'))]);
-      const ext: Record<string, unknown> = {};
-      for (const [k, f] of detailsExtensions) ext[k] = f();
+      const admitting = admission.details();
       return {
         service: config.serviceName,
         pid: process.pid,
@@ -194,11 +166,13 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
         memory: { heapUsedBytes: mem.heapUsed, heapUsedMb: mb(mem.heapUsed), heapTotalMb: mb(mem.heapTotal), rssMb: mb(mem.rss), externalMb: mb(mem.external) },
         eventLoop: { lagMeanMs: round(loopDelay.mean / 1e6), lagP99Ms: round(loopDelay.percentile(99) / 1e6), lagMaxMs: round(loopDelay.max / 1e6) },
         migrations: { current: migrationsOk },
-        // Filled by part 2 (queues, providers, protection, runtime knobs).
-        queues: {},
-        breakers: {},
-        runtimeGeneration: null,
-        ...ext,
+        queues: Object.fromEntries(Object.entries(queues?.details() ?? {})
+          .map(([name, q]) => [name, { ...q, admission: admitting.admitting ? 'admitting' : `refusing (${admitting.refusing})` }])),
+        breakers: breakers?.details() ?? {},
+        admission: admitting,
+        levels: levels.describe(),
+        // runtimeGeneration and runtime: what the runtime client applied, in the contract's shape.
+        ...runtime.health(),
       };
     },
     async metricsText() {
@@ -236,7 +210,7 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
       await queues?.close().catch((err: Error) => logger.error({ err: err.message }, 'closing queues'));
       await runtime.stop().catch(() => undefined);
       breakers?.shutdown();
-      effective.stop();
+      levels.stop();
       pressureLoop.disable();
       loopDelay.disable();
       await pool.end().catch(() => undefined);
@@ -245,7 +219,7 @@ export async function startMatcher(deps: MatcherDeps): Promise<Matcher> {
     })();
     return closing;
   };
-  return { server, url, pool, db, redis, repo, levels, metrics, runtime, analyses, admission, queues, breakers, detailsExtensions, shutdown };
+  return { server, url, pool, db, redis, repo, levels, metrics, runtime, analyses, analysisWorker: worker, admission, queues, breakers, shutdown };
 }
 
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;

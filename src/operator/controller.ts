@@ -6,7 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { isPlimsollError } from '../errors.js';
-import { MANAGED_BY_LABEL, POLICY_LABEL } from './runtime-document.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_LABEL } from '../contract/kubernetes.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { Reconciler, ScalingPolicyObject, Caches } from './reconciler.js';
 import { objectKey, Watcher } from './watcher.js';
@@ -83,7 +83,7 @@ export class Controller {
       list: () => (namespace ? apps.listNamespacedDeployment({ namespace }) : apps.listDeploymentForAllNamespaces()),
       onEvent: (_type, d) => this.enqueueFor(d.metadata?.namespace, d.metadata?.name),
     });
-    const labelSelector = `${MANAGED_BY_LABEL}=plimsoll`;
+    const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
     this.configMaps = new Watcher<k8s.V1ConfigMap>({
       ...common('configmaps'),
       path: `/api/v1${ns}/configmaps`,

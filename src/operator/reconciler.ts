@@ -10,21 +10,21 @@
  * the controller; terminal problems (an invalid spec) are reported in status and not retried.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { scalingPolicySpecSchema, type Condition, type ScalingPolicySpec, type ScalingPolicyStatus, type ServiceLevel } from '../api/scaling-policy.js';
-import { decide, emptyMemory, levelRank, recordScale, type Decision, type EngineMemory, type SignalObservation } from '../engine/index.js';
+import { scalingPolicySpecSchema, type Condition, type ScalingPolicySpec, type ScalingPolicyStatus } from '../api/scaling-policy.js';
+import { levelRank, PAUSED_ANNOTATION, runtimeConfigMapName, type RuntimeDocument, type ServiceLevel } from '../contract/index.js';
+import { decide, emptyMemory, recordScale, type Decision, type EngineMemory, type SignalObservation } from '../engine/index.js';
 import type { Logger } from '../observability/logger.js';
 import { PlimsollError } from '../errors.js';
 import { Conditions } from './conditions.js';
 import type { KubeApi, PolicyRef } from './kube-api.js';
 import type { OperatorMetrics } from './metrics.js';
 import {
-  canonicalJson, configMapNameFor, parseRuntimeDocument, runtimeConfigMap, runtimeContent, sameContent, type RuntimeDocument,
+  canonicalJson, readRuntimeDocument, runtimeConfigMap, runtimeContent, sameContent,
 } from './runtime-document.js';
 import { collectSignals } from './signal-collector.js';
-import { appliedGeneration, healthUrls } from './signals/health.js';
+import { appliedRuntime, healthUrls } from './signals/health.js';
 import type { SignalContext, SignalRegistry } from './signals/index.js';
 
-export const PAUSED_ANNOTATION = 'plimsoll.dev/paused';
 /** How often a status rewrites lastSuccessTime alone, so that steady state costs ~no writes. */
 const SIGNAL_HEARTBEAT_MS = 60_000;
 /** Re-check acknowledgement this often while a scale-out waits for it. */
@@ -84,7 +84,13 @@ export interface ReconcilerDeps {
   now?: () => number;
 }
 
-type Ack = { status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
+type Ack = {
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  /** The largest pool the acknowledging replicas say they run, when they say. */
+  runningPoolMax?: number;
+};
 
 /**
  * The cached value, unless the cache has not yet seen our last write of it. Once the cache has
@@ -181,10 +187,11 @@ export class Reconciler {
     }
     const deploymentRv = deployment.metadata?.resourceVersion;
     const currentReplicas = fresher(writes, 'replicas', deployment.spec?.replicas ?? 1, deploymentRv);
-    const configMapName = configMapNameFor(name, spec.runtime.configMapName);
+    const configMapName = runtimeConfigMapName(name, spec.runtime.configMapName);
     const cached = caches.configMap(`${namespace}/${configMapName}`);
     const configMapRv = cached?.metadata?.resourceVersion;
-    const publishedBefore = fresher(writes, 'runtime', parseRuntimeDocument(cached), configMapRv);
+    const readBack = readRuntimeDocument(cached, (err) => this.deps.logger.warn({ policy: key, configMap: configMapName, err: err.message }, 'published runtime document is invalid; publishing a new one'));
+    const publishedBefore = fresher(writes, 'runtime', readBack, configMapRv);
     const observations: Parameters<typeof decide>[0]['observations'] = { currentReplicas, signals: state.observations };
     const publishedPool = publishedBefore?.db?.poolMax ?? previous.current?.poolMax;
     if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
@@ -202,11 +209,11 @@ export class Reconciler {
       try {
         for (const step of decision.plan) {
           if (step.action === 'PublishRuntime') {
-            const doc = await this.publish(ref, configMapName, decision, step.poolMax, published, previous);
+            const doc = await this.publish(ref, configMapName, decision, published, previous);
             if (doc !== published) writes.runtime = { basedOn: configMapRv, value: doc };
             published = doc;
             if (step.waitForAcknowledgement) {
-              ack = await this.acknowledged(spec, published.generation, context);
+              ack = await this.acknowledged(spec, published, context);
               if (ack.status === 'False') {
                 requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
                 break; // replicas grow only once every ready replica runs the smaller pool
@@ -230,7 +237,7 @@ export class Reconciler {
         await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() }).catch(() => undefined);
         throw new PlimsollError('ACTUATION_FAILED', `${key}: ${message}`, { cause: err });
       }
-      ack ??= await this.acknowledged(spec, published?.generation ?? 0, context);
+      ack ??= await this.acknowledged(spec, published, context);
     } else {
       await this.dryRunEvents(ref, previous, decision);
     }
@@ -300,10 +307,10 @@ export class Reconciler {
   }
 
   private async publish(
-    ref: PolicyRef, configMapName: string, decision: Decision, poolMax: number,
+    ref: PolicyRef, configMapName: string, decision: Decision,
     before: RuntimeDocument | undefined, status: ScalingPolicyStatus,
   ): Promise<RuntimeDocument> {
-    const content = runtimeContent(ref.name, decision, poolMax);
+    const content = runtimeContent(ref.name, decision);
     if (before && sameContent(before, content)) return before;
     // Monotonic even if someone deleted the ConfigMap: status remembers the last generation.
     const generation = Math.max(before?.generation ?? 0, status.current?.runtimeGeneration ?? 0) + 1;
@@ -314,8 +321,8 @@ export class Reconciler {
   }
 
   private async changeEvents(ref: PolicyRef, before: RuntimeDocument | undefined, doc: RuntimeDocument, decision: Decision): Promise<void> {
-    if (doc.db && before?.db?.poolMax !== doc.db.poolMax) {
-      const d = decision.poolMax;
+    const d = decision.poolMax;
+    if (doc.db && d && before?.db?.poolMax !== doc.db.poolMax) {
       await this.event(ref, 'Normal', 'PoolResized', 'Configure',
         `poolMax ${before?.db?.poolMax ?? '-'} → ${doc.db.poolMax} (runtime generation ${doc.generation}): ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
     }
@@ -338,7 +345,7 @@ export class Reconciler {
     const was = previous.desired;
     const changes: string[] = [];
     if (was?.replicas?.value !== decision.replicas.value) changes.push(`replicas ${was?.replicas?.value ?? '-'} → ${decision.replicas.value} (${decision.replicas.reason})`);
-    if (was?.poolMax?.value !== decision.poolMax.value) changes.push(`poolMax ${was?.poolMax?.value ?? '-'} → ${decision.poolMax.value} (${decision.poolMax.reason})`);
+    if (decision.poolMax && was?.poolMax?.value !== decision.poolMax.value) changes.push(`poolMax ${was?.poolMax?.value ?? '-'} → ${decision.poolMax.value} (${decision.poolMax.reason})`);
     if (was?.serviceLevel?.value !== decision.serviceLevel.value) changes.push(`level ${was?.serviceLevel?.value ?? '-'} → ${decision.serviceLevel.value} (${decision.serviceLevel.reason})`);
     for (const c of decision.concurrency) {
       const before = was?.concurrency?.find((p) => p.provider === c.provider)?.value;
@@ -348,12 +355,13 @@ export class Reconciler {
   }
 
   /**
-   * Have the target's ready replicas applied this runtime generation? They report it in
-   * /health/details as runtimeGeneration. Without a health signal there is nothing to ask:
-   * treated as acknowledged at once (Propagated Unknown says so) — the matcher's side of the
-   * contract is what turns this into a real barrier.
+   * Have the target's ready replicas applied this runtime document? They report its generation
+   * (and the pool they run) in /health/details, in the contract's fields. Without a health signal
+   * there is nothing to ask: treated as acknowledged at once (Propagated Unknown says so) — the
+   * replicas' side of the contract is what turns this into a real barrier.
    */
-  private async acknowledged(spec: ScalingPolicySpec, generation: number, context: SignalContext): Promise<Ack> {
+  private async acknowledged(spec: ScalingPolicySpec, published: RuntimeDocument | undefined, context: SignalContext): Promise<Ack> {
+    const generation = published?.generation ?? 0;
     const health = spec.signals.find((s) => s.health)?.health;
     if (!health) return { status: 'Unknown', reason: 'NoHealthSignal', message: 'no health signal: the replicas\' applied runtime generation cannot be read; treated as acknowledged' };
     let urls: string[];
@@ -363,17 +371,27 @@ export class Reconciler {
       return { status: 'False', reason: 'WaitingForAcknowledgement', message: `ready endpoints unknown: ${(err as Error).message}` };
     }
     if (urls.length === 0) return { status: 'True', reason: 'NoReadyReplicas', message: 'no ready replicas to acknowledge' };
-    const reports = await Promise.all(urls.map((u) => appliedGeneration(u, health.timeoutSeconds)));
+    const reports = await Promise.all(urls.map((u) => appliedRuntime(u, health.timeoutSeconds)));
     if (reports.every((r) => r === 'absent')) {
-      // Replicas that do not report runtimeGeneration at all (older matchers) cannot block scaling.
+      // Replicas that do not report runtimeGeneration at all (no runtime client) cannot block scaling.
       return { status: 'Unknown', reason: 'GenerationNotReported', message: 'the ready replicas do not report runtimeGeneration in their health document' };
     }
     // null (nothing applied yet) and unreachable replicas count as not acknowledged.
-    const done = reports.filter((r) => typeof r === 'number' && r >= generation).length;
-    if (done < urls.length) {
-      return { status: 'False', reason: 'WaitingForAcknowledgement', message: `${done}/${urls.length} ready replicas run generation ${generation}` };
+    const done = reports.filter((r) => typeof r === 'object' && r.generation !== null && r.generation >= generation);
+    if (done.length < urls.length) {
+      return { status: 'False', reason: 'WaitingForAcknowledgement', message: `${done.length}/${urls.length} ready replicas run generation ${generation}` };
     }
-    return { status: 'True', reason: 'Acknowledged', message: `all ${urls.length} ready replicas run generation ${generation}` };
+    const message = `all ${urls.length} ready replicas run generation ${generation}`;
+    const pools = done.flatMap((r) => (typeof r === 'object' && r.poolMax !== null ? [r.poolMax] : []));
+    if (pools.length === 0) return { status: 'True', reason: 'Acknowledged', message };
+    const runningPoolMax = Math.max(...pools);
+    const publishedPool = published?.db?.poolMax;
+    if (publishedPool !== undefined && runningPoolMax !== publishedPool) {
+      // A replica caps the pool at its own ceiling: acknowledged (a smaller pool keeps the
+      // budget), but status must show the pool that runs, and say why it differs.
+      return { status: 'True', reason: 'PoolCapped', runningPoolMax, message: `${message}, with pool ${runningPoolMax} instead of the published ${publishedPool} (the replicas' own ceiling)` };
+    }
+    return { status: 'True', reason: 'Acknowledged', runningPoolMax, message };
   }
 
   private buildStatus(
@@ -409,14 +427,16 @@ export class Reconciler {
     const current: NonNullable<ScalingPolicyStatus['current']> = { replicas: x.replicas, readyReplicas: x.deployment.status?.readyReplicas ?? 0 };
     if (x.published) {
       Object.assign(current, { serviceLevel: x.published.serviceLevel, runtimeGeneration: x.published.generation });
-      if (x.published.db) current.poolMax = x.published.db.poolMax;
+      // What the replicas say they run wins over what was published (a replica may cap it).
+      const pool = x.ack?.runningPoolMax ?? x.published.db?.poolMax;
+      if (pool !== undefined) current.poolMax = pool;
     }
     else if (previous.current?.runtimeGeneration !== undefined) current.runtimeGeneration = previous.current.runtimeGeneration;
     status.current = current;
     const knob = (d: Decision['replicas']) => ({ value: d.value, reason: d.reason.slice(0, 1024), ...(d.limitedBy ? { limitedBy: d.limitedBy } : {}), ...(d.message ? { message: d.message.slice(0, 2048) } : {}) });
     status.desired = {
       replicas: knob(decision.replicas),
-      poolMax: knob(decision.poolMax),
+      ...(decision.poolMax ? { poolMax: knob(decision.poolMax) } : {}),
       concurrency: decision.concurrency.map((c) => ({ provider: c.provider, value: c.value, reason: c.reason.slice(0, 1024), ...(c.limitedBy ? { limitedBy: c.limitedBy } : {}) })),
       serviceLevel: { value: decision.serviceLevel.value, reason: decision.serviceLevel.reason, ...(decision.serviceLevel.message ? { message: decision.serviceLevel.message.slice(0, 2048) } : {}) },
     };
@@ -488,7 +508,8 @@ export class Reconciler {
   private recordGauges(namespace: string, policy: string, d: Decision): void {
     const { metrics } = this.deps;
     metrics.desiredReplicas.set({ namespace, policy }, d.replicas.value);
-    metrics.desiredPoolMax.set({ namespace, policy }, d.poolMax.value);
+    if (d.poolMax) metrics.desiredPoolMax.set({ namespace, policy }, d.poolMax.value);
+    else metrics.desiredPoolMax.remove({ namespace, policy });
     metrics.serviceLevel.set({ namespace, policy }, levelRank[d.serviceLevel.value]);
     for (const c of d.concurrency) metrics.desiredConcurrency.set({ namespace, policy, provider: c.provider }, c.value);
   }

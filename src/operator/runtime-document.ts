@@ -1,36 +1,29 @@
 /**
- * The runtime document every matcher replica applies live: ConfigMap <policy>-runtime, key
- * runtime.json. Its generation grows by one each time the content (everything but generation
- * and issuedAt) changes, never otherwise, so a replica's applied generation says exactly which
- * content it runs.
+ * The operator's side of the runtime document (the contract is src/contract/): building it from
+ * a decision, reading it back from the ConfigMap (validated with the contract's schema, as a
+ * replica does), and the ConfigMap the operator applies.
  */
 import type * as k8s from '@kubernetes/client-node';
-import type { ServiceLevel } from '../api/scaling-policy.js';
+import {
+  MANAGED_BY_LABEL, MANAGED_BY_VALUE, parseRuntimeDocument, POLICY_LABEL, RUNTIME_KEY,
+  type CompleteContent, type RuntimeContent, type RuntimeDocument,
+} from '../contract/index.js';
 import type { Decision } from '../engine/index.js';
 
-export const RUNTIME_KEY = 'runtime.json';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const POLICY_LABEL = 'plimsoll.dev/policy';
-
-export interface RuntimeDocument {
-  policy: string;
-  generation: number;
-  issuedAt: string;
-  serviceLevel: ServiceLevel;
-  replicas: number;
-  /** Absent when the policy sets no connection budget and no pool was ever published. */
-  db?: { poolMax: number };
-  queues: Record<string, { concurrency: number; rateLimit: { max: number; durationMs: number } }>;
-}
-
-export type RuntimeContent = Omit<RuntimeDocument, 'generation' | 'issuedAt'>;
-
-export function runtimeContent(policy: string, decision: Decision, poolMax: number): RuntimeContent {
+export function runtimeContent(policy: string, decision: Decision): RuntimeContent {
   const queues: RuntimeContent['queues'] = {};
   for (const c of decision.concurrency) queues[c.provider] = { concurrency: c.value, rateLimit: { ...c.rateLimit } };
-  // Without a connection budget the engine has no pool opinion (poolMax 0): say nothing rather
-  // than publish a pool of 0, which a replica must refuse.
-  return { policy, serviceLevel: decision.serviceLevel.value, replicas: decision.replicas.value, ...(poolMax > 0 ? { db: { poolMax } } : {}), queues };
+  // Every field of the contract, so a knob added there and not decided here fails to compile.
+  const content = {
+    policy,
+    serviceLevel: decision.serviceLevel.value,
+    replicas: decision.replicas.value,
+    // No pool opinion (no budget, nothing published before): say nothing, the replicas keep theirs.
+    db: decision.poolMax ? { poolMax: decision.poolMax.value } : undefined,
+    queues,
+  } satisfies CompleteContent;
+  const { db, ...rest } = content;
+  return db ? { ...rest, db } : rest;
 }
 
 /** Same content, whatever the generation and issue time. */
@@ -40,19 +33,20 @@ export function sameContent(doc: RuntimeDocument | undefined, content: RuntimeCo
   return canonicalJson(rest) === canonicalJson(content);
 }
 
-export function parseRuntimeDocument(cm: k8s.V1ConfigMap | undefined): RuntimeDocument | undefined {
+/**
+ * The published document, validated as a replica validates it. Missing, or unreadable (someone
+ * edited it by hand): undefined, and the next publish replaces it; status keeps the generation
+ * monotonic. `onInvalid` hears why.
+ */
+export function readRuntimeDocument(cm: k8s.V1ConfigMap | undefined, onInvalid: (error: Error) => void = () => undefined): RuntimeDocument | undefined {
   const raw = cm?.data?.[RUNTIME_KEY];
   if (!raw) return undefined;
   try {
-    const doc = JSON.parse(raw) as RuntimeDocument;
-    return typeof doc.generation === 'number' ? doc : undefined;
-  } catch {
+    return parseRuntimeDocument(raw);
+  } catch (error) {
+    onInvalid(error as Error);
     return undefined;
   }
-}
-
-export function configMapNameFor(policyName: string, configured: string | undefined): string {
-  return configured ?? `${policyName}-runtime`;
 }
 
 /** The apply body: owned by the policy (controller owner), so deleting the policy deletes it. */
@@ -67,7 +61,7 @@ export function runtimeConfigMap(
     metadata: {
       name: configMapName,
       namespace: policy.namespace,
-      labels: { [MANAGED_BY_LABEL]: 'plimsoll', [POLICY_LABEL]: policy.name },
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [POLICY_LABEL]: policy.name },
       ownerReferences: [{ apiVersion: 'plimsoll.dev/v1alpha1', kind: 'ScalingPolicy', name: policy.name, uid: policy.uid, controller: true }],
     },
     data: { [RUNTIME_KEY]: JSON.stringify(doc, null, 2) },

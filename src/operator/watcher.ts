@@ -12,6 +12,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
+import { backoffDelay } from '../shared/backoff.js';
 import { jittered, sleep } from './clock.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -25,16 +26,22 @@ export interface WatcherOptions<T extends k8s.KubernetesObject> {
   path: string;
   list: () => Promise<k8s.KubernetesListObject<T>>;
   labelSelector?: string;
+  /** E.g. `metadata.name=x`: the API server authorizes such a list/watch against resourceNames. */
+  fieldSelector?: string;
   onEvent: (type: WatchEventType, object: T) => void;
-  logger: Logger;
+  logger: Pick<Logger, 'info' | 'warn'>;
   /** Relist when the watch is silent this long (bookmarks arrive about every minute). */
   silenceMs?: number;
-  onRestart?: (reason: string) => void;
+  /** Every restart: 'gone', 'silent', or 'error' with the error (the channel is broken until the next list or watch succeeds). */
+  onRestart?: (reason: 'gone' | 'silent' | 'error', error?: unknown) => void;
 }
 
 export const objectKey = (o: k8s.KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 class GoneError extends Error {}
+
+/** Restarts after an error: 0.8 s doubling to 30 s, jittered (client-go's reflector backoff). */
+const WATCH_BACKOFF = { baseMs: 800, maxMs: 30_000 };
 
 export class Watcher<T extends k8s.KubernetesObject> {
   private readonly cache = new Map<string, T>();
@@ -117,8 +124,8 @@ export class Watcher<T extends k8s.KubernetesObject> {
           continue;
         }
         failures += 1;
-        this.restarted('error');
-        const delay = jittered(Math.min(30_000, 800 * 2 ** (failures - 1)));
+        this.restarted('error', err);
+        const delay = jittered(backoffDelay(failures - 1, WATCH_BACKOFF));
         logger.warn({ watcher: name, err: String(err), delayMs: delay, failures }, 'watch failed; restarting after backoff');
         this.state = 'Backoff';
         await sleep(delay, this.abort.signal);
@@ -128,8 +135,8 @@ export class Watcher<T extends k8s.KubernetesObject> {
     this.state = 'Stopped';
   }
 
-  private restarted(reason: string): void {
-    this.options.onRestart?.(reason);
+  private restarted(reason: 'gone' | 'silent' | 'error', error?: unknown): void {
+    this.options.onRestart?.(reason, error);
   }
 
   private async relist(): Promise<void> {
@@ -188,6 +195,7 @@ export class Watcher<T extends k8s.KubernetesObject> {
         allowWatchBookmarks: true,
         timeoutSeconds,
         labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
       };
       this.watch
         .watch(this.options.path, params, (phase, object: T & { code?: number; metadata?: { resourceVersion?: string } }) => {

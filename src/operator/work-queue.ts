@@ -10,6 +10,7 @@
  * - `addAfter()` schedules a key (the periodic requeue at pollingIntervalSeconds); of several
  *   pending schedules for one key the earliest wins.
  */
+import { backoffDelay, type Backoff } from '../shared/backoff.js';
 import { systemClock, type Clock } from './clock.js';
 
 export interface WorkQueueOptions {
@@ -25,8 +26,7 @@ export interface WorkQueueOptions {
 
 export class WorkQueue {
   private readonly clock: Clock;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
+  private readonly backoff: Backoff;
   private readonly qps: number;
   private readonly burst: number;
   private readonly onChange: ((depth: number) => void) | undefined;
@@ -43,8 +43,7 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.baseDelayMs = options.baseDelayMs ?? 5;
-    this.maxDelayMs = options.maxDelayMs ?? 1_000_000;
+    this.backoff = { baseMs: options.baseDelayMs ?? 5, maxMs: options.maxDelayMs ?? 1_000_000 };
     this.qps = options.qps ?? 10;
     this.burst = options.burst ?? 100;
     this.onChange = options.onChange;
@@ -92,8 +91,7 @@ export class WorkQueue {
   when(key: string): number {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
-    const exponential = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** failures);
-    return Math.max(exponential, this.reserveToken());
+    return Math.max(backoffDelay(failures, this.backoff), this.reserveToken());
   }
 
   /** Forget a key's failures: its next backoff starts again at the base delay. */

@@ -5,8 +5,7 @@
  * individual requests); latencies are per request class per second. Controllers only turn the
  * knobs in `Knobs`; everything else is the same model for every controller.
  */
-import { levelRank, levelsInOrder } from '../engine/types.js';
-import type { ServiceLevel } from '../api/scaling-policy.js';
+import { levelRank, moreDegraded, type ServiceLevel } from '../contract/service-levels.js';
 import type { MatcherModelParams } from './model-params.js';
 import type { ScenarioEvent } from './scenario.js';
 
@@ -321,7 +320,7 @@ export class MatcherModel {
 
   /** A replica's level: the higher of the cluster's and its own. */
   private effectiveLevel(r: Replica, knobs: Knobs): ServiceLevel {
-    return levelsInOrder[Math.max(levelRank[knobs.clusterLevel], levelRank[r.level])]!;
+    return moreDegraded(knobs.clusterLevel, r.level);
   }
 
   /** Answer up to `n` of the oldest queued jobs; each succeeds with its wait plus service time. */

@@ -2,7 +2,7 @@
  * Turns a simulation into what a person reads: a side-by-side table, the JSON summary, a
  * timeline CSV and an SVG chart with the controllers as coloured lines on shared axes.
  */
-import { levelsInOrder } from '../engine/types.js';
+import { SERVICE_LEVELS } from '../contract/service-levels.js';
 import type { Tick } from './model.js';
 import { percentile } from './observed.js';
 import type { ControllerSummary, SimulationResult } from './run.js';
@@ -38,7 +38,7 @@ interface Series {
   unit: string;
   value: (tick: Tick) => number;
   /** Labels for the y axis instead of numbers (the service level). */
-  ticks?: string[];
+  ticks?: readonly string[];
 }
 
 const SERIES: Series[] = [
@@ -47,7 +47,7 @@ const SERIES: Series[] = [
   { label: 'Pool', unit: 'connections per replica', value: (t) => t.poolMax },
   { label: 'Pools together', unit: 'connections (dashed: budget)', value: (t) => t.poolTotal },
   { label: 'Concurrency', unit: 'provider calls per replica, all providers', value: (t) => Object.values(t.concurrency).reduce((a, b) => a + b, 0) },
-  { label: 'Service level', unit: 'average over replicas', value: (t) => t.levelRank, ticks: levelsInOrder },
+  { label: 'Service level', unit: 'average over replicas', value: (t) => t.levelRank, ticks: SERVICE_LEVELS },
   { label: 'Latency', unit: 'p95 seconds', value: (t) => percentile(t.latencies, 0.95) ?? 0 },
   { label: 'Provider queue', unit: 'jobs waiting', value: (t) => t.metrics.queueWaiting },
 ];
@@ -78,14 +78,12 @@ function downsample(ticks: Tick[], value: (t: Tick) => number, points: number): 
   return out;
 }
 
+/** The chart's geometry in pixels: panels stacked under a legend, labels on the left. */
+const LAYOUT = { width: 1100, left: 150, right: 20, panel: 110, gap: 34, top: 60 } as const;
+
 export function renderSvg(result: SimulationResult): string {
   const { budget } = result;
-  const width = 1100;
-  const left = 150;
-  const right = 20;
-  const panel = 110;
-  const gap = 34;
-  const top = 60;
+  const { width, left, right, panel, gap, top } = LAYOUT;
   const plotWidth = width - left - right;
   const height = top + SERIES.length * (panel + gap) + 30;
   const names = Object.keys(result.timelines);

@@ -54,40 +54,34 @@ export function arrivalsFor(scenario: Scenario, seed: number): number[] {
 }
 
 export function summarise(ticks: Tick[], budget: number, slo: Scenario['slo']): ControllerSummary {
-  let succeeded = 0;
-  let failed = 0;
-  let shed = 0;
-  let sloViolationSeconds = 0;
-  let budgetViolations = 0;
-  let levelChanges = 0;
-  let oomKills = 0;
-  let replicaSeconds = 0;
-  let peakReplicas = 0;
+  // Sums over the run, and the seconds that broke the SLO or the budget.
+  const t = { succeeded: 0, failed: 0, shed: 0, sloViolationSeconds: 0, budgetViolations: 0, levelChanges: 0, oomKills: 0, replicaSeconds: 0, peakReplicas: 0 };
   const latencies: Array<[number, number]> = [];
   const analysis: Array<[number, number]> = [];
   for (const tick of ticks) {
-    succeeded += tick.succeeded;
-    failed += tick.failed;
-    shed += tick.shed;
+    t.succeeded += tick.succeeded;
+    t.failed += tick.failed;
+    t.shed += tick.shed;
     latencies.push(...tick.latencies);
     analysis.push(...tick.analysisLatencies);
     const outcomes = tick.succeeded + tick.failed + tick.shed;
     const p95 = percentile(tick.latencies, 0.95) ?? 0;
-    if (p95 > slo.p95LatencySeconds || (outcomes > 0 && tick.succeeded / outcomes < slo.successRate)) sloViolationSeconds++;
-    if (tick.poolTotal > budget) budgetViolations++;
-    levelChanges += tick.levelChanges;
-    oomKills += tick.oomKills;
-    replicaSeconds += tick.replicas;
-    peakReplicas = Math.max(peakReplicas, tick.replicas);
+    if (p95 > slo.p95LatencySeconds || (outcomes > 0 && tick.succeeded / outcomes < slo.successRate)) t.sloViolationSeconds++;
+    if (tick.poolTotal > budget) t.budgetViolations++;
+    t.levelChanges += tick.levelChanges;
+    t.oomKills += tick.oomKills;
+    t.replicaSeconds += tick.replicas;
+    t.peakReplicas = Math.max(t.peakReplicas, tick.replicas);
   }
-  const outcomes = succeeded + failed + shed;
+  const outcomes = t.succeeded + t.failed + t.shed;
+  const { sloViolationSeconds, peakReplicas, budgetViolations, levelChanges, oomKills } = t;
   return {
-    successRate: outcomes === 0 ? 1 : succeeded / outcomes,
-    shedRate: outcomes === 0 ? 0 : shed / outcomes,
+    successRate: outcomes === 0 ? 1 : t.succeeded / outcomes,
+    shedRate: outcomes === 0 ? 0 : t.shed / outcomes,
     p95LatencySeconds: percentile(latencies, 0.95) ?? 0,
     analysisP95Seconds: percentile(analysis, 0.95) ?? 0,
     sloViolationSeconds,
-    replicaSeconds: Math.round(replicaSeconds),
+    replicaSeconds: Math.round(t.replicaSeconds),
     peakReplicas,
     budgetViolations,
     levelChanges,

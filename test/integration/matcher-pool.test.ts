@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadMatcherConfig } from '../../src/config/matcher.js';
 import { isPlimsollError } from '../../src/errors.js';
 import { Database } from '../../src/matcher/db/database.js';
-import { ResizablePool } from '../../src/matcher/db/resizable-pool.js';
+import { ResizablePool } from '../../src/runtime-client/pool.js';
 import { createTestDatabase, type TestDatabase } from '../support/matcher.js';
 
 let db: TestDatabase;

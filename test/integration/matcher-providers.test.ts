@@ -12,6 +12,32 @@ import { awaitAnalysis, createPair, providerHarness } from '../support/providers
 
 const RESUME_CHECK = (r: { content: string }) => r;
 
+/** The cluster level as the operator sets it: runtime documents in a file the matcher watches. */
+function levelDocuments() {
+  const dir = mkdtempSync(join(tmpdir(), 'plimsoll-level-'));
+  const file = join(dir, 'runtime.json');
+  let generation = 0;
+  const write = (serviceLevel: string) => {
+    generation += 1;
+    writeFileSync(`${file}.tmp`, JSON.stringify({ policy: 'm', generation, issuedAt: new Date().toISOString(), serviceLevel, replicas: 1, queues: {} }));
+    renameSync(`${file}.tmp`, file);
+  };
+  write('Full');
+  return {
+    env: { MATCHER_RUNTIME_FILE: file, MATCHER_RUNTIME_POLL_MS: '100' },
+    /** Publishes the level and resolves once the matcher runs it. */
+    async set(m: { levels: { current(): string } }, serviceLevel: string) {
+      write(serviceLevel);
+      const deadline = Date.now() + 3000;
+      while (m.levels.current() !== serviceLevel) {
+        if (Date.now() > deadline) throw new Error(`level ${serviceLevel} not applied within 3 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 describe('analyses through providers and queues', () => {
   it('Full: 202 with a job id, GET returns the provider result, the next POST is a cache hit', async () => {
     const h = await providerHarness([{ name: 'alpha', accuracy: 0.9 }]);
@@ -68,8 +94,8 @@ describe('analyses through providers and queues', () => {
       const job = (await queue.getJob(posted.body.data.id)) as Job<AnalysisJobData, AnalysisJobResult> | undefined;
       assert.ok(job, `job ${posted.body.data.id} kept after completion (${JSON.stringify(await queue.getJobCounts())})`);
       h.fakes.get('flaky')!.set({ errorRate: 0 });
-      await m.analyses.process(job);
-      await m.analyses.process(job);
+      await m.analysisWorker.process(job);
+      await m.analysisWorker.process(job);
       assert.equal((await h.sql('SELECT 1 FROM analysis_results WHERE id = $1', [posted.body.data.id])).length, 1);
       assert.equal((await h.sql('SELECT 1 FROM analysis_results')).length, ids.size + 1);
     } finally {
@@ -127,8 +153,9 @@ describe('analyses through providers and queues', () => {
 
   it('Reduced serves any cached answer and uses the fastest provider; Basic calls no provider', async () => {
     const h = await providerHarness([{ name: 'slow', accuracy: 0.9, settings: { latencyMs: 120 } }, { name: 'fast', accuracy: 0.3, settings: { latencyMs: 5 } }]);
+    const level = levelDocuments();
     try {
-      const m = (await h.start());
+      const m = (await h.start(level.env));
       const key = h.tenant.key;
       // Warm both latency estimates.
       for (const provider of ['slow', 'fast']) {
@@ -141,7 +168,7 @@ describe('analyses through providers and queues', () => {
       await awaitAnalysis(m.url, key, full.body.data.id);
       // Measure "fast" once through the breaker so the choice has data.
       await m.breakers!.call('fast', { resume: { content: 'Go', headline: null }, job: { title: 'Go', description: 'Go' }, local: analyse({ content: 'Go' }, { title: 'Go', description: 'Go' }), promptVersion: 'p1' });
-      (m.levels as unknown as { setCluster(l: string): void }).setCluster('Reduced');
+      await level.set(m, 'Reduced');
       const cached = await api(m.url, 'POST', '/v1/analyses', { key, body: pFull });
       assert.equal(cached.status, 200);
       assert.equal(cached.body.serviceLevel, 'Reduced');
@@ -151,7 +178,7 @@ describe('analyses through providers and queues', () => {
       assert.equal(reduced.status, 202);
       assert.equal(reduced.body.data.provider, 'fast');
       await awaitAnalysis(m.url, key, reduced.body.data.id);
-      (m.levels as unknown as { setCluster(l: string): void }).setCluster('Basic');
+      await level.set(m, 'Basic');
       const before = h.fakes.get('slow')!.stats.requests + h.fakes.get('fast')!.stats.requests;
       const pBasic = await createPair(m.url, key);
       const basic = await api(m.url, 'POST', '/v1/analyses', { key, body: pBasic });
@@ -162,14 +189,16 @@ describe('analyses through providers and queues', () => {
       assert.equal(h.fakes.get('slow')!.stats.requests + h.fakes.get('fast')!.stats.requests, before, 'no provider call in Basic');
     } finally {
       await h.close();
+      level.remove();
     }
   });
 
   it('Basic drains jobs queued at a higher level with the local matcher, without provider calls', async () => {
     // One slow call at a time: most of the ten jobs are still waiting when the level drops.
     const h = await providerHarness([{ name: 'slow', concurrency: 1, settings: { latencyMs: 600, distribution: 'fixed' } }]);
+    const level = levelDocuments();
     try {
-      const m = (await h.start());
+      const m = (await h.start(level.env));
       const key = h.tenant.key;
       const ids: string[] = [];
       for (let i = 0; i < 10; i++) {
@@ -177,7 +206,7 @@ describe('analyses through providers and queues', () => {
         assert.equal(posted.status, 202, JSON.stringify(posted.body));
         ids.push(posted.body.data.id);
       }
-      (m.levels as unknown as { setCluster(l: string): void }).setCluster('Basic');
+      await level.set(m, 'Basic');
       const callsAtSwitch = h.fakes.get('slow')!.stats.requests;
       const done = await Promise.all(ids.map((id) => awaitAnalysis(m.url, key, id, 10_000)));
       const drained = done.filter((a) => /local matcher: the service level is Basic/.test(a.result.explanation));
@@ -185,6 +214,7 @@ describe('analyses through providers and queues', () => {
       assert.ok(h.fakes.get('slow')!.stats.requests <= callsAtSwitch + 1, 'at most the call in flight at the switch');
     } finally {
       await h.close();
+      level.remove();
     }
   });
 

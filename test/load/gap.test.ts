@@ -24,7 +24,7 @@ test('peak, integral and seconds per level over the run only', () => {
 });
 
 const predicted = {
-  summary: { successRate: 0.99, shedRate: 0.01, p95LatencySeconds: 0.2, analysisP95Seconds: 10, sloViolationSeconds: 5, peakReplicas: 6, replicaSeconds: 300 },
+  summary: { successRate: 0.99, shedRate: 0.01, p95LatencySeconds: 0.2, analysisP95Seconds: 10, sloViolationSeconds: 5, peakReplicas: 6, replicaSeconds: 300, budgetViolations: 3 },
   meanOfferedRate: 40, peakPoolMax: 10, meanCpuPerReplica: 0.5, levelSeconds: { Full: 50, Reduced: 0, Basic: 10, Maintenance: 0 },
 };
 const measured = {
@@ -64,4 +64,13 @@ test('every summary metric has its row, with the simulator-definition success ra
   const withCpu = computeGap({ ...measured, series: [cpu] }, predicted).find((r) => r.metric === 'meanCpuPerReplica')!;
   assert.ok(Math.abs(withCpu.measured! - 0.2) < 1e-12, 'the mean inside the run only');
   assert.ok(Math.abs(withCpu.gap! - -0.3) < 1e-12);
+});
+
+test('seconds over the connection budget: PgBouncer\'s measure against the simulator\'s budget violations, null when not sampled', () => {
+  const sampled = computeGap({ ...measured, secondsOverBudget: 7 }, predicted).find((r) => r.metric === 'secondsOverBudget')!;
+  assert.deepEqual([sampled.measured, sampled.predicted, sampled.gap], [7, 3, 4]);
+  assert.match(sampled.note!, /maxConnections − reserved/);
+  const notSampled = computeGap(measured, predicted).find((r) => r.metric === 'secondsOverBudget')!;
+  assert.deepEqual([notSampled.measured, notSampled.gap], [null, null]);
+  assert.match(notSampled.note!, /--pgbouncer none/);
 });

@@ -21,5 +21,10 @@ test('report.html renders every chart in headless Chromium, without errors, and 
   assert.match(dom, /a warning that tries to close the page: &lt;\/script&gt;/, 'the hostile text is shown as text');
   // The missing operator series is named with its query, not silently left out.
   assert.match(dom, /replicas decided \(operator\): no data: the series does not exist over the run — max\(plimsoll_desired_replicas/);
+  // The connections against the budget: the table, the console without its password, the limit lines.
+  assert.match(dom, /<td>peak clients of the database \(waiting for a server\)<\/td><td>90 of 85 \(4\)<\/td>/);
+  assert.match(dom, /postgres:\/\/pgbouncer_admin:\*\*\*@127\.0\.0\.1:16432\/pgbouncer/);
+  assert.doesNotMatch(html, /secret@/, 'no console password in the page');
+  assert.match(dom, /<polyline[^>]+stroke-dasharray="8 3 2 3"[^>]+data-series="limit-max-client-conn"/);
   t.diagnostic(`screenshot ${screenshotPath} (${statSync(screenshotPath).size} bytes)`);
 });

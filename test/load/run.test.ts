@@ -1,7 +1,8 @@
 // A short real run: the load runner against a real matcher (PostgreSQL via PgBouncer, Redis,
 // BullMQ) with two fake providers, scraped by the real Prometheus. The report's counts must
 // agree with what the matcher itself counted (matcher_http_requests_total), its fault must have
-// really hit the provider and been undone, and its page must render in headless Chromium.
+// really hit the provider and been undone, PgBouncer's connections must have been sampled for
+// the matcher's database, and its page must render in headless Chromium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,8 @@ import { createTenant } from '../../src/matcher/auth.js';
 import { SampleData } from '../../src/matcher/seed/generate.js';
 import { loadScenario } from '../../src/simulator/scenario.js';
 import { runLoadTest } from '../../loadtests/load/run.js';
-import { api } from '../support/matcher.js';
+import { summaryText } from '../../loadtests/load/summary-text.js';
+import { api, PGBOUNCER_ADMIN_URL } from '../support/matcher.js';
 import { providerHarness } from '../support/providers.js';
 import { assertRenderedPage } from './support/page-checks.js';
 
@@ -109,6 +111,8 @@ test('a 24 s run: counts agree with the matcher\'s own metrics, the fault is rea
     selectors: { matcher: selector, operator: `job="plimsoll-loadtest-operator-${id}"` },
     providers: { groq: adminUrl('groq'), openai: adminUrl('openai') }, keysFile, outDir: dir, runDir: join(dir, 'run'),
     timeoutSeconds: 10, stepSeconds: 5, progressSeconds: 5, resultReadShare: 0.5, maxStoredAnalyses: 1000, log: (l) => lines.push(l),
+    // The tests' PgBouncer, the one this matcher's database is served by.
+    pgbouncer: { url: PGBOUNCER_ADMIN_URL, database: h.db.name, intervalSeconds: 1 },
   });
   const after = await apiRequestCounts(url);
   t.diagnostic(`run took ${((Date.now() - started) / 1000).toFixed(1)} s; ${report.summary.total} requests, ${report.summary.throughputPerSecond.toFixed(1)} req/s`);
@@ -176,7 +180,31 @@ test('a 24 s run: counts agree with the matcher\'s own metrics, the fault is rea
   assert.ok(gap.measured !== null && gap.predicted !== null && gap.gap === gap.measured - gap.predicted);
   assert.equal(report.gap.find((g) => g.metric === 'peakReplicas')!.measured, 1);
 
-  // 6. Progress was printed while it ran; both files were written; the page renders.
+  // 6. PgBouncer was sampled through the run for this matcher's database: the matcher is its only
+  // client, so its clients never exceed the pool's limit; the tests' instance is not the policy's
+  // budget (1000 against 100), which the report says; no connection was refused.
+  const c = report.connections!;
+  assert.equal(c.database, h.db.name);
+  assert.equal(c.failedSamples, 0);
+  assert.ok(c.samples > 0);
+  const clientsSeries = series('pgb-clients').points;
+  assert.equal(clientsSeries.length, c.samples);
+  assert.ok(clientsSeries.every(([t], i) => t >= 0 && (i === 0 || t > clientsSeries[i - 1]![0])), 'samples on the run\'s clock, in order');
+  assert.ok(c.peak!.clients >= 1 && c.peak!.clients <= matcher.pool.max, `peak clients ${c.peak!.clients}: the matcher's pool (max ${matcher.pool.max}) held connections`);
+  assert.ok(clientsSeries.every(([, v]) => v <= matcher.pool.max));
+  assert.ok(c.peak!.servers >= 1 && c.peak!.servers <= c.limits.maxDbConnections);
+  assert.ok(c.peak!.clientsAll > c.peak!.clients, 'all of PgBouncer\'s clients include the sampler\'s console');
+  assert.deepEqual(c.limits, { maxClientConn: 1000, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction' });
+  assert.deepEqual(c.budget, { maxConnections: 100, reserved: 15, pools: 85, source: 'policy' });
+  assert.deepEqual([c.secondsOverBudget, c.secondsAtCeiling], [0, 0]);
+  assert.deepEqual(c.matcherErrors, { total: 0, byReason: { client_limit: 0, timeout: 0, unreachable: 0, auth: 0, other: 0 } });
+  assert.ok(report.warnings.some((w) => /budget \(100\) is not PgBouncer's max_client_conn \(1000\)/.test(w)), report.warnings.join('\n'));
+  assert.ok(!JSON.stringify(report).includes('pgbouncer-admin-dev'), 'the console password stays out of the report');
+  assert.deepEqual(series('limit-pools').points.map(([, v]) => v), [85, 85]);
+  assert.equal(report.gap.find((g) => g.metric === 'secondsOverBudget')!.measured, 0);
+  assert.match(summaryText(report), /connections \(PgBouncer, database matcher_test_\w+, \d+ samples every 1 s\): peak \d+ clients against a pools' budget of 85/);
+
+  // 7. Progress was printed while it ran; both files were written; the page renders.
   assert.ok(lines.filter((l) => /users +\d+ · +[\d.]+ req\/s/.test(l)).length >= 3, lines.join('\n'));
   for (const f of ['report.json', 'report.html', 'scenario.scaled.yaml']) assert.ok(existsSync(join(runDir, f)), f);
   await assertRenderedPage(join(runDir, 'report.html'), runDir, report);

@@ -1,6 +1,7 @@
 // The chart's alerts and dashboard: rules checked and unit-tested by promtool (Prometheus's own
 // parser and rule evaluator), every PromQL expression of the dashboard parsed by promtool, and
-// every metric they name defined in src/ (so a renamed metric cannot leave them silently empty).
+// every metric they name defined in src/ (so a renamed metric cannot leave them silently empty):
+// the operator's where it registers them, the matcher's in the contract (src/contract/metrics.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { REPO_ROOT, run } from '../support/cluster.js';
+import { matcherMetrics } from '../../src/contract/metrics.js';
 import { CHART_DIR, find, renderChart, type KubeObject } from './support.js';
 
 interface Rule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
@@ -26,9 +28,9 @@ async function renderedGroups(values: Record<string, string> = {}): Promise<Rule
   return (find(objects, 'PrometheusRule', 'plimsoll') as KubeObject & { spec: { groups: RuleGroup[] } }).spec.groups;
 }
 
-/** Every metric defined in src/: prom-client's `name: '<prefix>_…'`. */
+/** Every metric defined in src/: prom-client's `name: '<prefix>_…'`, and the contract's matcher metrics. */
 function definedMetrics(): Set<string> {
-  const names = new Set<string>();
+  const names = new Set<string>(Object.values(matcherMetrics));
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir)) {
       const path = join(dir, entry);

@@ -127,7 +127,7 @@ describe('replica runner (in-process API)', () => {
     const as = { kubeconfigPath: environ.KUBECONFIG!, allowFailure: true };
     const who = await cluster.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], as);
     assert.equal(who.stdout, `system:serviceaccount:${ns.name}:matcher`);
-    assert.equal((await cluster.kubectl(['auth', 'can-i', 'get', `configmaps/${RUNTIME}`, '-n', ns.name], as)).stdout.trim(), 'yes');
+    assert.equal((await cluster.kubectl(['auth', 'can-i', 'watch', `configmaps/${RUNTIME}`, '-n', ns.name], as)).stdout.trim(), 'yes');
     assert.equal((await cluster.kubectl(['auth', 'can-i', 'get', 'secrets', '-n', ns.name], as)).stdout.trim(), 'no');
     const target = JSON.parse(readFileSync(join(targets(), `matcher-${replica!.pod}.json`), 'utf8')) as Array<{ targets: string[]; labels: Record<string, string> }>;
     assert.deepEqual(target, [{ targets: [`${podIp}:8080`], labels: { pod: replica!.pod } }]);

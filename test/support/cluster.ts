@@ -6,7 +6,8 @@
 // With KUBECONFIG set, every helper uses that cluster and never starts the local one; tests that
 // must restart a component (startApiServerReplica) skip themselves there (cluster.local false).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -299,4 +300,32 @@ export async function startApiServerReplica(t: TestContext, port: number): Promi
   };
   t.after(() => replica.stop());
   return replica;
+}
+
+/**
+ * A kubeconfig file for a ServiceAccount that may do exactly `rules` in the namespace (a Role and
+ * RoleBinding), with a fresh token: how a governed replica reaches the API server. The file is
+ * removed after the test.
+ */
+export async function serviceAccountKubeconfig(
+  t: TestContext, cluster: Cluster, namespace: string, name: string, rules: k8s.V1PolicyRule[],
+): Promise<string> {
+  const admin = cluster.kubeConfig();
+  const core = admin.makeApiClient(k8s.CoreV1Api);
+  const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules } });
+  await rbac.createNamespacedRoleBinding({ namespace, body: {
+    metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace }],
+  } });
+  const token = (await core.createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token;
+  if (!token) throw new Error(`no token for ServiceAccount ${namespace}/${name}`);
+  const sa = new k8s.KubeConfig();
+  sa.loadFromOptions({ clusters: [{ ...admin.getCurrentCluster()!, name: 'c' }], users: [{ name, token }], contexts: [{ name, cluster: 'c', user: name }], currentContext: name });
+  const dir = mkdtempSync(join(tmpdir(), 'plimsoll-kc-'));
+  const path = join(dir, 'kubeconfig');
+  writeFileSync(path, sa.exportConfig());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return path;
 }

@@ -14,8 +14,10 @@ import { loadMigrations, migrateUp, withDirectClient } from '../../src/matcher/d
 import { startMatcher, type Matcher } from '../../src/matcher/server.js';
 
 const PG = process.env.TEST_PG_URL ?? 'postgres://plimsoll:plimsoll-dev@127.0.0.1:15432';
-const BOUNCER = process.env.TEST_PGBOUNCER_URL ?? 'postgres://plimsoll:plimsoll-dev@127.0.0.1:16432';
-export const PGBOUNCER_ADMIN_URL = process.env.TEST_PGBOUNCER_ADMIN_URL ?? 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16432/pgbouncer';
+// The tests' own PgBouncer (:16433, tools/services/pgbouncer.sh): the stack's (:16432) holds the
+// demo's connection budget, which parallel test matchers must neither take nor be refused by.
+const BOUNCER = process.env.TEST_PGBOUNCER_URL ?? 'postgres://plimsoll:plimsoll-dev@127.0.0.1:16433';
+export const PGBOUNCER_ADMIN_URL = process.env.TEST_PGBOUNCER_ADMIN_URL ?? 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16433/pgbouncer';
 
 export interface TestDatabase {
   name: string;

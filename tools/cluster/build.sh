@@ -9,6 +9,7 @@
 # after an interruption and it attaches to the build still running.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/follow-build.sh"
 
 BUILD_LOG="$LOGS/build.log"
 STAMP="$BIN/.build-stamp"
@@ -85,25 +86,8 @@ else
   echo $! > "$RUN/build.pid"
 fi
 
-# Follow: print each step as it starts or ends, and a heartbeat with the package count.
-started=$(date +%s); seen=0; last_beat=$started
-while :; do
-  mapfile -t lines < <(grep -E '^(--- |BUILD )' "$BUILD_LOG" || true)
-  for ((i = seen; i < ${#lines[@]}; i++)); do log "${lines[$i]#--- }"; done
-  seen=${#lines[@]}
-  if grep -q '^BUILD OK' "$BUILD_LOG"; then break; fi
-  if ! is_running build && grep -q '^BUILD OK' "$BUILD_LOG"; then continue; fi  # ended just now
-  if grep -q '^BUILD FAILED' "$BUILD_LOG" || ! is_running build; then
-    tail -n 30 "$BUILD_LOG" >&2
-    die "the build failed; see .local/logs/build.log"
-  fi
-  now=$(date +%s)
-  if (( now - last_beat >= 60 )); then
-    log "  ... still building ($(( (now - started) / 60 )) min, $(grep -cvE '^(--- |BUILD |build of)' "$BUILD_LOG") packages compiled so far)"
-    last_beat=$now
-  fi
-  sleep 5
-done
+# Follow: print each step as it starts, and a heartbeat with the package count.
+follow_build "$BUILD_LOG" "the control plane" 60 is_running build || die "the build failed; see .local/logs/build.log"
 rm -f "$RUN/build.pid"
 all_built || die "the build ended but the binaries are incomplete; see .local/logs/build.log"
 log "control-plane binaries ready in .local/bin"

@@ -24,6 +24,7 @@ export GOFLAGS="${GOFLAGS:--mod=mod}"
 mkdir -p "$BIN" "$LOGS" "$RUN"
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+source "$ROOT/tools/lib/follow-build.sh"
 
 installed_version() { [[ -x "$BIN/helm" ]] && "$BIN/helm" version --template '{{.Version}}' 2>/dev/null || true; }
 
@@ -68,21 +69,6 @@ else
 fi
 flock -u 9
 
-started=$(date +%s); last_beat=$started
-while :; do
-  if grep -q '^BUILD OK' "$BUILD_LOG"; then break; fi
-  if grep -q '^BUILD FAILED' "$BUILD_LOG" || ! running; then
-    sleep 1
-    grep -q '^BUILD OK' "$BUILD_LOG" && break    # it ended just now
-    tail -n 30 "$BUILD_LOG" >&2
-    die "the helm build failed; see $BUILD_LOG"
-  fi
-  now=$(date +%s)
-  if (( now - last_beat >= 30 )); then
-    log "  ... still building helm ($(( now - started )) s, $(grep -c '' "$BUILD_LOG") packages so far)"
-    last_beat=$now
-  fi
-  sleep 3
-done
+follow_build "$BUILD_LOG" helm 30 running || die "the helm build failed; see $BUILD_LOG"
 [[ "$(installed_version)" == "$HELM_VERSION" ]] || die "the build ended but .local/bin/helm does not report $HELM_VERSION; see $BUILD_LOG"
 log "helm $HELM_VERSION ready: .local/bin/helm"

@@ -22,6 +22,7 @@ stop_pidfile Redis "$REDIS_DIR/redis.pid"
 if [[ -e "$LOCAL/postgres" ]]; then
   PGSTATE="$(db_state_dir)"
   stop_pidfile PgBouncer "$PGSTATE/pgbouncer/pgbouncer.pid"
+  stop_pidfile "PgBouncer (tests)" "$PGSTATE/pgbouncer-tests/pgbouncer.pid"
   if [[ -f "$PGSTATE/data/PG_VERSION" ]] && as_db_user "$PG_BIN/pg_ctl" -D "$PGSTATE/data" status >/dev/null 2>&1; then
     log "stopping PostgreSQL"
     as_db_user "$PG_BIN/pg_ctl" -D "$PGSTATE/data" -m fast -w stop >/dev/null

@@ -4,6 +4,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="${LOCAL:-$ROOT/.local}"
 PG_PORT="${PG_PORT:-15432}"
 PGB_PORT="${PGB_PORT:-16432}"
+# The test tiers' own PgBouncer: their clients must not count against the stack's budget.
+PGB_TEST_PORT="${PGB_TEST_PORT:-16433}"
 REDIS_PORT="${REDIS_PORT:-16379}"
 PROM_PORT="${PROM_PORT:-19090}"
 MATCHER_PORT="${MATCHER_PORT:-18080}"

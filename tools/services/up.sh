@@ -81,22 +81,11 @@ if [[ "$(psql_admin -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'p
   psql_admin -d postgres -c "CREATE DATABASE plimsoll OWNER $APP_USER"
 fi
 
-# --- PgBouncer ----------------------------------------------------------------------------
-sed -e "s|@PG_PORT@|$PG_PORT|g" -e "s|@PGB_PORT@|$PGB_PORT|g" -e "s|@PGB_DIR@|$PGB_DIR|g" \
-  "$ROOT/tools/services/pgbouncer.ini.template" > "$PGB_DIR/pgbouncer.ini.new"
-printf '"%s" "%s"\n"%s" "%s"\n' "$APP_USER" "$APP_PASSWORD" "$ADMIN_USER" "$ADMIN_PASSWORD" > "$PGB_DIR/userlist.txt"
-[[ $EUID -eq 0 ]] && chown "$DB_OS_USER": "$PGB_DIR/userlist.txt" "$PGB_DIR/pgbouncer.ini.new"
-chmod 600 "$PGB_DIR/userlist.txt"
-mv "$PGB_DIR/pgbouncer.ini.new" "$PGB_DIR/pgbouncer.ini"
-pgb_pid="$(cat "$PGB_DIR/pgbouncer.pid" 2>/dev/null || true)"
-if [[ -n "$pgb_pid" ]] && kill -0 "$pgb_pid" 2>/dev/null; then
-  log "PgBouncer already running on 127.0.0.1:$PGB_PORT (reloading its configuration)"
-  kill -HUP "$pgb_pid"
-else
-  log "starting PgBouncer on 127.0.0.1:$PGB_PORT (transaction pooling)"
-  as_db_user pgbouncer -d -q "$PGB_DIR/pgbouncer.ini"
-  wait_port "$PGB_PORT" PgBouncer
-fi
+# --- PgBouncer ---------------------------------------------------------------------------
+# Two instances (tools/services/pgbouncer.sh, the template says why): the stack's, whose
+# max_client_conn is the example policy's connection budget, and the tests' own.
+bash "$ROOT/tools/services/pgbouncer.sh" ensure stack "$PGB_PORT" "$PGB_DIR"
+bash "$ROOT/tools/services/pgbouncer.sh" ensure tests "$PGB_TEST_PORT" "$PGSTATE/pgbouncer-tests"
 
 # --- Redis --------------------------------------------------------------------------------
 mkdir -p "$REDIS_DIR"
@@ -128,4 +117,4 @@ else
   wait_port "$PROM_PORT" Prometheus
 fi
 
-log "ready: postgres 127.0.0.1:$PG_PORT, pgbouncer 127.0.0.1:$PGB_PORT, redis 127.0.0.1:$REDIS_PORT, prometheus http://127.0.0.1:$PROM_PORT"
+log "ready: postgres 127.0.0.1:$PG_PORT, pgbouncer 127.0.0.1:$PGB_PORT (tests :$PGB_TEST_PORT), redis 127.0.0.1:$REDIS_PORT, prometheus http://127.0.0.1:$PROM_PORT"

@@ -8,8 +8,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # What the pods dial on 127.0.0.1: PostgreSQL (migrations), PgBouncer (the stack's, and the
-# tests' own for the test tiers' databases), Redis, the API server, the fake providers.
-ports="$PG_PORT,$PGB_PORT,${PGB_TEST_PORT:-16433},$REDIS_PORT,${APISERVER_PORT:-16443}"
+# tests' own for the test tiers' databases), Redis, the API server, the fake providers, and
+# Prometheus (KEDA's operator runs its Prometheus triggers' queries from a pod: docs/keda.md).
+ports="$PG_PORT,$PGB_PORT,${PGB_TEST_PORT:-16433},$REDIS_PORT,${APISERVER_PORT:-16443},$PROM_PORT"
 for p in "${PROVIDERS[@]}"; do IFS=: read -r _ port _ _ <<< "$p"; ports+=",$port"; done
 case "${1:-}" in
   up|down|status) cd "$ROOT" && exec node --import tsx tools/stack/replica-runner/pod-network-cli.ts "$1" --ports "$ports" --pod-cidr "$POD_CIDR" ;;

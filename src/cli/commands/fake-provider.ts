@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command.js';
-import { parseCommandLine } from '../args.js';
+import { parseOptions } from '../args.js';
 import { PlimsollError } from '../../errors.js';
 import { FakeProviderServer, fakeProviderSettingsSchema } from '../../matcher/providers/fake-provider-server.js';
 
@@ -33,12 +33,11 @@ export const fakeProviderCommand: CliCommand = {
   summary: 'run a simulated OpenAI-compatible AI provider (latency, errors, 429s, outage/brownout)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine('fake-provider', argv, {
+    const values = parseOptions('fake-provider', argv, {
       port: { type: 'string' }, host: { type: 'string' }, name: { type: 'string' }, 'latency-ms': { type: 'string' },
       distribution: { type: 'string' }, 'jitter-ms': { type: 'string' }, sigma: { type: 'string' }, 'error-rate': { type: 'string' },
       'invalid-rate': { type: 'string' }, 'rate-limit': { type: 'string' }, 'rate-window-ms': { type: 'string' }, mode: { type: 'string' },
     });
-    if (positionals.length > 0) throw new PlimsollError('USAGE', `unexpected argument ${positionals[0]}. Run \`plimsoll fake-provider --help\`.`);
     const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
     const raw = {
       name: values.name, mode: values.mode, latencyMs: num(values['latency-ms']), distribution: values.distribution,

@@ -1,6 +1,5 @@
 import type { CliCommand } from '../command.js';
-import { parseCommandLine } from '../args.js';
-import { PlimsollError } from '../../errors.js';
+import { parseOptions } from '../args.js';
 import { loadMatcherConfig } from '../../config/matcher.js';
 import { createLogger } from '../../observability/logger.js';
 import { createMetricsRegistry } from '../../observability/metrics.js';
@@ -25,8 +24,7 @@ export const matcherCommand: CliCommand = {
   summary: 'run the matcher HTTP API',
   usage,
   async run(argv) {
-    const { values, positionals } = parseCommandLine('matcher', argv, { port: { type: 'string' }, host: { type: 'string' } });
-    if (positionals.length > 0) throw new PlimsollError('USAGE', `unexpected argument ${positionals[0]}. Run \`plimsoll matcher --help\`.`);
+    const values = parseOptions('matcher', argv, { port: { type: 'string' }, host: { type: 'string' } });
     const overrides: Record<string, string> = {};
     if (values.port !== undefined) overrides.MATCHER_PORT = values.port;
     if (values.host !== undefined) overrides.MATCHER_HOST = values.host;

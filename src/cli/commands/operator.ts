@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { CliCommand } from '../command.js';
-import { parseCommandLine } from '../args.js';
+import { parseOptions } from '../args.js';
 import { PlimsollError } from '../../errors.js';
 import { loadOperatorConfig } from '../../config/operator.js';
 import { createLogger } from '../../observability/logger.js';
@@ -29,8 +29,7 @@ export const operatorCommand: CliCommand = {
   summary: 'run the operator (reconcile ScalingPolicies)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine('operator', argv, { namespace: { type: 'string' }, 'metrics-port': { type: 'string' } });
-    if (positionals.length > 0) throw new PlimsollError('USAGE', `unexpected argument ${positionals[0]}. Run \`plimsoll operator --help\`.`);
+    const values = parseOptions('operator', argv, { namespace: { type: 'string' }, 'metrics-port': { type: 'string' } });
     const overrides: Record<string, string> = {};
     if (values.namespace !== undefined) overrides.OPERATOR_NAMESPACE = values.namespace;
     if (values['metrics-port'] !== undefined) overrides.OPERATOR_METRICS_PORT = values['metrics-port'];
@@ -64,6 +63,8 @@ export const operatorCommand: CliCommand = {
     await operator.stop();
     logger.info('stopped');
     logger.flush();
-    return reason === 'lost lease' ? 1 : 0;
+    // Exit 1 with the catalogue's code: the supervisor restarts a fresh process, as client-go's does.
+    if (reason === 'lost lease') throw new PlimsollError('LEADER_ELECTION_LOST', `${operator.identity} could not renew Lease ${config.leaderElection.leaseNamespace}/${config.leaderElection.leaseName} within its deadline`);
+    return 0;
   },
 };

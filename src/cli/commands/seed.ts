@@ -1,14 +1,14 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { parseCommandLine } from '../args.js';
+import { parseOptions } from '../args.js';
 import { PlimsollError } from '../../errors.js';
 import { loadMatcherConfig } from '../../config/matcher.js';
 import { createTenant } from '../../matcher/auth.js';
 import { extractSkills } from '../../matcher/analysis/extract.js';
 import { defaultTaxonomy } from '../../matcher/analysis/taxonomy.js';
 import { Database } from '../../matcher/db/database.js';
-import { ResizablePool } from '../../matcher/db/resizable-pool.js';
+import { ResizablePool } from '../../runtime-client/pool.js';
 import { SampleData } from '../../matcher/seed/generate.js';
 
 const usage = `Usage: plimsoll seed [options]
@@ -33,16 +33,18 @@ const positiveInt = (name: string, value: string | undefined, fallback: number, 
   return n;
 };
 
+/** Every option is a string: counts are checked by positiveInt, the URL by the pool. */
+const options = {
+  tenants: { type: 'string' }, resumes: { type: 'string' }, jobs: { type: 'string' }, seed: { type: 'string' },
+  out: { type: 'string' }, 'database-url': { type: 'string' },
+} as const;
+
 export const seedCommand: CliCommand = {
   name: 'seed',
   summary: 'load sample tenants, resumes and jobs into the matcher database',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine('seed', argv, {
-      tenants: { type: 'string' }, resumes: { type: 'string' }, jobs: { type: 'string' }, seed: { type: 'string' },
-      out: { type: 'string' }, 'database-url': { type: 'string' },
-    });
-    if (positionals.length > 0) throw new PlimsollError('USAGE', `unexpected argument ${positionals[0]}. Run \`plimsoll seed --help\`.`);
+    const values = parseOptions('seed', argv, options);
     const tenants = positiveInt('tenants', values.tenants, 3, 100);
     const resumes = positiveInt('resumes', values.resumes, 150, 100_000);
     const jobs = positiveInt('jobs', values.jobs, 50, 100_000);

@@ -6,7 +6,8 @@ import { defaultTaxonomy, tokenize, type Skill, type Taxonomy } from './taxonomy
 /**
  * The local matcher: a pure function from a resume and a job description to a scored,
  * explained match. Deterministic (same input, same output), no I/O, a few milliseconds. It is
- * the analysis of this part and the Basic-level answer when AI providers are off (part 2).
+ * the answer in Basic, when no provider is configured or healthy, and the base every provider's
+ * answer refines.
  */
 export const MATCHER_VERSION = 'local-1.0.0';
 

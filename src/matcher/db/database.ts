@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { TimeoutProfile } from '../../config/matcher.js';
 import { PlimsollError, isPlimsollError } from '../../errors.js';
-import type { ResizablePool } from './resizable-pool.js';
+import { connectionErrorReason, type ConnectionErrorReason } from './connection-errors.js';
+import type { ResizablePool } from '../../runtime-client/pool.js';
 
 /** The kinds of work, each with its own statement / lock / idle-in-transaction limits. */
 export type OperationKind = 'fast' | 'analysis' | 'admin';
@@ -14,6 +15,8 @@ export interface Queryable {
 export interface QueryObserver {
   /** Seconds one operation (a whole transaction) took, by operation name. */
   observe(operation: string, seconds: number, ok: boolean): void;
+  /** A connection could not be opened (PgBouncer refusing past its budget, a timeout, …). */
+  connectionFailed?(reason: ConnectionErrorReason): void;
 }
 
 /**
@@ -39,7 +42,11 @@ export class Database {
   async tx<T>(kind: OperationKind, operation: string, body: (q: Queryable) => Promise<T>): Promise<T> {
     const started = process.hrtime.bigint();
     let ok = false;
-    const client = await this.pool.acquire();
+    const client = await this.pool.acquire().catch((error: unknown) => {
+      // Counted apart from slow or failed queries: a refused connection is the budget biting.
+      if (isPlimsollError(error) && error.code === 'DB_UNAVAILABLE') this.observer?.connectionFailed?.(connectionErrorReason(error.cause));
+      throw error;
+    });
     let broken: Error | undefined;
     try {
       await client.query(this.prelude[kind]);

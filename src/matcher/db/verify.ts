@@ -25,19 +25,23 @@ export interface ExpectedForeignKey {
   why: string;
 }
 
+const fk = (table: TableName, column: string, references: TableName, onDelete: ExpectedForeignKey['onDelete'], why: string): ExpectedForeignKey =>
+  ({ table, column, references, onDelete, why });
+
+/** Tables whose rows belong to one tenant: each dies with its tenant (tenant isolation). */
+const TENANT_OWNED: TableName[] = ['resumes', 'job_descriptions', 'analysis_results', 'interview_questions'];
+
 export const expectedForeignKeys: ExpectedForeignKey[] = [
-  { table: 'api_keys', column: 'tenant_id', references: 'tenants', onDelete: 'CASCADE', why: 'keys die with their tenant' },
-  { table: 'skill_categories', column: 'parent_id', references: 'skill_categories', onDelete: 'CASCADE', why: 'sub-categories follow their parent' },
-  { table: 'skills', column: 'category_id', references: 'skill_categories', onDelete: 'SET NULL', why: 'a skill outlives its category' },
-  { table: 'resumes', column: 'tenant_id', references: 'tenants', onDelete: 'CASCADE', why: 'tenant isolation' },
-  { table: 'job_descriptions', column: 'tenant_id', references: 'tenants', onDelete: 'CASCADE', why: 'tenant isolation' },
-  { table: 'analysis_results', column: 'tenant_id', references: 'tenants', onDelete: 'CASCADE', why: 'tenant isolation' },
-  { table: 'analysis_results', column: 'resume_id', references: 'resumes', onDelete: 'CASCADE', why: 'no orphaned results under concurrent deletes' },
-  { table: 'analysis_results', column: 'job_description_id', references: 'job_descriptions', onDelete: 'CASCADE', why: 'no orphaned results under concurrent deletes' },
-  { table: 'interview_questions', column: 'tenant_id', references: 'tenants', onDelete: 'CASCADE', why: 'tenant isolation' },
-  { table: 'interview_questions', column: 'resume_id', references: 'resumes', onDelete: 'CASCADE', why: 'questions follow their resume' },
-  { table: 'interview_questions', column: 'job_description_id', references: 'job_descriptions', onDelete: 'CASCADE', why: 'questions follow their job' },
-  { table: 'interview_questions', column: 'analysis_result_id', references: 'analysis_results', onDelete: 'SET NULL', why: 'questions outlive a re-run analysis' },
+  fk('api_keys', 'tenant_id', 'tenants', 'CASCADE', 'keys die with their tenant'),
+  ...TENANT_OWNED.map((table) => fk(table, 'tenant_id', 'tenants', 'CASCADE', 'tenant isolation')),
+  fk('skill_categories', 'parent_id', 'skill_categories', 'CASCADE', 'sub-categories follow their parent'),
+  fk('skills', 'category_id', 'skill_categories', 'SET NULL', 'a skill outlives its category'),
+  // Results and questions follow their inputs, also under concurrent deletes (no orphans).
+  fk('analysis_results', 'resume_id', 'resumes', 'CASCADE', 'no orphaned results under concurrent deletes'),
+  fk('analysis_results', 'job_description_id', 'job_descriptions', 'CASCADE', 'no orphaned results under concurrent deletes'),
+  fk('interview_questions', 'resume_id', 'resumes', 'CASCADE', 'questions follow their resume'),
+  fk('interview_questions', 'job_description_id', 'job_descriptions', 'CASCADE', 'questions follow their job'),
+  fk('interview_questions', 'analysis_result_id', 'analysis_results', 'SET NULL', 'questions outlive a re-run analysis'),
 ];
 
 /** The indexes the API's queries rely on (each proven by an EXPLAIN test). */

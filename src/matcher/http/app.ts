@@ -5,7 +5,6 @@ import type { z } from 'zod';
 import type { MatcherConfig } from '../../config/matcher.js';
 import { PlimsollError, isPlimsollError, type FieldProblem } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import { analyse } from '../analysis/analyse.js';
 import { extractSkills } from '../analysis/extract.js';
 import { defaultTaxonomy } from '../analysis/taxonomy.js';
 import type { AnalysisService } from '../analysis-service.js';
@@ -14,8 +13,8 @@ import type { Admission } from '../protection/admission.js';
 import type { TenantRateLimiter } from '../protection/tenant-rate-limiter.js';
 import { translatePgError } from '../db/database.js';
 import type { MatcherMetrics } from '../metrics.js';
-import type { AnalysisListRow, AnalysisRow, JobRow, PageRequest, Repository, ResumeRow } from '../repository.js';
-import type { ServiceLevelSource } from '../service-level.js';
+import type { AnalysisListRow, AnalysisRow, JobRow, Page, PageRequest, Repository, ResumeRow } from '../repository.js';
+import { serviceLevelMiddleware, type ServiceLevelSource } from '../../runtime-client/index.js';
 import { makeSend } from './respond.js';
 import { analysisCreate, idParam, jobCreate, jobUpdate, listQuery, resumeCreate, resumeUpdate } from './schemas.js';
 
@@ -29,10 +28,10 @@ export interface AppDeps {
   /** /healthz, /readyz, /health/details, /metrics handlers (see server.ts). */
   health: { live(): boolean; ready(): Promise<{ ok: boolean; checks: Record<string, unknown> }>; details(): Promise<Record<string, unknown>>; metricsText(): Promise<{ contentType: string; body: string }> };
   isShuttingDown(): boolean;
-  /** Part 2: analyses by service level (queues, providers, cache); absent → inline local matcher. */
-  analyses?: AnalysisService;
-  admission?: Admission;
-  tenantLimiter?: TenantRateLimiter;
+  /** Analyses by service level (queues, providers, cache, or the local matcher inline). */
+  analyses: AnalysisService;
+  admission: Admission;
+  tenantLimiter: TenantRateLimiter;
 }
 
 declare module 'express-serve-static-core' {
@@ -53,13 +52,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  // Request id, logging, metrics, service level header.
+  // Request id, logging, metrics.
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     req.id = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     req.log = deps.logger.child({ reqId: req.id });
     res.setHeader('X-Request-Id', req.id);
-    res.setHeader('X-Service-Level', levels.current());
     if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -74,6 +72,8 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
+  // The runtime client's: X-Service-Level on every response; Maintenance refuses writes (503).
+  app.use(serviceLevelMiddleware(levels, { onRefuse: () => deps.admission.rejections.inc({ reason: 'maintenance' }) }));
 
   // --- observability (no auth)
   app.get('/healthz', (_req, res) => send(res, deps.health.live() ? 200 : 503, { status: deps.health.live() ? 'ok' : 'failing' }));
@@ -110,16 +110,10 @@ export function createApp(deps: AppDeps): express.Express {
     },
   }));
 
-  // --- protection before any work: Maintenance is read-only; admission on heap, lag, queue depth
+  // --- protection before any work: admission on heap, lag, queue depth
   const api = express.Router();
-  const isWrite = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(method);
   api.use((req, _res, next) => {
-    if (deps.admission) {
-      if (isWrite(req.method) && levels.current() === 'Maintenance') deps.admission.reject('maintenance', 30);
-      deps.admission.check(req.method === 'POST' && /^\/analyses\/?$/.test(req.path));
-    } else if (isWrite(req.method) && levels.current() === 'Maintenance') {
-      throw Object.assign(new PlimsollError('MAINTENANCE', 'the service is in Maintenance (read-only): writes are refused, reads are served'), { retryAfterSeconds: 30 });
-    }
+    deps.admission.check(req.method === 'POST' && /^\/analyses\/?$/.test(req.path));
     next();
   });
 
@@ -130,10 +124,8 @@ export function createApp(deps: AppDeps): express.Express {
     const principal = await keys.verify(presented);
     if (!principal) throw new PlimsollError('UNAUTHENTICATED', presented ? 'the API key is not valid' : 'no API key: send Authorization: Bearer <key>');
     req.principal = principal;
-    if (deps.tenantLimiter) {
-      const r = await deps.tenantLimiter.take(principal.tenantId);
-      if (!r.allowed) deps.admission?.reject('tenant_rate', Math.max(1, Math.ceil(r.retryAfterMs / 1000)));
-    }
+    const r = await deps.tenantLimiter.take(principal.tenantId);
+    if (!r.allowed) deps.admission.reject('tenant_rate', Math.max(1, Math.ceil(r.retryAfterMs / 1000)));
     next();
   });
 
@@ -157,17 +149,29 @@ export function createApp(deps: AppDeps): express.Express {
   const resumeSkills = (r: { headline?: string | null | undefined; content: string }) =>
     [...extractSkills(`${r.headline ?? ''}\n${r.content}`, defaultTaxonomy()).keys()];
 
+  /** GET (paginated), GET by id and DELETE of one tenant's collection; POST and PATCH differ per kind. */
+  const collection = <R>(kind: 'resumes' | 'jobs', view: (row: R) => unknown, ops: {
+    list(tenantId: string, req: PageRequest): Promise<Page<R>>;
+    get(tenantId: string, id: string): Promise<R>;
+    remove(tenantId: string, id: string): Promise<void>;
+  }) => {
+    const id = (req: Request) => parse(idParam, req.params, 'path').id;
+    api.get(`/${kind}`, async (req, res) => {
+      const pr = page(req, kind);
+      paginated(res, pr, kind, await ops.list(tenant(req), pr), view);
+    });
+    api.get(`/${kind}/:id`, async (req, res) => send(res, 200, { data: view(await ops.get(tenant(req), id(req))) }));
+    api.delete(`/${kind}/:id`, async (req, res) => {
+      await ops.remove(tenant(req), id(req));
+      res.status(204).end();
+    });
+  };
+
   // Resumes
+  collection('resumes', resumeView, { list: (t, r) => repo.listResumes(t, r), get: (t, id) => repo.getResume(t, id), remove: (t, id) => repo.deleteResume(t, id) });
   api.post('/resumes', async (req, res) => {
     const body = parse(resumeCreate, req.body, 'body');
     send(res, 201, { data: resumeView(await repo.createResume(tenant(req), body, resumeSkills(body))) });
-  });
-  api.get('/resumes', async (req, res) => {
-    const pr = page(req, 'resumes');
-    paginated(res, pr, 'resumes', await repo.listResumes(tenant(req), pr), resumeView);
-  });
-  api.get('/resumes/:id', async (req, res) => {
-    send(res, 200, { data: resumeView(await repo.getResume(tenant(req), parse(idParam, req.params, 'path').id)) });
   });
   api.patch('/resumes/:id', async (req, res) => {
     const { id } = parse(idParam, req.params, 'path');
@@ -179,68 +183,41 @@ export function createApp(deps: AppDeps): express.Express {
     }
     send(res, 200, { data: resumeView(await repo.updateResume(tenant(req), id, patch, skills)) });
   });
-  api.delete('/resumes/:id', async (req, res) => {
-    await repo.deleteResume(tenant(req), parse(idParam, req.params, 'path').id);
-    res.status(204).end();
-  });
 
   // Job descriptions
+  collection('jobs', jobView, { list: (t, r) => repo.listJobs(t, r), get: (t, id) => repo.getJob(t, id), remove: (t, id) => repo.deleteJob(t, id) });
   api.post('/jobs', async (req, res) => {
     send(res, 201, { data: jobView(await repo.createJob(tenant(req), parse(jobCreate, req.body, 'body'))) });
-  });
-  api.get('/jobs', async (req, res) => {
-    const pr = page(req, 'jobs');
-    paginated(res, pr, 'jobs', await repo.listJobs(tenant(req), pr), jobView);
-  });
-  api.get('/jobs/:id', async (req, res) => {
-    send(res, 200, { data: jobView(await repo.getJob(tenant(req), parse(idParam, req.params, 'path').id)) });
   });
   api.patch('/jobs/:id', async (req, res) => {
     const { id } = parse(idParam, req.params, 'path');
     send(res, 200, { data: jobView(await repo.updateJob(tenant(req), id, parse(jobUpdate, req.body, 'body'))) });
   });
-  api.delete('/jobs/:id', async (req, res) => {
-    await repo.deleteJob(tenant(req), parse(idParam, req.params, 'path').id);
-    res.status(204).end();
-  });
 
-  // Analyses (inline, with the local matcher, in this part)
+  // Analyses: by service level (AnalysisService)
   api.post('/analyses', async (req, res) => {
     const body = parse(analysisCreate, req.body, 'body');
-    if (deps.analyses) {
-      const out = await deps.analyses.submit(tenant(req), body.resumeId, body.jobId);
-      if (out.status === 202) {
-        res.setHeader('Location', `/v1/analyses/${out.pending.id}`);
-        res.setHeader('Retry-After', '1');
-        return send(res, 202, { data: out.pending });
-      }
-      res.setHeader('Location', `/v1/analyses/${out.row.id}`);
-      res.setHeader('X-Analysis-Source', out.source);
-      return send(res, out.status, { data: analysisView(out.row) });
+    const out = await deps.analyses.submit(tenant(req), body.resumeId, body.jobId);
+    if (out.status === 202) {
+      res.setHeader('Location', `/v1/analyses/${out.pending.id}`);
+      res.setHeader('Retry-After', '1');
+      return send(res, 202, { data: out.pending });
     }
-    const { resume, job } = await repo.loadPair(tenant(req), body.resumeId, body.jobId);
-    const started = performance.now();
-    const result = analyse({ content: resume.content!, headline: resume.headline },
-      { title: job.title, description: job.description!, requiredSkills: job.required_skills, preferredSkills: job.preferred_skills },
-      { asOf: new Date() });
-    const row = await repo.insertAnalysis(tenant(req), body.resumeId, body.jobId, result, levels.current(), performance.now() - started);
-    res.setHeader('Location', `/v1/analyses/${row.id}`);
-    send(res, 201, { data: analysisView(row) });
+    res.setHeader('Location', `/v1/analyses/${out.row.id}`);
+    res.setHeader('X-Analysis-Source', out.source);
+    send(res, out.status, { data: analysisView(out.row) });
   });
   api.get('/analyses', async (req, res) => {
     const pr = page(req, 'analyses');
     paginated(res, pr, 'analyses', await repo.listAnalyses(tenant(req), pr), analysisListView);
   });
   api.get('/analyses/:id', async (req, res) => {
-    if (deps.analyses) {
-      const out = await deps.analyses.get(tenant(req), parse(idParam, req.params, 'path').id);
-      if (out.status === 202) {
-        res.setHeader('Retry-After', '1');
-        return send(res, 202, { data: out.pending });
-      }
-      return send(res, 200, { data: analysisView(out.row) });
+    const out = await deps.analyses.get(tenant(req), parse(idParam, req.params, 'path').id);
+    if (out.status === 202) {
+      res.setHeader('Retry-After', '1');
+      return send(res, 202, { data: out.pending });
     }
-    send(res, 200, { data: analysisView(await repo.getAnalysis(tenant(req), parse(idParam, req.params, 'path').id)) });
+    send(res, 200, { data: analysisView(out.row) });
   });
 
   // Known paths, wrong method: 405 with Allow.

@@ -1,13 +1,16 @@
 import { Counter, type Registry } from 'prom-client';
 import { PlimsollError } from '../../errors.js';
-import type { PressureSample } from '../runtime/effective-service-level.js';
+import type { PressureSample } from './effective-service-level.js';
+import { matcherMetrics } from '../../contract/metrics.js';
 
-export type AdmissionReason = 'heap' | 'event_loop_lag' | 'queue_depth' | 'tenant_rate' | 'maintenance' | 'shutting_down';
+/** The labels of matcher_admission_rejections_total; Maintenance refusals are counted by the service-level middleware. */
+export type AdmissionReason = RefusalReason | 'maintenance';
+type RefusalReason = 'heap' | 'event_loop_lag' | 'queue_depth' | 'tenant_rate';
 
 export interface AdmissionLimits { heapMb: number; eventLoopLagMs: number; maxWaiting: number }
 
 /** Pure: why a request must be refused now, or undefined. Queue depth only refuses new analyses. */
-export function admissionVerdict(p: PressureSample, waiting: number, isAnalysis: boolean, l: AdmissionLimits): AdmissionReason | undefined {
+export function admissionVerdict(p: PressureSample, waiting: number, isAnalysis: boolean, l: AdmissionLimits): RefusalReason | undefined {
   if (p.heapMb >= l.heapMb) return 'heap';
   if (p.lagMs >= l.eventLoopLagMs) return 'event_loop_lag';
   if (isAnalysis && waiting >= l.maxWaiting) return 'queue_depth';
@@ -25,7 +28,7 @@ export class Admission {
 
   constructor(private readonly limits: AdmissionLimits, private readonly pressure: () => PressureSample, private readonly waiting: () => number, registry: Registry) {
     this.rejections = new Counter({
-      name: 'matcher_admission_rejections_total', help: 'Requests refused by admission control, by reason.',
+      name: matcherMetrics.admissionRejections, help: 'Requests refused by admission control, by reason.',
       labelNames: ['reason'], registers: [registry],
     });
   }
@@ -36,14 +39,12 @@ export class Admission {
     this.reject(reason);
   }
 
-  reject(reason: AdmissionReason, retryAfterSeconds?: number): never {
+  reject(reason: RefusalReason, retryAfterSeconds?: number): never {
     this.rejections.inc({ reason });
     const retry = retryAfterSeconds ?? (reason === 'queue_depth' ? 5 : 1);
     switch (reason) {
       case 'queue_depth': throw withRetry(new PlimsollError('QUEUE_FULL', `too many analyses waiting (${this.waiting()} ≥ ${this.limits.maxWaiting}); retry later`), retry);
       case 'tenant_rate': throw withRetry(new PlimsollError('TENANT_RATE_LIMITED', 'this tenant is over its request rate limit'), retry);
-      case 'maintenance': throw withRetry(new PlimsollError('MAINTENANCE', 'the service is in Maintenance (read-only): writes are refused, reads are served'), retry);
-      case 'shutting_down': throw withRetry(new PlimsollError('SHUTTING_DOWN', 'the process is shutting down'), retry);
       default: throw withRetry(new PlimsollError('OVERLOADED', `this replica is overloaded (${reason === 'heap' ? 'heap' : 'event-loop lag'}); retry later`), retry);
     }
   }

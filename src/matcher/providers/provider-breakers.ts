@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { MatcherConfig } from '../../config/matcher.js';
 import type { Logger } from '../../observability/logger.js';
 import { ProviderError, type AnalysisProvider, type ProviderAnswer, type ProviderRequest } from './provider.js';
+import { matcherMetrics } from '../../contract/metrics.js';
 
 export type BreakerState = 'closed' | 'halfOpen' | 'open';
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, halfOpen: 1, open: 2 };
@@ -39,11 +40,11 @@ export class ProviderBreakers {
 
   constructor(providers: { provider: AnalysisProvider; accuracy: number }[], options: MatcherConfig['breaker'], registry: Registry, private readonly logger: Logger) {
     this.duration = new Histogram({
-      name: 'matcher_provider_request_duration_seconds', help: 'AI provider call latency by outcome (ok, invalid_reply, rate_limited, timeout, server, client, network).',
+      name: matcherMetrics.providerRequestDuration, help: 'AI provider call latency by outcome (ok, invalid_reply, rate_limited, timeout, server, client, network).',
       labelNames: ['provider', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30], registers: [registry],
     });
     this.errors = new Counter({
-      name: 'matcher_provider_errors_total', help: 'AI provider errors by kind (rate_limited for 429s, timeout, server, client, network, invalid_reply, breaker_open).',
+      name: matcherMetrics.providerErrors, help: 'AI provider errors by kind (rate_limited for 429s, timeout, server, client, network, invalid_reply, breaker_open).',
       labelNames: ['provider', 'kind'], registers: [registry],
     });
     for (const { provider, accuracy } of providers) {
@@ -62,7 +63,7 @@ export class ProviderBreakers {
       this.entries.set(provider.name, { provider, accuracy, breaker, ewmaMs: undefined });
     }
     const gauge: Gauge<'provider'> = new Gauge({
-      name: 'matcher_circuit_breaker_state', help: 'Provider circuit breaker: 0 closed, 1 half-open, 2 open.',
+      name: matcherMetrics.circuitBreakerState, help: 'Provider circuit breaker: 0 closed, 1 half-open, 2 open.',
       labelNames: ['provider'], registers: [registry],
       collect: () => { for (const name of this.entries.keys()) gauge.set({ provider: name }, STATE_VALUE[this.state(name)]); },
     });

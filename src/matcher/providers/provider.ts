@@ -1,5 +1,8 @@
 import type { AnalysisResult, JobInput, ResumeInput } from '../analysis/analyse.js';
 
+/** The local matcher, named as a provider (in cache keys, and in a job's result when it answered). */
+export const LOCAL_PROVIDER = 'local';
+
 /** What a provider is asked: the two documents, and the local matcher's answer as the base. */
 export interface ProviderRequest {
   resume: ResumeInput;

@@ -1,8 +1,10 @@
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
+import { matcherMetrics } from '../../contract/metrics.js';
 import type { Logger } from '../../observability/logger.js';
-import type { RuntimeDocument } from '../runtime/document.js';
+import type { QueueKnobs, RateLimit } from '../../runtime-client/index.js';
+import { ProviderError } from '../providers/provider.js';
 
 export interface AnalysisJobData {
   analysisId: string;
@@ -31,8 +33,10 @@ export interface AnalysisQueuesOptions {
   stalledIntervalMs: number;
   lockDurationMs: number;
   /** A provider's cluster-wide rate limit before the runtime document sets one. */
-  defaultRateLimit: { max: number; durationMs: number };
+  defaultRateLimit: RateLimit;
   processor: Processor<AnalysisJobData, AnalysisJobResult>;
+  /** The runtime client's queue knobs: each provider's queue and worker is governed there. */
+  knobs: QueueKnobs;
   logger: Logger;
   registry: Registry;
 }
@@ -40,17 +44,14 @@ export interface AnalysisQueuesOptions {
 interface ProviderQueue {
   queue: Queue<AnalysisJobData, AnalysisJobResult>;
   worker: Worker<AnalysisJobData, AnalysisJobResult>;
-  concurrency: number;
-  paused: boolean;
-  rateLimit: { max: number; durationMs: number };
   counts: QueueCounts;
 }
 
 /**
- * A BullMQ queue and worker per provider (`analyses-<provider>`). Live knobs: worker concurrency
- * (BullMQ's `worker.concurrency` setter; 0 pauses this replica's worker) and the provider's
- * cluster-wide rate limit (`queue.setGlobalRateLimit`, shared by every replica through Redis).
- * Jobs: attempts with exponential backoff, idempotent ids (added twice = one job), stalled jobs
+ * A BullMQ queue and worker per provider (`analyses-<provider>`). Their live knobs (worker
+ * concurrency, the provider's cluster-wide rate limit) belong to the runtime client's QueueKnobs.
+ * A provider's 429 backs off its whole queue (every replica) for Retry-After; the job goes back
+ * to waiting without spending an attempt. Jobs: attempts with exponential backoff, idempotent ids (added twice = one job), stalled jobs
  * (a replica died mid-job) recovered by the workers' stalled check. Counts are polled every
  * second for admission, health and metrics, so no request pays a Redis round trip for them.
  */
@@ -58,7 +59,6 @@ export class AnalysisQueues {
   private readonly queues = new Map<string, ProviderQueue>();
   private readonly connection: Redis;
   private poller: NodeJS.Timeout | undefined;
-  private closed = false;
 
   constructor(private readonly options: AnalysisQueuesOptions) {
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
@@ -66,7 +66,15 @@ export class AnalysisQueues {
     for (const p of options.providers) {
       const name = `analyses-${p.name}`;
       const queue = new Queue<AnalysisJobData, AnalysisJobResult>(name, { connection: this.connection, prefix: options.prefix });
-      const worker = new Worker<AnalysisJobData, AnalysisJobResult>(name, options.processor, {
+      const worker: Worker<AnalysisJobData, AnalysisJobResult> = new Worker<AnalysisJobData, AnalysisJobResult>(name, async (job, token) => {
+        try {
+          return await options.processor(job, token);
+        } catch (error) {
+          if (!(error instanceof ProviderError) || error.kind !== 'rate_limited') throw error;
+          await queue.rateLimit(Math.max(100, error.retryAfterMs ?? 1000));
+          throw Worker.RateLimitError();
+        }
+      }, {
         connection: redisOptions(options.redisUrl), // the worker owns (and closes) its connections
         prefix: options.prefix,
         concurrency: Math.max(1, p.concurrency),
@@ -77,27 +85,24 @@ export class AnalysisQueues {
       });
       worker.on('error', (err) => options.logger.warn({ provider: p.name, err: err.message }, 'queue worker error'));
       worker.on('failed', (job, err) => options.logger.warn({ provider: p.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'analysis job attempt failed'));
-      this.queues.set(p.name, {
-        queue, worker, concurrency: p.concurrency, paused: p.concurrency === 0, rateLimit: options.defaultRateLimit,
-        counts: { waiting: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 },
-      });
+      this.queues.set(p.name, { queue, worker, counts: { waiting: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 } });
+      options.knobs.add(p.name, { queue, worker, concurrency: p.concurrency, rateLimit: options.defaultRateLimit });
     }
     const jobs: Gauge<'provider' | 'state'> = new Gauge({
-      name: 'matcher_queue_jobs', help: 'Analysis jobs per provider queue and state (waiting, active, delayed, prioritized, completed, failed).',
+      name: matcherMetrics.queueJobs, help: 'Analysis jobs per provider queue and state (waiting, active, delayed, prioritized, completed, failed).',
       labelNames: ['provider', 'state'], registers: [options.registry],
       collect: () => {
         for (const [provider, q] of this.queues) for (const s of STATES) jobs.set({ provider, state: s }, q.counts[s]);
       },
     });
     const concurrency: Gauge<'provider'> = new Gauge({
-      name: 'matcher_worker_concurrency', help: 'Live worker concurrency per provider on this replica (0: paused).',
+      name: matcherMetrics.workerConcurrency, help: 'Live worker concurrency per provider on this replica (0: paused).',
       labelNames: ['provider'], registers: [options.registry],
-      collect: () => { for (const [provider, q] of this.queues) concurrency.set({ provider }, q.paused ? 0 : q.concurrency); },
+      collect: () => { for (const provider of this.queues.keys()) concurrency.set({ provider }, options.knobs.state(provider)?.concurrency ?? 0); },
     });
   }
 
   async start(): Promise<void> {
-    for (const q of this.queues.values()) await q.queue.setGlobalRateLimit(q.rateLimit.max, q.rateLimit.durationMs);
     await this.refreshCounts();
     this.poller = setInterval(() => void this.refreshCounts().catch(() => undefined), 1000);
     this.poller.unref();
@@ -133,35 +138,6 @@ export class AnalysisQueues {
     return undefined;
   }
 
-  /** Applies the runtime document's queue section: concurrency per replica, rate limit per provider. */
-  async apply(queues: RuntimeDocument['queues']): Promise<void> {
-    for (const [provider, q] of this.queues) {
-      const knobs = queues[provider];
-      if (!knobs) continue;
-      this.setConcurrency(provider, knobs.concurrency, q);
-      if (knobs.rateLimit && (knobs.rateLimit.max !== q.rateLimit.max || knobs.rateLimit.durationMs !== q.rateLimit.durationMs)) {
-        q.rateLimit = knobs.rateLimit;
-        await q.queue.setGlobalRateLimit(knobs.rateLimit.max, knobs.rateLimit.durationMs);
-      }
-    }
-  }
-
-  setConcurrency(provider: string, n: number, q = this.queues.get(provider)): void {
-    if (!q || this.closed) return;
-    q.concurrency = n;
-    if (n === 0) {
-      if (!q.paused) void q.worker.pause(true);
-      q.paused = true;
-      return;
-    }
-    q.worker.concurrency = n;
-    if (q.paused) {
-      q.paused = false;
-      if (!q.worker.isRunning()) void q.worker.run().catch((err: Error) => this.options.logger.error({ provider, err: err.message }, 'worker stopped'));
-      else q.worker.resume();
-    }
-  }
-
   /** Waiting (incl. delayed and prioritized) jobs over every provider, as last polled. */
   totalWaiting(): number {
     let n = 0;
@@ -176,9 +152,12 @@ export class AnalysisQueues {
     }
   }
 
-  details(): Record<string, { counts: QueueCounts; concurrency: number; paused: boolean; rateLimit: { max: number; durationMs: number } }> {
+  details(): Record<string, { counts: QueueCounts; concurrency: number; paused: boolean; rateLimit: RateLimit | null }> {
     const out: ReturnType<AnalysisQueues['details']> = {};
-    for (const [provider, q] of this.queues) out[provider] = { counts: { ...q.counts }, concurrency: q.concurrency, paused: q.paused, rateLimit: q.rateLimit };
+    for (const [provider, q] of this.queues) {
+      const knobs = this.options.knobs.state(provider) ?? { concurrency: 0, paused: true, rateLimit: null };
+      out[provider] = { counts: { ...q.counts }, ...knobs };
+    }
     return out;
   }
 
@@ -188,7 +167,7 @@ export class AnalysisQueues {
 
   /** Drains: workers finish their active jobs (waiting jobs stay in Redis for other replicas), then closes. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.options.knobs.close();
     if (this.poller) clearInterval(this.poller);
     await Promise.all([...this.queues.values()].map((q) => q.worker.close()));
     await Promise.all([...this.queues.values()].map((q) => q.queue.close()));

@@ -4,6 +4,7 @@
  * seniority, years, skills (some in the job, some not), date ranges and wording.
  */
 import { mulberry32 } from '../../shared/random.js';
+import rolesData from './data/roles.json' with { type: 'json' };
 
 interface Role {
   title: string;
@@ -13,32 +14,8 @@ interface Role {
   companyKind: string;
 }
 
-const ROLES: Role[] = [
-  { title: 'Backend Engineer', core: ['Go', 'PostgreSQL', 'Kubernetes', 'Docker', 'REST APIs', 'Redis', 'Python', 'Node.js', 'TypeScript', 'AWS'],
-    extra: ['Kafka', 'gRPC', 'Terraform', 'Prometheus', 'GraphQL', 'RabbitMQ', 'microservices', 'CI/CD', 'Java', 'Spring Boot'],
-    duties: ['built {a} services backed by {b}', 'cut p99 latency of the {a} API by 40% by tuning {b}', 'moved the team to {a} and {b}', 'designed the event pipeline on {a}'], companyKind: 'payments' },
-  { title: 'Frontend Engineer', core: ['TypeScript', 'React', 'JavaScript', 'HTML', 'CSS', 'Next.js', 'Jest', 'Web Accessibility', 'GraphQL', 'Figma'],
-    extra: ['Vue.js', 'Tailwind CSS', 'Storybook', 'Cypress', 'Redux', 'Webpack', 'Vite', 'design systems', 'Node.js', 'Playwright'],
-    duties: ['rebuilt the checkout in {a} with {b}', 'introduced {a} and raised test coverage with {b}', 'led the migration from {b} to {a}', 'shipped a {a} component library used by 6 teams'], companyKind: 'e-commerce' },
-  { title: 'Data Scientist', core: ['Python', 'SQL', 'Pandas', 'scikit-learn', 'Statistics', 'Machine Learning', 'A/B testing', 'Jupyter', 'Data Visualization', 'R'],
-    extra: ['PyTorch', 'TensorFlow', 'Apache Spark', 'Airflow', 'dbt', 'Tableau', 'NLP', 'XGBoost', 'BigQuery', 'time series forecasting'],
-    duties: ['built a churn model in {a} using {b}', 'ran A/B tests and reported results with {a} and {b}', 'automated reporting with {a} on {b}', 'deployed a {a} model behind a {b} service'], companyKind: 'subscription' },
-  { title: 'DevOps Engineer', core: ['Kubernetes', 'Terraform', 'AWS', 'Docker', 'Linux', 'CI/CD', 'Prometheus', 'Grafana', 'Bash', 'Helm'],
-    extra: ['Ansible', 'Argo CD', 'Google Cloud', 'Go', 'Python', 'Istio', 'GitHub Actions', 'Datadog', 'Nginx', 'site reliability engineering'],
-    duties: ['ran {a} clusters provisioned with {b}', 'built the {a} pipelines and {b} dashboards', 'cut cloud spend by 30% with {a} and {b}', 'owned on-call and incident response with {a}'], companyKind: 'logistics' },
-  { title: 'Product Designer', core: ['Figma', 'UX design', 'user research', 'prototyping', 'wireframing', 'design systems', 'UI design', 'usability testing', 'interaction design', 'accessibility'],
-    extra: ['Adobe Illustrator', 'Adobe Photoshop', 'Sketch', 'journey mapping', 'HTML', 'CSS', 'motion design', 'Miro', 'typography', 'branding'],
-    duties: ['redesigned onboarding with {a} and {b}', 'ran {a} sessions and turned them into {b}', 'built the {a} in Figma with {b}', 'led {a} for the mobile app'], companyKind: 'health' },
-  { title: 'Product Manager', core: ['product management', 'product strategy', 'roadmapping', 'stakeholder management', 'Agile', 'Scrum', 'Jira', 'user stories', 'A/B testing', 'SQL'],
-    extra: ['OKRs', 'go-to-market', 'market research', 'prioritization', 'Amplitude', 'Mixpanel', 'Confluence', 'pricing strategy', 'product discovery', 'Figma'],
-    duties: ['owned the {a} for the growth squad and ran {b}', 'launched two products using {a} and {b}', 'introduced {a} across three teams', 'grew activation 18% through {a} and {b}'], companyKind: 'SaaS' },
-  { title: 'Marketing Manager', core: ['digital marketing', 'SEO', 'content marketing', 'Google Analytics', 'email marketing', 'social media marketing', 'SEM', 'brand marketing', 'marketing analytics', 'copywriting'],
-    extra: ['HubSpot', 'Salesforce', 'conversion rate optimization', 'product marketing', 'event marketing', 'public relations', 'A/B testing', 'Canva', 'Excel', 'Looker'],
-    duties: ['grew organic traffic 3x through {a} and {b}', 'ran {a} campaigns measured with {b}', 'rebuilt the {a} funnel with {b}', 'managed a {a} budget of $2M across {b}'], companyKind: 'consumer' },
-  { title: 'Financial Analyst', core: ['financial analysis', 'financial modeling', 'Excel', 'FP&A', 'financial reporting', 'accounting', 'SQL', 'budgeting', 'Power BI', 'forecasting'],
-    extra: ['SAP', 'NetSuite', 'Tableau', 'Python', 'auditing', 'treasury', 'tax', 'QuickBooks', 'valuation', 'stakeholder management'],
-    duties: ['built the {a} for the annual plan in {b}', 'automated month-end close reporting with {a} and {b}', 'led {a} for two acquisitions', 'cut reporting time in half using {a}'], companyKind: 'retail' },
-];
+/** Role profiles (data/roles.json): a title, its core and extra skills, duty templates ({a}, {b}: skills). */
+const ROLES: Role[] = rolesData;
 
 const LEVELS = [
   { word: 'Junior', years: [1, 2] }, { word: '', years: [3, 5] }, { word: 'Senior', years: [6, 9] }, { word: 'Lead', years: [9, 14] },

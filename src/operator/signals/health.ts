@@ -4,6 +4,7 @@
  */
 import { PlimsollError } from '../../errors.js';
 import type { Signal } from '../../api/scaling-policy.js';
+import { readAppliedRuntime, type AppliedRuntime } from '../../contract/health.js';
 import type { SignalContext, SignalSource } from './source.js';
 
 type HealthConfig = NonNullable<Signal['health']>;
@@ -66,16 +67,13 @@ export const healthSource: SignalSource<HealthConfig> = {
 };
 
 /**
- * The runtime generation one replica reports in its health document: a number, null (nothing
- * applied yet), 'absent' (the field is not there: a matcher without the feature) or
+ * What one replica reports it applied, read with the contract: its generation (null: nothing
+ * yet) and pool, 'absent' (no acknowledgement field: a replica without a runtime client) or
  * 'unreachable'.
  */
-export async function appliedGeneration(url: string, timeoutSeconds: number): Promise<number | null | 'absent' | 'unreachable'> {
+export async function appliedRuntime(url: string, timeoutSeconds: number): Promise<AppliedRuntime | 'absent' | 'unreachable'> {
   try {
-    const doc = (await fetchJson(url, timeoutSeconds)) as Record<string, unknown> | null;
-    if (!doc || typeof doc !== 'object' || !('runtimeGeneration' in doc)) return 'absent';
-    const g = doc.runtimeGeneration;
-    return typeof g === 'number' && Number.isFinite(g) ? g : null;
+    return readAppliedRuntime(await fetchJson(url, timeoutSeconds));
   } catch {
     return 'unreachable';
   }

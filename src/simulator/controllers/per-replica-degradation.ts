@@ -2,7 +2,7 @@
  * The seed plans' degradation: every replica checks its own view every 30 s and sets its own
  * level, with no hysteresis and no coordination. Used by both baselines.
  */
-import type { ServiceLevel } from '../../api/scaling-policy.js';
+import type { ServiceLevel } from '../../contract/service-levels.js';
 import type { MatcherModel, Tick } from '../model.js';
 
 export function seedLevel(queueWaiting: number, healthyProviders: number, heapMb: number, databaseHealthy: boolean): ServiceLevel {

@@ -85,7 +85,7 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
         memory = d.memory;
         const later = t + params.propagationSeconds;
         const runtime: Partial<Knobs> = {
-          poolMax: d.poolMax.value,
+          poolMax: d.poolMax?.value ?? knobs.poolMax,
           concurrency: Object.fromEntries(d.concurrency.map((c) => [c.provider, c.value])),
           clusterLevel: d.serviceLevel.value,
         };

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scenarioSchema } from '../../../src/simulator/scenario.js';
 import { mulberry32 } from '../../../src/shared/random.js';
+import { budgetFigures, connectionSeries, summariseConnections, type ConnectionSample } from '../../../loadtests/load/connections.js';
 import { computeGap } from '../../../loadtests/load/gap.js';
 import { predict } from '../../../loadtests/load/prediction.js';
 import type { Series } from '../../../loadtests/load/prometheus.js';
@@ -52,6 +53,17 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
     prometheus('cpu', 'cpu', (t) => 0.2 + t / 100),
     { id: 'replicas-desired', label: 'replicas decided (operator)', chart: 'replicas', source: 'prometheus', query: 'max(plimsoll_desired_replicas{job="plimsoll-operator"})', points: [], missing: 'no data: the series does not exist over the run' },
   ];
+  // PgBouncer sampled every second: the clients follow the replicas' pools and touch the budget once.
+  const samples: ConnectionSample[] = Array.from({ length: 60 }, (_, t) => {
+    const clients = t < 25 ? 40 : t === 40 ? 90 : 60;
+    return { t, clients, clientsWaiting: t === 40 ? 4 : 0, servers: Math.min(25, Math.round(clients / 3)), clientsAll: clients + 2 };
+  });
+  const limits = { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction' };
+  const connections = summariseConnections({
+    console: 'postgres://pgbouncer_admin:secret@127.0.0.1:16432/pgbouncer', database: 'plimsoll', intervalSeconds: 1, samples, failedSamples: 0,
+    limits, budget: budgetFigures({ maxConnections: 100, reserved: 15 }, 100), matcherErrors: { total: 3, byReason: { client_limit: 3 } },
+  });
+  promSeries.push(...connectionSeries(samples, connections, 60));
   const prediction = await predict(scaledFile, undefined, step);
   const summary = summarise(records, [], 60, scenario.slo);
   const buckets = measuredTimeline(records, schedule.users, 60, step);
@@ -70,13 +82,14 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
     catalog: { tenants: 1, resumes: 1, jobs: 1, storedAnalysesAtStart: 0, exhaustedPairs: 0, discoveryRequests: {} },
     summary,
     kinds: kindStats(records),
+    connections,
     faults: [{ type: 'providerOutage', subject: 'openai', at: 20, durationSeconds: 15, status: 'restored', appliedAt: 20, restoredAt: 35, settings: { mode: 'outage' } }],
     timeline: { stepSeconds: step, buckets, series: [...measuredSeries(buckets), ...promSeries, ...simSeries] },
     prediction: predictionRest,
     gap: computeGap({
       durationSeconds: 60, stepSeconds: step, successRateSimulatorDefinition: summary.successRateSimulatorDefinition, successRateHttp: summary.successRate,
       shedRate: summary.shedRate, p95LatencySeconds: summary.latencyMs.p95! / 1000, analysisP95Seconds: null, sloViolationSeconds: summary.sloViolationSeconds,
-      throughputPerSecond: summary.throughputPerSecond, series: promSeries,
+      throughputPerSecond: summary.throughputPerSecond, secondsOverBudget: connections.secondsOverBudget, series: promSeries,
     }, prediction),
     warnings: ['a warning that tries to close the page: </script><script>document.body.dataset.pwned = "yes"</script>'],
   };

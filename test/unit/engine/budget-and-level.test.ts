@@ -18,8 +18,8 @@ test('pool shrinks as replicas grow, and replicas are capped by the budget', () 
   assert.equal(d.replicas.value, 21, 'floor(85 / 4)');
   assert.equal(d.replicas.limitedBy, 'ConnectionBudget');
   assert.equal(d.budgetConstrained, true);
-  assert.equal(d.poolMax.value, 4);
-  assert.ok(d.replicas.value * d.poolMax.value <= 85);
+  assert.equal(d.poolMax!.value, 4);
+  assert.ok(d.replicas.value * d.poolMax!.value <= 85);
   assert.equal(d.serviceLevel.value, 'Reduced', 'pressure goes to the service level');
   assert.equal(d.serviceLevel.reason, 'BudgetConstrained');
 });
@@ -46,7 +46,7 @@ test('a budget read from a missing signal holds replicas from growing', () => {
   const d = decide({ spec: s, observations: { currentReplicas: 2, signals: fresh({ rate: 60 }, T0), currentPoolMax: 20 }, memory: emptyMemory(T0), now: T0 });
   assert.equal(d.replicas.value, 2);
   assert.equal(d.replicas.limitedBy, 'BudgetUnknown');
-  assert.equal(d.poolMax.value, 20);
+  assert.equal(d.poolMax!.value, 20);
 });
 
 const levelSpec = () =>

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { scalingPolicySpecSchema, type ScalingPolicySpec } from '../../../src/api/scaling-policy.js';
 import { decide, recordScale } from '../../../src/engine/decide.js';
-import { emptyMemory, levelRank, type Decision, type EngineMemory } from '../../../src/engine/types.js';
+import { levelRank } from '../../../src/contract/service-levels.js';
+import { emptyMemory, type Decision, type EngineMemory } from '../../../src/engine/types.js';
 import { T0 } from './fixtures.js';
 
 const specArb = fc
@@ -99,11 +100,11 @@ test('replicas × pool never exceeds the budget, and every knob stays within its
     fc.property(specArb, fc.integer({ min: 1, max: 60 }), fc.array(pollArb, { minLength: 1, maxLength: 30 }), (spec, start, polls) => {
       const budget = spec.connectionBudget!.maxConnections! - spec.connectionBudget!.reserved;
       for (const d of simulate(spec, start, polls)) {
-        assert.ok(d.replicas.value * d.poolMax.value <= budget, `${d.replicas.value} × ${d.poolMax.value} > ${budget}`);
+        assert.ok(d.replicas.value * d.poolMax!.value <= budget, `${d.replicas.value} × ${d.poolMax!.value} > ${budget}`);
         assert.ok(d.replicas.value >= 1 && d.replicas.value <= spec.replicas.max);
         const cap = Math.floor(budget / spec.connectionBudget!.pool.min);
         assert.ok(d.replicas.value >= Math.min(spec.replicas.min, cap), 'below min without a budget reason');
-        assert.ok(d.poolMax.value <= spec.connectionBudget!.pool.max);
+        assert.ok(d.poolMax!.value <= spec.connectionBudget!.pool.max);
         for (const c of d.concurrency) assert.ok(c.value >= 1 && c.value <= 6, `concurrency ${c.value}`);
       }
     }),

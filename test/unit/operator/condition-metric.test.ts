@@ -6,7 +6,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetricsRegistry } from '../../../src/observability/metrics.js';
 import { createOperatorMetrics } from '../../../src/operator/metrics.js';
-import { PAUSED_ANNOTATION, Reconciler, type ScalingPolicyObject } from '../../../src/operator/reconciler.js';
+import { PAUSED_ANNOTATION } from '../../../src/contract/kubernetes.js';
+import { Reconciler, type ScalingPolicyObject } from '../../../src/operator/reconciler.js';
 import type { KubeApi } from '../../../src/operator/kube-api.js';
 import type { SignalRegistry } from '../../../src/operator/signals/index.js';
 

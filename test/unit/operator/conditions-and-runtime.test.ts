@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Conditions } from '../../../src/operator/conditions.js';
-import { canonicalJson, sameContent, type RuntimeDocument } from '../../../src/operator/runtime-document.js';
+import type { RuntimeDocument } from '../../../src/contract/index.js';
+import { canonicalJson, sameContent } from '../../../src/operator/runtime-document.js';
+import { loadMatcherConfig } from '../../../src/config/matcher.js';
 import { loadOperatorConfig } from '../../../src/config/operator.js';
 
 test('lastTransitionTime moves only when the status flips', () => {
@@ -45,6 +47,10 @@ test('operator configuration: defaults, overrides, validation', () => {
   assert.equal(scoped.leaderElection.enabled, false);
   assert.equal(scoped.leaderElection.leaseNamespace, 'team-a');
   assert.ok(Object.isFrozen(scoped));
+  // Frozen all the way down, as the matcher's (one parseConfig for both).
+  assert.ok(Object.isFrozen(scoped.leaderElection) && Object.isFrozen(scoped.metrics));
+  const matcher = loadMatcherConfig({});
+  assert.ok(Object.isFrozen(matcher.db.profiles.fast) && Object.isFrozen(matcher.runtime));
   assert.throws(() => loadOperatorConfig({ OPERATOR_METRICS_PORT: 'x' }), /CONFIG_INVALID|invalid/);
   assert.throws(() => loadOperatorConfig({ LEADER_ELECTION_RENEW_DEADLINE_MS: '20000' }), /invalid/);
 });

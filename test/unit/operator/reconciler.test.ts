@@ -1,5 +1,7 @@
 // The reconciler's ordering and idempotence with in-memory caches and a recording API (the
 // cluster tier runs the same code against the real API server).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
@@ -9,10 +11,11 @@ import { createOperatorMetrics } from '../../../src/operator/metrics.js';
 import { Reconciler, type ScalingPolicyObject } from '../../../src/operator/reconciler.js';
 import type { KubeApi } from '../../../src/operator/kube-api.js';
 import type { SignalRegistry } from '../../../src/operator/signals/index.js';
-import type { ScalingPolicySpecInput } from '../../../src/api/scaling-policy.js';
+import type { ScalingPolicySpecInput, ScalingPolicyStatus } from '../../../src/api/scaling-policy.js';
 
 function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = {}, clock: { now: number } = { now: Date.now() }) {
   const calls: string[] = [];
+  const statuses: ScalingPolicyStatus[] = [];
   let reads = 0;
   let replicas = 1;
   const policy: ScalingPolicyObject = {
@@ -30,13 +33,16 @@ function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = 
   const api = {
     scale: async (_ns: string, _n: string, r: number) => { calls.push(`scale ${r}`); },
     applyConfigMap: async (cm: k8s.V1ConfigMap) => { calls.push(`runtime pool=${(JSON.parse(cm.data!['runtime.json']!) as { db: { poolMax: number } }).db.poolMax}`); },
-    applyStatus: async () => { calls.push('status'); },
+    applyStatus: async (_ref: unknown, status: ScalingPolicyStatus) => { statuses.push(status); calls.push('status'); },
     event: async (_p: unknown, _t: string, reason: string) => { calls.push(`event ${reason}`); },
     kedaScaledObjectsFor: async () => [],
     readyEndpoints: async () => [],
     secretValue: async () => '',
   } as unknown as KubeApi;
-  const signals = { prometheus: { type: 'prometheus', read: async () => { reads += 1; return load.value; } } } as unknown as SignalRegistry;
+  const signals = {
+    prometheus: { type: 'prometheus', read: async () => { reads += 1; return load.value; } },
+    health: { type: 'health', read: async () => 1 },
+  } as unknown as SignalRegistry;
   const reconciler = new Reconciler({
     api, signals, metrics: createOperatorMetrics(createMetricsRegistry({ defaultMetrics: false })),
     logger: createLogger({ name: 't', level: 'silent' }),
@@ -45,7 +51,7 @@ function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = 
       policy: () => policy, policies: () => [policy], deployment: () => deployment(), configMap: () => undefined, hpas: () => [],
     },
   });
-  return { reconciler, calls, reads: () => reads, setReplicas: (r: number) => { replicas = r; } };
+  return { reconciler, calls, statuses, reads: () => reads, setReplicas: (r: number) => { replicas = r; } };
 }
 
 test('scale-out publishes the smaller pool before replicas grow', async () => {
@@ -99,4 +105,31 @@ test('signals are polled once per interval; reconciles in between decide on the 
   clock.now += 11_000;
   await reconciler.reconcile('ns/p');
   assert.equal(reads(), 2, 'the next poll reads again');
+});
+
+test('a replica that caps the pool below the published one: status shows the pool that runs, and why', async (t) => {
+  // A real replica's health document, in the contract's shape: it applied the document but runs pool 10.
+  let applied: number | null = null;
+  const replica = createServer((_req, res) => {
+    const runtime = { generation: applied, policy: 'p', appliedAt: null, issuedAt: null, source: 'file:/x', lastError: null, ignoredStale: 0, poolMax: 10 };
+    res.setHeader('content-type', 'application/json').end(JSON.stringify({ runtimeGeneration: applied, runtime }));
+  });
+  await new Promise<void>((resolve) => replica.listen(0, '127.0.0.1', resolve));
+  t.after(() => replica.close());
+  const url = `http://127.0.0.1:${(replica.address() as AddressInfo).port}/health/details`;
+  const { reconciler, statuses } = world({ value: 5 }, {
+    signals: [{ name: 'load', prometheus: { serverAddress: 'http://x', query: 'q' } }, { name: 'heap', health: { url, field: 'heap' } }],
+  });
+  await reconciler.reconcile('ns/p');
+  const published = statuses.at(-1)!;
+  assert.equal(published.conditions?.find((c) => c.type === 'Propagated')?.reason, 'WaitingForAcknowledgement');
+  applied = published.current!.runtimeGeneration!;
+  await reconciler.reconcile('ns/p');
+  const status = statuses.at(-1)!;
+  const propagated = status.conditions?.find((c) => c.type === 'Propagated');
+  assert.equal(propagated?.status, 'True');
+  assert.equal(propagated?.reason, 'PoolCapped');
+  assert.match(propagated?.message ?? '', /pool 10 instead of the published 50/);
+  assert.equal(status.current?.poolMax, 10, 'status shows what the replicas run');
+  assert.equal(status.desired?.poolMax?.value, 50, 'and what was decided');
 });

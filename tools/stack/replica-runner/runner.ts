@@ -23,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../src/observability/logger.js';
 import { Watcher } from '../../../src/operator/watcher.js';
+import { backoffDelay } from '../../../src/shared/backoff.js';
 import { recordRunning, recordTermination, termination, type Termination } from './container-status.js';
 import { LoadBalancer } from './load-balancer.js';
 import { containerLimits, PodCgroup, sweepCgroups, withHeapLimit, type CgroupSettings, type ContainerLimits } from './pod-cgroup.js';
@@ -488,7 +489,7 @@ export class ReplicaRunner {
     clearTimeout(replica.probeTimer);
     replica.phase = 'BackOff';
     const { min, max } = this.options.restartBackoffMs ?? { min: 1000, max: 30_000 };
-    const delay = Math.min(max, min * 2 ** replica.crashes);
+    const delay = backoffDelay(replica.crashes, { baseMs: min, maxMs: max });
     replica.crashes++;
     replica.backoffTimer = setTimeout(() => {
       const pod = this.pods.values().find((p) => p.metadata?.uid === replica.uid);

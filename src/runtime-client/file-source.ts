@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { RuntimeSource, RuntimeUpdate } from './document.js';
+import type { RuntimeSource, RuntimeUpdate } from './source.js';
 
 /**
  * The runtime document from a file (outside a cluster). fs.watch on the directory (so atomic

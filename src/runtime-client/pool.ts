@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PlimsollError } from '../../errors.js';
+import { PlimsollError } from '../errors.js';
 
 export interface ResizablePoolOptions {
   connectionString: string;
@@ -7,9 +7,10 @@ export interface ResizablePoolOptions {
   max: number;
   /** The ceiling resize() may reach; pg.Pool's own max. */
   hardMax: number;
-  /** How long acquire() waits for a free slot before DB_POOL_TIMEOUT. */
-  acquireTimeoutMs: number;
-  idleTimeoutMs: number;
+  /** How long acquire() waits for a free slot before DB_POOL_TIMEOUT (default 2 s). */
+  acquireTimeoutMs?: number;
+  /** How long an idle connection stays open (default 30 s). */
+  idleTimeoutMs?: number;
   applicationName?: string;
 }
 
@@ -40,7 +41,8 @@ interface Waiter {
  * with the hard ceiling and every checkout first takes a slot from a semaphore whose size is the
  * live limit. resize() never interrupts a query: growing wakes waiters at once; shrinking lets
  * checked-out connections finish, then closes them on release (and idle ones immediately) until
- * the open connections fit the new limit. Part 2 drives resize() from the runtime document.
+ * the open connections fit the new limit. The runtime client drives resize() from the runtime
+ * document; a service queries through query(), or acquire()/release() for a transaction.
  */
 export class ResizablePool {
   private readonly pool: pg.Pool;
@@ -50,17 +52,20 @@ export class ResizablePool {
   private readonly waiters: Waiter[] = [];
   private closed = false;
 
-  constructor(private readonly options: ResizablePoolOptions) {
+  private readonly options: Required<ResizablePoolOptions>;
+
+  constructor(options: ResizablePoolOptions) {
     if (options.max < 1 || options.max > options.hardMax) {
       throw new PlimsollError('CONFIG_INVALID', `pool max ${options.max} must be within 1..${options.hardMax}`);
     }
+    this.options = { acquireTimeoutMs: 2000, idleTimeoutMs: 30_000, applicationName: 'plimsoll-governed', ...options };
     this.limit = options.max;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.hardMax,
-      idleTimeoutMillis: options.idleTimeoutMs,
-      connectionTimeoutMillis: options.acquireTimeoutMs,
-      application_name: options.applicationName ?? 'plimsoll-matcher',
+      idleTimeoutMillis: this.options.idleTimeoutMs,
+      connectionTimeoutMillis: this.options.acquireTimeoutMs,
+      application_name: this.options.applicationName,
       allowExitOnIdle: false,
     });
     // An idle connection that dies (server restart, PgBouncer KILL) must not crash the process.
@@ -69,6 +74,11 @@ export class ResizablePool {
 
   get max(): number {
     return this.limit;
+  }
+
+  /** The ceiling resize() may reach. */
+  get hardMax(): number {
+    return this.options.hardMax;
   }
 
   stats(): PoolStats {
@@ -102,6 +112,20 @@ export class ResizablePool {
     } catch (error) {
       this.giveSlot();
       throw new PlimsollError('DB_UNAVAILABLE', `cannot connect to the database: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** One statement on a pooled connection (pg.Pool's query(), within the live limit). */
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    const client = await this.acquire();
+    try {
+      const result = await client.query<R>(text, values);
+      this.release(client);
+      return result;
+    } catch (error) {
+      // A server's answer (an SQL error, with its SQLSTATE code) leaves the connection usable.
+      this.release(client, (error as { code?: unknown }).code === undefined ? (error as Error) : undefined);
+      throw error;
     }
   }
 

@@ -1,15 +1,11 @@
 import type { IntervalHistogram } from 'node:perf_hooks';
-import { SERVICE_LEVELS, type ServiceLevel, type ServiceLevelSource } from '../service-level.js';
+import { moreDegraded, type ServiceLevel } from '../../contract/service-levels.js';
+import type { ServiceLevelSource } from '../../runtime-client/index.js';
 
 export interface EmergencyThresholds { reducedHeapMb: number; basicHeapMb: number; reducedLagMs: number; basicLagMs: number }
 
 /** The replica's own view of its pressure, sampled (not computed per request). */
 export interface PressureSample { heapMb: number; lagMs: number }
-
-/** The higher (more degraded) of two levels. */
-export function higherLevel(a: ServiceLevel, b: ServiceLevel): ServiceLevel {
-  return SERVICE_LEVELS.indexOf(a) >= SERVICE_LEVELS.indexOf(b) ? a : b;
-}
 
 /** Pure: the emergency level a replica puts itself in from its heap and event-loop lag. */
 export function emergencyLevel(p: PressureSample, t: EmergencyThresholds): ServiceLevel {
@@ -19,17 +15,19 @@ export function emergencyLevel(p: PressureSample, t: EmergencyThresholds): Servi
 }
 
 /**
- * The effective level: max(cluster level from the runtime document, the replica's emergency
- * level). Pressure is sampled every `sampleMs` from heapUsed and the event-loop delay p99 over
+ * The effective level: the more degraded of the cluster's level (the runtime document's, as the
+ * runtime client applied it) and the replica's own emergency level. Pressure is sampled every `sampleMs` from heapUsed and the event-loop delay p99 over
  * the last window, so current() is a field read on the hot path.
  */
 export class EffectiveServiceLevel implements ServiceLevelSource {
-  private cluster: ServiceLevel = 'Full';
   private emergency: ServiceLevel = 'Full';
   private pressure: PressureSample = { heapMb: 0, lagMs: 0 };
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly thresholds: EmergencyThresholds, private readonly loop?: IntervalHistogram, private readonly sampleMs = 500) {}
+  constructor(
+    private readonly cluster: ServiceLevelSource, private readonly thresholds: EmergencyThresholds,
+    private readonly loop?: IntervalHistogram, private readonly sampleMs = 500,
+  ) {}
 
   start(): void {
     this.sample();
@@ -42,16 +40,12 @@ export class EffectiveServiceLevel implements ServiceLevelSource {
   }
 
   current(): ServiceLevel {
-    return higherLevel(this.cluster, this.emergency);
-  }
-
-  setCluster(level: ServiceLevel): void {
-    this.cluster = level;
+    return moreDegraded(this.cluster.current(), this.emergency);
   }
 
   /** For tests and the operator's view. */
   describe(): { effective: ServiceLevel; cluster: ServiceLevel; emergency: ServiceLevel; pressure: PressureSample } {
-    return { effective: this.current(), cluster: this.cluster, emergency: this.emergency, pressure: this.pressure };
+    return { effective: this.current(), cluster: this.cluster.current(), emergency: this.emergency, pressure: this.pressure };
   }
 
   sample(): PressureSample {

@@ -1,11 +1,12 @@
+// The matcher's pure rules: its emergency level, admission, merging a provider's reply, idempotency keys.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyse } from '../../../src/matcher/analysis/analyse.js';
 import { analysisId, inputDigest } from '../../../src/matcher/analysis-service.js';
 import { admissionVerdict } from '../../../src/matcher/protection/admission.js';
 import { mergeReply } from '../../../src/matcher/providers/openai-compatible-provider.js';
-import { parseRuntimeDocument } from '../../../src/matcher/runtime/document.js';
-import { emergencyLevel, higherLevel } from '../../../src/matcher/runtime/effective-service-level.js';
+import type { ServiceLevel } from '../../../src/contract/service-levels.js';
+import { EffectiveServiceLevel, emergencyLevel } from '../../../src/matcher/protection/effective-service-level.js';
 
 const thresholds = { reducedHeapMb: 350, basicHeapMb: 400, reducedLagMs: 200, basicLagMs: 500 };
 
@@ -16,10 +17,15 @@ describe('effective service level', () => {
   for (const [heapMb, lagMs, level] of table) {
     it(`heap ${heapMb} MB, lag ${lagMs} ms → ${level}`, () => assert.equal(emergencyLevel({ heapMb, lagMs }, thresholds), level));
   }
-  it('the effective level is the higher of cluster and emergency', () => {
-    assert.equal(higherLevel('Full', 'Reduced'), 'Reduced');
-    assert.equal(higherLevel('Maintenance', 'Basic'), 'Maintenance');
-    assert.equal(higherLevel('Basic', 'Full'), 'Basic');
+  it('the effective level is the more degraded of the cluster\'s and the emergency level', () => {
+    let cluster: ServiceLevel = 'Full';
+    const heavy = new EffectiveServiceLevel({ current: () => cluster }, { ...thresholds, reducedHeapMb: 1 });
+    heavy.sample();
+    assert.equal(heavy.current(), 'Reduced', 'this process uses more than 1 MB of heap');
+    cluster = 'Basic';
+    assert.equal(heavy.current(), 'Basic');
+    cluster = 'Maintenance';
+    assert.deepEqual([heavy.describe().cluster, heavy.describe().emergency, heavy.current()], ['Maintenance', 'Reduced', 'Maintenance']);
   });
 });
 
@@ -31,26 +37,6 @@ describe('admission verdict', () => {
     assert.equal(admissionVerdict({ heapMb: 10, lagMs: 0 }, 100, true, limits), 'queue_depth');
     assert.equal(admissionVerdict({ heapMb: 10, lagMs: 0 }, 100, false, limits), undefined);
     assert.equal(admissionVerdict({ heapMb: 10, lagMs: 0 }, 99, true, limits), undefined);
-  });
-});
-
-describe('runtime document', () => {
-  const good = { policy: 'p', generation: 3, issuedAt: '2026-01-01T00:00:00Z', serviceLevel: 'Reduced', replicas: 2, db: { poolMax: 10 },
-    queues: { groq: { concurrency: 1, rateLimit: { max: 30, durationMs: 60000 } } }, future: true };
-  it('parses a valid document and tolerates unknown fields', () => {
-    const d = parseRuntimeDocument(JSON.stringify(good));
-    assert.equal(d.generation, 3);
-    assert.equal(d.queues.groq!.rateLimit!.max, 30);
-  });
-  it('accepts a document without db: a policy with no connection budget leaves the pool alone', () => {
-    const { db: _db, ...withoutDb } = good;
-    assert.equal(parseRuntimeDocument(JSON.stringify(withoutDb)).db, undefined);
-  });
-  it('rejects broken JSON and schema violations with RUNTIME_DOCUMENT_INVALID', () => {
-    assert.throws(() => parseRuntimeDocument('{'), /RUNTIME|not JSON/);
-    assert.throws(() => parseRuntimeDocument(JSON.stringify({ ...good, serviceLevel: 'Turbo' })), (e: Error & { code?: string }) => e.code === 'RUNTIME_DOCUMENT_INVALID');
-    assert.throws(() => parseRuntimeDocument(JSON.stringify({ ...good, generation: -1 })), /generation/);
-    assert.throws(() => parseRuntimeDocument(JSON.stringify({ ...good, db: { poolMax: 0 } })), /poolMax/);
   });
 });
 

@@ -1,0 +1,89 @@
+/**
+ * Samples PgBouncer's admin console through a run: SHOW POOLS and SHOW CLIENTS every interval,
+ * on the run's clock. The console is read with the operator's own client (one connection,
+ * reopened after an error; the console speaks only the simple query protocol). That connection
+ * is itself one of PgBouncer's clients, as the operator's is: the policy's reserved share is for
+ * such readers.
+ */
+import { PgBouncerConnections } from '../../src/operator/signals/pgbouncer.js';
+import { ConsoleDataError, limitsFrom, redactUrl, sampleFrom, type ConnectionSample, type PgBouncerLimits } from './connections.js';
+import { LoadTestError } from './errors.js';
+
+export interface SamplingResult {
+  samples: ConnectionSample[];
+  failed: number;
+  lastError?: string;
+}
+
+export class PgBouncerSampler {
+  private readonly connections = new PgBouncerConnections();
+
+  constructor(readonly url: string, readonly database: string) {}
+
+  /**
+   * The limits for the database; fails with what is wrong when the console or the database is not
+   * there. Call it while the database has clients: PgBouncer lists a database of its `*` fallback
+   * (an auto-database) only then.
+   */
+  async limits(): Promise<PgBouncerLimits> {
+    let config;
+    let databases;
+    try {
+      config = await this.connections.query(this.url, 'SHOW CONFIG');
+      databases = await this.connections.query(this.url, 'SHOW DATABASES');
+    } catch (error) {
+      throw new LoadTestError('PGBOUNCER_UNREACHABLE', `PgBouncer's admin console at ${redactUrl(this.url)} does not answer (${(error as Error).message}); run make up first, pass --pgbouncer URL, or --pgbouncer none to skip the connection figures`);
+    }
+    try {
+      return limitsFrom(this.database, config, databases);
+    } catch (error) {
+      if (error instanceof ConsoleDataError) {
+        throw new LoadTestError('PGBOUNCER_DATABASE_UNKNOWN', `${error.message} at ${redactUrl(this.url)}; pass --pgbouncer-database NAME, or --pgbouncer URL of the PgBouncer the target uses (a database of a * fallback is listed while it has connections)`);
+      }
+      throw error;
+    }
+  }
+
+  async sample(t: number): Promise<ConnectionSample> {
+    const pools = await this.connections.query(this.url, 'SHOW POOLS');
+    const clients = await this.connections.query(this.url, 'SHOW CLIENTS');
+    return sampleFrom(t, this.database, pools, clients);
+  }
+
+  /**
+   * Samples every intervalSeconds until stop(), never two at once: a slow answer delays the next
+   * sample instead of piling queries up. A failed sample is counted, not fatal.
+   */
+  start(clock: () => number, intervalSeconds: number): { stop(): Promise<SamplingResult> } {
+    const result: SamplingResult = { samples: [], failed: 0 };
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let wake: (() => void) | undefined;
+    const loop = (async () => {
+      while (!stopped) {
+        const due = clock() + intervalSeconds;
+        try {
+          result.samples.push(await this.sample(clock()));
+        } catch (error) {
+          result.failed++;
+          result.lastError = (error as Error).message;
+        }
+        const waitMs = Math.max(0, (due - clock()) * 1000);
+        if (!stopped) await new Promise<void>((resolve) => { wake = resolve; timer = setTimeout(resolve, waitMs); });
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        clearTimeout(timer);
+        wake?.();
+        await loop;
+        return result;
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.connections.close();
+  }
+}

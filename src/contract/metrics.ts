@@ -1,0 +1,33 @@
+/**
+ * The metric a runtime client exports (`<prefix>_runtime_generation`: the applied generation,
+ * −1 before the first document), and the matcher's metric names that policies (examples/), the
+ * chart's alerts and dashboard, and the load tests read. The matcher registers its metrics under
+ * these names and nothing else spells them, so a rename is one change here that the packaging
+ * tests check against every query.
+ */
+export function runtimeGenerationMetric<P extends string>(prefix: P): `${P}_runtime_generation` {
+  return `${prefix}_runtime_generation`;
+}
+
+/** The prefix the matcher's runtime client exports its metric under. */
+export const MATCHER_METRIC_PREFIX = 'matcher';
+
+export const matcherMetrics = {
+  httpRequestDuration: 'matcher_http_request_duration_seconds',
+  httpRequests: 'matcher_http_requests_total',
+  dbQueryDuration: 'matcher_db_query_duration_seconds',
+  dbPoolConnections: 'matcher_db_pool_connections',
+  dbPoolMax: 'matcher_db_pool_max',
+  /** Failed attempts to open a database connection, by reason (PgBouncer's refusals: client_limit). */
+  dbConnectionErrors: 'matcher_db_connection_errors_total',
+  /** The effective level's rank: 0 Full … 3 Maintenance. */
+  serviceLevel: 'matcher_service_level',
+  queueJobs: 'matcher_queue_jobs',
+  workerConcurrency: 'matcher_worker_concurrency',
+  providerRequestDuration: 'matcher_provider_request_duration_seconds',
+  providerErrors: 'matcher_provider_errors_total',
+  circuitBreakerState: 'matcher_circuit_breaker_state',
+  cacheRequests: 'matcher_cache_requests_total',
+  admissionRejections: 'matcher_admission_rejections_total',
+  runtimeGeneration: runtimeGenerationMetric(MATCHER_METRIC_PREFIX),
+} as const;

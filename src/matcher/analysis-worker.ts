@@ -1,0 +1,74 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { isPlimsollError } from '../errors.js';
+import type { ServiceLevel } from '../contract/service-levels.js';
+import type { Logger } from '../observability/logger.js';
+import type { ServiceLevelSource } from '../runtime-client/index.js';
+import { analyse, type AnalysisResult } from './analysis/analyse.js';
+import type { AnalysisCache } from './analysis-cache.js';
+import { BreakerOpenError, type ProviderBreakers } from './providers/provider-breakers.js';
+import { LOCAL_PROVIDER, ProviderError } from './providers/provider.js';
+import type { AnalysisJobData, AnalysisJobResult } from './queues/analysis-queues.js';
+import type { AnalysisRow, Repository } from './repository.js';
+
+export interface AnalysisWorkerDeps {
+  repo: Repository;
+  cache: AnalysisCache;
+  levels: ServiceLevelSource;
+  breakers?: ProviderBreakers;
+  attempts: number;
+  logger: Logger;
+}
+
+/**
+ * The queue side of an analysis (the BullMQ processor): the provider call through its breaker,
+ * the local matcher when the provider is unavailable on the last attempt (or its breaker is
+ * open), an idempotent store (the job id is the result id) and the cache. A 429 is not handled
+ * here: it propagates, and the queue backs off as a whole (AnalysisQueues).
+ */
+export class AnalysisWorker {
+  constructor(private readonly deps: AnalysisWorkerDeps) {}
+
+  readonly process = async (job: Job<AnalysisJobData, AnalysisJobResult>): Promise<AnalysisJobResult> => {
+    const d = job.data;
+    const started = performance.now();
+    const local = analyse(d.resume, d.job, { asOf: new Date(d.enqueuedAt) });
+    let result: AnalysisResult = local;
+    let fallback = false;
+    // Basic (and Maintenance) make no provider calls, also for jobs queued before the level
+    // changed: the local matcher drains the queue at once instead of leaving it to the providers'
+    // rate limits while the deadline of every waiting analysis runs out.
+    const level = this.deps.levels.current();
+    if (level === 'Basic' || level === 'Maintenance') {
+      return this.finish(d, local, true, started, `the service level is ${level}`);
+    }
+    try {
+      if (!this.deps.breakers) throw new BreakerOpenError(d.provider);
+      const answer = await this.deps.breakers.call(d.provider, { resume: d.resume, job: d.job, local, promptVersion: d.promptVersion });
+      fallback = !answer.usable;
+      result = answer.usable ? { ...answer.result, matcherVersion: `${d.provider}:${d.promptVersion}` } : local;
+    } catch (error) {
+      if (error instanceof ProviderError && error.kind === 'rate_limited') throw error;
+      if (!(error instanceof BreakerOpenError) && job.attemptsMade + 1 < this.deps.attempts) throw error;
+      this.deps.logger.info({ jobId: job.id, provider: d.provider, err: (error as Error).message }, 'provider unavailable: local matcher answers');
+      fallback = true;
+    }
+    return this.finish(d, result, fallback, started, `${d.provider} was unavailable`);
+  };
+
+  /** Store the answer (idempotently) and cache it; a fallback says why the local matcher answered. */
+  private async finish(d: AnalysisJobData, result: AnalysisResult, fallback: boolean, started: number, why: string): Promise<AnalysisJobResult> {
+    let row: AnalysisRow;
+    try {
+      ({ row } = await this.deps.repo.storeAnalysis(d.analysisId, d.tenantId, d.resumeId, d.jobId,
+        fallback ? { ...result, explanation: `${result.explanation} (local matcher: ${why})` } : result,
+        d.level as ServiceLevel, performance.now() - started));
+    } catch (error) {
+      if (isPlimsollError(error) && (error.code === 'RESUME_NOT_FOUND' || error.code === 'JOB_NOT_FOUND')) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+    // A fallback answer is cached briefly: the provider's own answer should replace it soon.
+    const { cache } = this.deps;
+    await cache.set(d.cacheKey, row, fallback ? Math.min(60, cache.ttlSeconds) : cache.ttlSeconds);
+    return { analysisId: d.analysisId, provider: fallback ? LOCAL_PROVIDER : d.provider, fallback };
+  }
+}
