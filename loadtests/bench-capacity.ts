@@ -141,6 +141,8 @@ async function main(): Promise<void> {
     throw new Error(`the replica runner does not answer at http://${values.admin}/status: run \`make up\` first`);
   });
   const original = Number(kubectl(['get', 'deployment/matcher', '-o', 'jsonpath={.spec.replicas}']));
+  log(`waiting for the ${original} running replica(s) to be ready…`);
+  await scaleTo(original, values.admin);
   const tenants = await discoverCatalog(values.target, await readKeys(join(LOCAL, 'seed-keys.json')), { maxAnalyses: 2000 });
   const workload = new Workload(tenants, { analysisShare: 0.3, cacheHitRatio: 0.3, resultReadShare: 0.5, deadlineSeconds: 60 }, 11);
 
