@@ -12,6 +12,12 @@ source "$(dirname "$0")/lib.sh"
 # Prometheus (KEDA's operator runs its Prometheus triggers' queries from a pod: docs/keda.md).
 ports="$PG_PORT,$PGB_PORT,${PGB_TEST_PORT:-16433},$REDIS_PORT,${APISERVER_PORT:-16443},$PROM_PORT"
 for p in "${PROVIDERS[@]}"; do IFS=: read -r _ port _ _ <<< "$p"; ports+=",$port"; done
+# ip and ss come with iproute2, which a minimal Debian may lack.
+if ! command -v ip > /dev/null || ! command -v ss > /dev/null; then
+  SUDO=""; [[ $EUID -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends iproute2 > /dev/null \
+    || die "the pod network needs iproute2 (ip, ss): apt-get install iproute2"
+fi
 case "${1:-}" in
   up|down|status) cd "$ROOT" && exec node --import tsx tools/stack/replica-runner/pod-network-cli.ts "$1" --ports "$ports" --pod-cidr "$POD_CIDR" ;;
   *) die "usage: $0 up|down|status" ;;
