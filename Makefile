@@ -6,10 +6,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 NODE_TEST := node --import tsx --test --test-reporter=spec --test-concurrency=2
-PLIMSOLL := node --import tsx src/cli/bin.ts
+PLIMSOLL := node --import tsx src/plimsoll/cli/bin.ts
+# The governed service's executables: the matcher (serve, migrate) and its test and demo tools.
+MATCHER := node --import tsx src/matcher/cli/bin.ts
+MATCHER_DEV := node --import tsx src/matcher/dev/bin.ts
 LOCAL := $(CURDIR)/.local
 
 TEST_TIERS := test-unit
+# Started before lint: background work (a build at nice 19) that the tiers later wait for.
+TEST_FIRST :=
 UP_STEPS :=
 # Stopped before DOWN_STEPS: what runs on top of the services and the cluster.
 DOWN_FIRST :=
@@ -44,7 +49,7 @@ crd: deps ## regenerate crds/ (and the Helm chart's copy) from the ScalingPolicy
 test-unit: deps ## pure tests: API schema, engine, simulator, CLI
 	$(NODE_TEST) $$(find test/unit -name '*.test.ts' | sort)
 
-test: deps lint typecheck $(TEST_TIERS) ## everything CI runs: lint, types and every test tier
+test: deps $(TEST_FIRST) lint typecheck $(TEST_TIERS) ## everything CI runs: lint, types and every test tier
 
 simulate-demo: deps ## run the burst scenario in the simulator and write its chart
 	$(PLIMSOLL) simulate loadtests/scenarios/burst.yaml --out out/burst

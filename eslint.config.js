@@ -13,7 +13,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': ['error', {
         object: 'process', property: 'env',
-        message: 'Read configuration through src/config (parsed once at start-up), not process.env.',
+        message: 'Read configuration through src/plimsoll/config or src/matcher/config.ts (parsed once at start-up), not process.env.',
       }],
       eqeqeq: ['error', 'always'],
       'prefer-const': 'error',
@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // The only places allowed to read the environment: configuration parsing and test/tool harnesses.
-    files: ['src/config/**', 'test/**', 'tools/**', 'loadtests/**'],
+    files: ['src/plimsoll/config/**', 'src/matcher/config.ts', 'test/**', 'tools/**', 'loadtests/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -8,14 +8,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { scalingPolicySpecSchema } from '../src/api/scaling-policy.js';
-import { parseScalingPolicy } from '../src/api/validate.js';
-import { decide } from '../src/engine/decide.js';
-import { emptyMemory, type EngineMemory } from '../src/engine/types.js';
-import { plimsollController } from '../src/simulator/controllers/plimsoll.js';
-import { staticController } from '../src/simulator/controllers/static.js';
-import { arrivalsFor, runController } from '../src/simulator/run.js';
-import { loadScenario } from '../src/simulator/scenario.js';
+import { scalingPolicySpecSchema } from '../src/plimsoll/api/scaling-policy.js';
+import { parseScalingPolicy } from '../src/plimsoll/api/validate.js';
+import { decide } from '../src/plimsoll/engine/decide.js';
+import { emptyMemory, type EngineMemory } from '../src/plimsoll/engine/types.js';
+import { plimsollController } from '../src/plimsoll/simulator/controllers/plimsoll.js';
+import { staticController } from '../src/plimsoll/simulator/controllers/static.js';
+import { arrivalsFor, runController } from '../src/plimsoll/simulator/run.js';
+import { loadScenario } from '../src/plimsoll/simulator/scenario.js';
 import { percentileSorted } from './load/stats.js';
 
 const median = (xs: number[]) => percentileSorted([...xs].sort((a, b) => a - b), 0.5) ?? NaN;

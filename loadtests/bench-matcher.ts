@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
-import { SampleData } from '../src/matcher/seed/generate.js';
+import { SampleData } from '../src/matcher/dev/sample-data.js';
 import { api, startTestMatcher } from '../test/support/matcher.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);

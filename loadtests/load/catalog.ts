@@ -1,5 +1,5 @@
 /**
- * What the users can ask for: the seeded tenants' API keys (from `plimsoll seed --out`), and per
+ * What the users can ask for: the seeded tenants' API keys (from `matcher-dev seed --out`), and per
  * tenant the resume and job ids and the analyses already stored, read through the API's own
  * listings before the load starts (not counted in the results).
  */
@@ -23,7 +23,7 @@ export async function readKeys(path: string): Promise<string[]> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new LoadTestError('KEYS_INVALID', `${path} is not JSON; expected {"tenants": [{"apiKey": "plm_…"}]} as \`plimsoll seed --out\` writes it`);
+    throw new LoadTestError('KEYS_INVALID', `${path} is not JSON; expected {"tenants": [{"apiKey": "plm_…"}]} as \`matcher-dev seed --out\` writes it`);
   }
   const parsed = keysFileSchema.safeParse(json);
   if (!parsed.success) {

@@ -4,7 +4,7 @@
  * measured-vs-simulated table and where the report is. Ctrl-C stops the users, waits for the
  * answers still out, restores the fake providers and still writes the (partial) report.
  */
-import { isPlimsollError } from '../../src/errors.js';
+import { isPlimsollError } from '../../src/plimsoll/errors.js';
 import { LoadTestError } from './errors.js';
 import { parseLoadArgs, usage } from './options.js';
 import { runLoadTest } from './run.js';

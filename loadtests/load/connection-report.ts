@@ -3,8 +3,8 @@
  * the budget of the policy the run predicts with (the scenario's, or --policy), and the
  * connection errors the matcher counted, from Prometheus.
  */
-import { parseScalingPolicy } from '../../src/api/validate.js';
-import { readSingleDocument } from '../../src/cli/files.js';
+import { parseScalingPolicy } from '../../src/plimsoll/api/validate.js';
+import { readSingleDocument } from '../../src/plimsoll/shared/files.js';
 import { budgetFigures, connectionWarnings, summariseConnections, type ConnectionSummary, type PgBouncerLimits } from './connections.js';
 import type { SamplingResult } from './pgbouncer-sampler.js';
 

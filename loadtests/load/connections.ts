@@ -4,7 +4,7 @@
  * limits; samples → the report's figures and the chart's series. pgbouncer-sampler.ts reads the
  * rows through the operator's admin-console client.
  */
-import type { ConnectionBudget } from '../../src/api/scaling-policy.js';
+import type { ConnectionBudget } from '../../src/plimsoll/api/scaling-policy.js';
 import type { Series } from './prometheus.js';
 
 export type ConsoleRow = Record<string, string | number | null>;

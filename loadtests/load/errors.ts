@@ -1,6 +1,6 @@
 /**
  * The load runner's own failures, with stable codes a script can match (the shared catalogue in
- * src/errors.ts is the product's; these belong to the test harness).
+ * src/plimsoll/errors.ts is the product's; these belong to the test harness).
  */
 export type LoadTestErrorCode =
   | 'TARGET_UNREACHABLE'

@@ -7,7 +7,7 @@
  *     PostgreSQL or stopping the shared Prometheus would disturb everything else on the stack,
  *     and there is no per-run switch for either. Nothing is silently dropped.
  */
-import type { ScenarioEvent } from '../../src/simulator/scenario.js';
+import type { ScenarioEvent } from '../../src/plimsoll/simulator/scenario.js';
 
 export interface FaultRecord {
   type: ScenarioEvent['type'];

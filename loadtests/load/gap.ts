@@ -4,7 +4,7 @@
  * the HTML report show. A side that could not be measured (no series) gives a null gap, not 0.
  */
 import type { Series } from './prometheus.js';
-import { SERVICE_LEVELS } from '../../src/contract/service-levels.js';
+import { SERVICE_LEVELS } from '../../src/plimsoll/contract/service-levels.js';
 
 export interface GapRow {
   metric: string;

@@ -1,7 +1,7 @@
 /** The load runner's command line, validated once (zod) into LoadOptions. */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { PlimsollError } from '../../src/errors.js';
+import { PlimsollError } from '../../src/plimsoll/errors.js';
 import { DEFAULT_PROVIDERS } from './faults.js';
 import type { LoadOptions } from './run.js';
 
@@ -23,7 +23,7 @@ Options:
   --pgbouncer URL|none      PgBouncer's admin console, sampled for real connections [postgres://pgbouncer_admin:…@127.0.0.1:16432/pgbouncer]
   --pgbouncer-database NAME the database whose connections are held against the budget [plimsoll]
   --pgbouncer-interval-seconds N  PgBouncer sampling interval                      [1]
-  --keys FILE               tenants' API keys, as plimsoll seed --out writes them   [.local/seed-keys.json]
+  --keys FILE               tenants' API keys, as matcher-dev seed --out writes them   [.local/seed-keys.json]
   --policy FILE             the ScalingPolicy the simulator runs                     [the scenario's]
   --out DIR                 where run directories go                                 [out/load]
   --run-dir DIR             write this run's report exactly here

@@ -7,7 +7,7 @@
  *   error   — anything else: 5xx without Retry-After, other 4xx (a bug in the load generator or
  *             the service), timeouts, connection errors.
  */
-import { SERVICE_LEVELS } from '../../src/contract/service-levels.js';
+import { SERVICE_LEVELS } from '../../src/plimsoll/contract/service-levels.js';
 
 export type OutcomeClass = 'success' | 'shed' | 'error';
 export type ErrorKind = 'server' | 'client' | 'timeout' | 'connection';

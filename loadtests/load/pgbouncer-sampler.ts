@@ -5,7 +5,7 @@
  * is itself one of PgBouncer's clients, as the operator's is: the policy's reserved share is for
  * such readers.
  */
-import { PgBouncerConnections } from '../../src/operator/signals/pgbouncer.js';
+import { PgBouncerConnections } from '../../src/plimsoll/operator/signals/pgbouncer.js';
 import { ConsoleDataError, limitsFrom, redactUrl, sampleFrom, type ConnectionSample, type PgBouncerLimits } from './connections.js';
 import { LoadTestError } from './errors.js';
 

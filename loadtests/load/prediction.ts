@@ -1,18 +1,18 @@
 /**
  * The simulator's prediction for the scenario actually run: the scaled scenario file written next
  * to the report is loaded back through the simulator's own loader (the same validation as
- * `plimsoll simulate`), and the Plimsoll controller's run (src/simulator/run.ts) gives the summary
+ * `plimsoll simulate`), and the Plimsoll controller's run (src/plimsoll/simulator/run.ts) gives the summary
  * and the timeline that the measured run is compared against. The HPA and static baselines ride
  * along for context.
  */
-import { parseScalingPolicy } from '../../src/api/validate.js';
-import { SERVICE_LEVELS } from '../../src/contract/service-levels.js';
-import { readSingleDocument } from '../../src/cli/files.js';
-import { unmappedSignals } from '../../src/simulator/controllers/plimsoll.js';
-import type { Tick } from '../../src/simulator/model.js';
-import { percentile } from '../../src/simulator/observed.js';
-import { simulate, type ControllerSummary } from '../../src/simulator/run.js';
-import { loadScenario } from '../../src/simulator/scenario.js';
+import { parseScalingPolicy } from '../../src/plimsoll/api/validate.js';
+import { SERVICE_LEVELS } from '../../src/plimsoll/contract/service-levels.js';
+import { readSingleDocument } from '../../src/plimsoll/shared/files.js';
+import { unmappedSignals } from '../../src/plimsoll/simulator/controllers/plimsoll.js';
+import type { Tick } from '../../src/plimsoll/simulator/model.js';
+import { percentile } from '../../src/plimsoll/simulator/observed.js';
+import { simulate, type ControllerSummary } from '../../src/plimsoll/simulator/run.js';
+import { loadScenario } from '../../src/plimsoll/simulator/scenario.js';
 import type { Series } from './prometheus.js';
 
 export interface Prediction {

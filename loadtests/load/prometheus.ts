@@ -2,10 +2,10 @@
  * The run's timeline as the system saw it, from Prometheus (query_range over the run at a ~5 s
  * step): replicas, pools, provider concurrency, service level, queue depth, request rate and
  * p95 — the matcher's metrics (src/matcher/metrics.ts and friends) and the operator's decisions
- * (src/operator/metrics.ts). A query with no data is kept, marked missing, with its text, so the
+ * (src/plimsoll/operator/metrics.ts). A query with no data is kept, marked missing, with its text, so the
  * report shows what was asked and not a silent gap.
  */
-import { matcherMetrics } from '../../src/contract/metrics.js';
+import { matcherMetrics } from '../../src/plimsoll/contract/metrics.js';
 import { LoadTestError } from './errors.js';
 
 export type ChartId = 'users' | 'throughput' | 'latency' | 'replicas' | 'pool' | 'connections' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory';

@@ -6,7 +6,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadScenario, scenarioDuration } from '../../src/simulator/scenario.js';
+import { loadScenario, scenarioDuration } from '../../src/plimsoll/simulator/scenario.js';
 import { discoverCatalog, readKeys } from './catalog.js';
 import { connectionReport } from './connection-report.js';
 import { connectionSeries, type ConnectionSummary } from './connections.js';
@@ -218,7 +218,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   const warnings = [...schedule.notes, ...budgetWarnings];
   if (interrupted) warnings.push(`${interrupted}; the gap compares this partial run with the whole simulated scenario`);
   for (const f of faults.faults) if (f.status === 'skipped' || f.status === 'failed' || f.reason?.startsWith('restore failed')) warnings.push(`fault ${f.type} ${f.subject}: ${f.status}: ${f.reason}`);
-  if (workload.exhaustedPairs > 0) warnings.push(`${workload.exhaustedPairs} "new" analyses re-asked a pair already asked: the seeded resume × job pairs ran out (seed more: plimsoll seed --resumes N)`);
+  if (workload.exhaustedPairs > 0) warnings.push(`${workload.exhaustedPairs} "new" analyses re-asked a pair already asked: the seeded resume × job pairs ran out (seed more: matcher-dev seed --resumes N)`);
   if ('error' in prediction) warnings.push(`the simulator could not run: ${prediction.error}`);
   else if (prediction.unmappedSignals.length > 0) warnings.push(`the simulator's model has no metric for signals ${prediction.unmappedSignals.join(', ')}: they read as missing in the prediction`);
   if (!promSeries.some((s) => s.id === 'replicas-up' && s.points.length > 0)) warnings.push(`Prometheus has no up{${o.selectors.matcher}} series over the run: it does not scrape the target, so the timeline is empty`);

@@ -10,8 +10,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { PlimsollError } from '../../src/errors.js';
-import { scenarioDuration, scenarioSchema, type Scenario } from '../../src/simulator/scenario.js';
+import { PlimsollError } from '../../src/plimsoll/errors.js';
+import { scenarioDuration, scenarioSchema, type Scenario } from '../../src/plimsoll/simulator/scenario.js';
 
 /** `burst` → loadtests/scenarios/burst.yaml; anything with a slash or extension is a path. */
 export function resolveScenarioPath(nameOrPath: string, root = process.cwd()): string {

@@ -3,7 +3,7 @@
  * way the simulator's `arrivalsFor` does (from at the phase's first second, to at its last), so
  * both sides of the comparison see the same load shape; the real run rounds to whole users.
  */
-import type { Scenario } from '../../src/simulator/scenario.js';
+import type { Scenario } from '../../src/plimsoll/simulator/scenario.js';
 
 export interface PhaseWindow {
   name: string;

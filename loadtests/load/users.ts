@@ -12,7 +12,7 @@
  * ramp wakes them one by one with a random first delay, so arrivals spread like real users'.
  */
 import autocannon from 'autocannon';
-import { mulberry32 } from '../../src/shared/random.js';
+import { mulberry32 } from '../../src/plimsoll/shared/random.js';
 import { LoadTestError } from './errors.js';
 import { classify, errorCode, type Failure } from './outcome.js';
 import type { RequestRecord } from './records.js';

@@ -8,7 +8,7 @@
  * /v1/analyses/:id) with probability `resultReadShare`, else one of the three listings.
  * Users are spread round-robin over the seeded tenants; everything is drawn from a seeded PRNG.
  */
-import { mulberry32 } from '../../src/shared/random.js';
+import { mulberry32 } from '../../src/plimsoll/shared/random.js';
 import type { AnalysisRecord, RequestKind } from './records.js';
 
 export interface TenantCatalog {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
-import { matcherMetrics } from '../contract/metrics.js';
+import { matcherMetrics } from '../plimsoll/contract/metrics.js';
 import type { AnalysisRow } from './repository.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { PlimsollError } from '../errors.js';
-import type { ServiceLevelSource } from '../runtime-client/index.js';
+import { PlimsollError } from '../plimsoll/errors.js';
+import type { ServiceLevelSource } from '../plimsoll/runtime-client/index.js';
 import { analyse, type JobInput, type ResumeInput } from './analysis/analyse.js';
 import type { AnalysisCache } from './analysis-cache.js';
 import type { ProviderBreakers } from './providers/provider-breakers.js';

@@ -1,8 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { isPlimsollError } from '../errors.js';
-import type { ServiceLevel } from '../contract/service-levels.js';
-import type { Logger } from '../observability/logger.js';
-import type { ServiceLevelSource } from '../runtime-client/index.js';
+import { isPlimsollError } from '../plimsoll/errors.js';
+import type { ServiceLevel } from '../plimsoll/contract/service-levels.js';
+import type { Logger } from '../plimsoll/observability/logger.js';
+import type { ServiceLevelSource } from '../plimsoll/runtime-client/index.js';
 import { analyse, type AnalysisResult } from './analysis/analyse.js';
 import type { AnalysisCache } from './analysis-cache.js';
 import { BreakerOpenError, type ProviderBreakers } from './providers/provider-breakers.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PlimsollError } from '../errors.js';
-import { envReader, int, parseConfig, processFields, type Env } from './env.js';
+import { PlimsollError } from '../plimsoll/errors.js';
+import { envReader, int, parseConfig, processFields, type Env } from '../plimsoll/config/env.js';
 
 /**
  * The matcher's configuration: parsed ONCE at start-up from the environment and frozen.

@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { CONNECTION_ERROR_REASONS, type ConnectionErrorReason } from './db/connection-errors.js';
 import type { QueryObserver } from './db/database.js';
-import { levelRank } from '../contract/service-levels.js';
-import type { ResizablePool, ServiceLevelSource } from '../runtime-client/index.js';
-import { matcherMetrics } from '../contract/metrics.js';
+import { levelRank } from '../plimsoll/contract/service-levels.js';
+import type { ResizablePool, ServiceLevelSource } from '../plimsoll/runtime-client/index.js';
+import { matcherMetrics } from '../plimsoll/contract/metrics.js';
 
 /** The matcher's HTTP, database and level metrics, under the contract's names (policies and dashboards read them). */
 export class MatcherMetrics implements QueryObserver {

@@ -1,7 +1,7 @@
 import type { Database } from './db/database.js';
-import { PlimsollError } from '../errors.js';
+import { PlimsollError } from '../plimsoll/errors.js';
 import type { AnalysisResult } from './analysis/analyse.js';
-import type { ServiceLevel } from '../contract/service-levels.js';
+import type { ServiceLevel } from '../plimsoll/contract/service-levels.js';
 
 /**
  * Every SQL statement the API runs. Each one filters on tenant_id, so an id from another tenant

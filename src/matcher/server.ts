@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { MatcherConfig } from '../config/matcher.js';
-import { MATCHER_METRIC_PREFIX } from '../contract/metrics.js';
-import type { Logger } from '../observability/logger.js';
+import type { MatcherConfig } from './config.js';
+import { MATCHER_METRIC_PREFIX } from '../plimsoll/contract/metrics.js';
+import type { Logger } from '../plimsoll/observability/logger.js';
 import {
   ConfigMapRuntimeSource, FileRuntimeSource, QueueKnobs, ResizablePool, RuntimeClient, type RuntimeSource, type ServiceLevelSource,
-} from '../runtime-client/index.js';
+} from '../plimsoll/runtime-client/index.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { AnalysisService } from './analysis-service.js';
 import { AnalysisWorker } from './analysis-worker.js';

@@ -13,7 +13,7 @@ const MANIFEST = join(REPO_ROOT, 'manifests', 'rbac', 'operator-clusterrole.yaml
 interface Access { verb: string; group: string; resource: string; subresource?: string }
 const key = (a: Access) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}.${a.group || 'core'}`;
 
-// The operator's contract: exactly the verbs src/operator/ uses (kube-api.ts, controller.ts,
+// The operator's contract: exactly the verbs src/plimsoll/operator/ uses (kube-api.ts, controller.ts,
 // leader-election.ts). Every one of these must be allowed...
 const ALLOWED: Access[] = [
   ...['list', 'watch'].map((verb) => ({ verb, group: 'plimsoll.dev', resource: 'scalingpolicies' })),

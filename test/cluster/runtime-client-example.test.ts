@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { runtimeHealthSchema } from '../../src/contract/health.js';
-import { startShop } from '../../src/runtime-client/example.js';
+import { runtimeHealthSchema } from '../../src/plimsoll/contract/health.js';
+import { startShop } from '../../src/plimsoll/runtime-client/example.js';
 import { REPO_ROOT, serviceAccountKubeconfig, waitFor, withNamespace } from '../support/cluster.js';
 import { createTestDatabase } from '../support/matcher.js';
 import { REDIS_URL } from '../support/providers.js';
@@ -19,10 +19,10 @@ const doc = (generation: number, serviceLevel: string, poolMax: number, concurre
   queues: { emails: { concurrency, rateLimit: { max: 50 + generation, durationMs: 1000 } } },
 });
 
-test('the README shows the example as it is in src/runtime-client/example.ts', () => {
-  const example = readFileSync(join(REPO_ROOT, 'src/runtime-client/example.ts'), 'utf8');
+test('the README shows the example as it is in src/plimsoll/runtime-client/example.ts', () => {
+  const example = readFileSync(join(REPO_ROOT, 'src/plimsoll/runtime-client/example.ts'), 'utf8');
   const code = example.slice(example.indexOf('import '));
-  const readme = readFileSync(join(REPO_ROOT, 'src/runtime-client/README.md'), 'utf8');
+  const readme = readFileSync(join(REPO_ROOT, 'src/plimsoll/runtime-client/README.md'), 'utf8');
   assert.ok(readme.includes(code.replaceAll("from './index.js'", "from 'plimsoll/runtime-client'")), 'the README\'s example differs from example.ts');
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { errorCatalogue } from '../../src/errors.js';
+import { errorCatalogue } from '../../src/plimsoll/errors.js';
 import { api, startTestMatcher, type TestMatcher } from '../support/matcher.js';
 
 const RESUME = {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadMatcherConfig } from '../../src/config/matcher.js';
-import { isPlimsollError } from '../../src/errors.js';
+import { loadMatcherConfig } from '../../src/matcher/config.js';
+import { isPlimsollError } from '../../src/plimsoll/errors.js';
 import { Database } from '../../src/matcher/db/database.js';
-import { ResizablePool } from '../../src/runtime-client/pool.js';
+import { ResizablePool } from '../../src/plimsoll/runtime-client/pool.js';
 import { createTestDatabase, type TestDatabase } from '../support/matcher.js';
 
 let db: TestDatabase;

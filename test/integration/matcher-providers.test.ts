@@ -301,11 +301,11 @@ describe('analyses through providers and queues', () => {
     }
   });
 
-  it('SIGTERM to a `plimsoll matcher` process under load loses no accepted job', async () => {
+  it('SIGTERM to a `matcher serve` process under load loses no accepted job', async () => {
     const h = await providerHarness([{ name: 'steady', concurrency: 2, settings: { latencyMs: 150 } }]);
     try {
       const port = 20000 + Math.floor(Math.random() * 20000);
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'matcher', '--port', String(port)], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/matcher/cli/bin.ts', 'serve', '--port', String(port)], {
         env: { ...process.env, MATCHER_DATABASE_URL: h.db.url, MATCHER_MIGRATION_DATABASE_URL: h.db.directUrl, MATCHER_LOG_LEVEL: 'info',
           MATCHER_PROVIDERS: h.providersEnv, MATCHER_QUEUE_PREFIX: h.prefix, MATCHER_RUNTIME_FILE: '', MATCHER_RUNTIME_CONFIGMAP: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -346,7 +346,7 @@ describe('analyses through providers and queues', () => {
     const h = await providerHarness([{ name: 'steady', concurrency: 4, settings: { latencyMs: 400 } }]);
     try {
       const port = 20000 + Math.floor(Math.random() * 20000);
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'matcher', '--port', String(port)], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/matcher/cli/bin.ts', 'serve', '--port', String(port)], {
         env: { ...process.env, MATCHER_DATABASE_URL: h.db.url, MATCHER_MIGRATION_DATABASE_URL: h.db.directUrl, MATCHER_LOG_LEVEL: 'silent',
           MATCHER_PROVIDERS: h.providersEnv, MATCHER_QUEUE_PREFIX: h.prefix, MATCHER_QUEUE_LOCK_DURATION_MS: '1000', MATCHER_QUEUE_STALLED_INTERVAL_MS: '500' },
         stdio: 'ignore',

@@ -59,14 +59,14 @@ describe('matcher observability', () => {
   });
 });
 
-describe('plimsoll matcher process', () => {
+describe('matcher serve process', () => {
   let db: TestDatabase;
   before(async () => { db = await createTestDatabase(); });
   after(async () => { await db?.drop(); });
 
   it('logs JSON with request ids and shuts down gracefully on SIGTERM, finishing in-flight requests', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'matcher', '--port', String(port)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/matcher/cli/bin.ts', 'serve', '--port', String(port)], {
       env: { ...process.env, MATCHER_DATABASE_URL: db.url, MATCHER_MIGRATION_DATABASE_URL: db.directUrl, MATCHER_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,8 +1,8 @@
 // Faults: which events are applied and how, against a real fake provider (its admin API).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeProviderServer } from '../../src/matcher/providers/fake-provider-server.js';
-import { scenarioSchema } from '../../src/simulator/scenario.js';
+import { FakeProviderServer } from '../../src/matcher/dev/fake-provider-server.js';
+import { scenarioSchema } from '../../src/plimsoll/simulator/scenario.js';
 import { FaultInjector, planFaults } from '../../loadtests/load/faults.js';
 
 const events = scenarioSchema.parse({

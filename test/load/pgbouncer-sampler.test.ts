@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { parseScalingPolicy } from '../../src/api/validate.js';
-import { readSingleDocument } from '../../src/cli/files.js';
+import { parseScalingPolicy } from '../../src/plimsoll/api/validate.js';
+import { readSingleDocument } from '../../src/plimsoll/shared/files.js';
 import { LoadTestError } from '../../loadtests/load/errors.js';
 import { PgBouncerSampler } from '../../loadtests/load/pgbouncer-sampler.js';
 import { createTestDatabase, PGBOUNCER_ADMIN_URL } from '../support/matcher.js';

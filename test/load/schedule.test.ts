@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { arrivalsFor } from '../../src/simulator/run.js';
-import { loadScenario, scenarioDuration, scenarioSchema } from '../../src/simulator/scenario.js';
+import { arrivalsFor } from '../../src/plimsoll/simulator/run.js';
+import { loadScenario, scenarioDuration, scenarioSchema } from '../../src/plimsoll/simulator/scenario.js';
 import { resolveScenarioPath, scaleScenario, scenarioYaml } from '../../loadtests/load/scenario-scale.js';
 import { offeredRate, phaseAt, userSchedule, usersAt } from '../../loadtests/load/schedule.js';
 

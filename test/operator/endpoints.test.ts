@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withNamespace } from '../support/cluster.js';
-import { createMetricsRegistry } from '../../src/observability/metrics.js';
-import { KubeApi } from '../../src/operator/kube-api.js';
-import { createOperatorMetrics } from '../../src/operator/metrics.js';
+import { createMetricsRegistry } from '../../src/plimsoll/observability/metrics.js';
+import { KubeApi } from '../../src/plimsoll/operator/kube-api.js';
+import { createOperatorMetrics } from '../../src/plimsoll/operator/metrics.js';
 import { createDeployment, setUp, waitFor } from './harness.js';
 
 test('ready endpoints of the target Deployment, from EndpointSlices', async (t) => {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { parseAllDocuments, stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../src/observability/logger.js';
-import { createMetricsRegistry } from '../../src/observability/metrics.js';
-import { Operator, type OperatorOptions } from '../../src/operator/operator.js';
-import type { ScalingPolicySpecInput, ScalingPolicyStatus, Condition } from '../../src/api/scaling-policy.js';
+import { createLogger } from '../../src/plimsoll/observability/logger.js';
+import { createMetricsRegistry } from '../../src/plimsoll/observability/metrics.js';
+import { Operator, type OperatorOptions } from '../../src/plimsoll/operator/operator.js';
+import type { ScalingPolicySpecInput, ScalingPolicyStatus, Condition } from '../../src/plimsoll/api/scaling-policy.js';
 import { REPO_ROOT, installCrds, waitFor, type Cluster } from '../support/cluster.js';
 
 export const PROMETHEUS = 'http://127.0.0.1:19090';

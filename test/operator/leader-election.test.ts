@@ -10,7 +10,7 @@ import { applyPolicy, constantPolicy, createDeployment, replicasOf, setUp, waitF
 interface Proc { child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> }
 
 function startProcess(env: Env, identity: string, port: number): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'operator'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/plimsoll/cli/bin.ts', 'operator'], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

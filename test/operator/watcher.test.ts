@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../src/observability/logger.js';
-import { Watcher } from '../../src/operator/watcher.js';
+import { createLogger } from '../../src/plimsoll/observability/logger.js';
+import { Watcher } from '../../src/plimsoll/operator/watcher.js';
 import { ensureCluster, startApiServerReplica, waitFor, withNamespace } from '../support/cluster.js';
 
 const logger = createLogger({ name: 'watcher-test', level: (process.env.WATCHER_TEST_LOG ?? 'silent') as 'silent' });

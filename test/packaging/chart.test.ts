@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { REPO_ROOT, createTestNamespace, ensureCluster, installCrds } from '../support/cluster.js';
-import { validateScalingPolicy } from '../../src/api/validate.js';
+import { validateScalingPolicy } from '../../src/plimsoll/api/validate.js';
 import { CHART_DIR, FULL_VALUES, helm, isMonitoring, key, renderChart, toYamlStream, type KubeObject } from './support.js';
 
 test('helm lint passes for the defaults and for ci/full-values.yaml', async () => {

@@ -1,7 +1,7 @@
 // The chart's alerts and dashboard: rules checked and unit-tested by promtool (Prometheus's own
 // parser and rule evaluator), every PromQL expression of the dashboard parsed by promtool, and
 // every metric they name defined in src/ (so a renamed metric cannot leave them silently empty):
-// the operator's where it registers them, the matcher's in the contract (src/contract/metrics.ts).
+// the operator's where it registers them, the matcher's in the contract (src/plimsoll/contract/metrics.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { REPO_ROOT, run } from '../support/cluster.js';
-import { matcherMetrics } from '../../src/contract/metrics.js';
+import { matcherMetrics } from '../../src/plimsoll/contract/metrics.js';
 import { CHART_DIR, find, renderChart, type KubeObject } from './support.js';
 
 interface Rule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }

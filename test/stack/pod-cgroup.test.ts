@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/plimsoll/observability/logger.js';
 import { containerLimits, findHierarchies, PodCgroup, sweepCgroups, type Controller } from '../../tools/stack/replica-runner/pod-cgroup.js';
 import { DEFAULT_POD_NETNS } from '../../tools/stack/replica-runner/pod-network.js';
 import { ReplicaProcess } from '../../tools/stack/replica-runner/replica-process.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/plimsoll/observability/logger.js';
 import {
   DEFAULT_POD_NETNS, namespaceExists, podAddresses, processInPodNetwork, rootNamespaceViolations,
 } from '../../tools/stack/replica-runner/pod-network.js';
@@ -22,7 +22,7 @@ import { REPO_ROOT, createTestNamespace, ensureCluster, waitFor, type Cluster, t
 import { createTestDatabase, type TestDatabase } from '../support/matcher.js';
 import { ensurePodNetwork } from '../support/pod-network.js';
 
-const BIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'bin.js');
+const BIN = join(REPO_ROOT, 'dist', 'src', 'matcher', 'cli', 'bin.js');
 const RUNTIME = 'matcher-runtime';
 const runtimeDoc = (generation: number, serviceLevel: string, poolMax: number) =>
   JSON.stringify({ policy: 'matcher', generation, issuedAt: new Date().toISOString(), serviceLevel, replicas: 1, db: { poolMax }, queues: {} });

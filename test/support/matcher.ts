@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { loadMatcherConfig, type MatcherConfig } from '../../src/config/matcher.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { createMetricsRegistry } from '../../src/observability/metrics.js';
+import { loadMatcherConfig, type MatcherConfig } from '../../src/matcher/config.js';
+import { createLogger } from '../../src/plimsoll/observability/logger.js';
+import { createMetricsRegistry } from '../../src/plimsoll/observability/metrics.js';
 import { createTenant } from '../../src/matcher/auth.js';
 import { loadMigrations, migrateUp, withDirectClient } from '../../src/matcher/db/migrations.js';
 import { startMatcher, type Matcher } from '../../src/matcher/server.js';

@@ -8,10 +8,10 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createTenant } from '../../src/matcher/auth.js';
-import { FakeProviderServer, type FakeProviderSettings } from '../../src/matcher/providers/fake-provider-server.js';
+import { FakeProviderServer, type FakeProviderSettings } from '../../src/matcher/dev/fake-provider-server.js';
 import { startMatcher, type Matcher } from '../../src/matcher/server.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { createMetricsRegistry } from '../../src/observability/metrics.js';
+import { createLogger } from '../../src/plimsoll/observability/logger.js';
+import { createMetricsRegistry } from '../../src/plimsoll/observability/metrics.js';
 import { api, createTestDatabase, testConfig, type TestDatabase, type TestTenant } from './matcher.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:16379/0';

@@ -7,10 +7,7 @@ stop_pidfile() {
   local name=$1 pidfile=$2 pid
   pid="$(cat "$pidfile" 2>/dev/null || true)"
   if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    log "stopping $name (pid $pid)"
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" || true
+    terminate "$name" "$pid"
   else
     log "$name is not running"
   fi

@@ -38,3 +38,12 @@ db_state_dir() {
 }
 
 log() { printf '\033[1m[services]\033[0m %s\n' "$*"; }
+
+# terminate NAME PID: SIGTERM, up to 10 s to exit, then SIGKILL (down.sh, pgbouncer.sh stop).
+terminate() {
+  local name=$1 pid=$2
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid"
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" || true
+}

@@ -62,10 +62,7 @@ running_pid() {
 stop() {
   local dir=$1 pid
   if pid="$(running_pid "$dir")"; then
-    log "stopping PgBouncer (pid $pid, $dir)"
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" || true
+    terminate "PgBouncer ($dir)" "$pid"
   else
     log "PgBouncer ($dir) is not running"
   fi

@@ -64,7 +64,7 @@ async function bench(): Promise<void> {
   const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
   const duration = Number(values.duration);
   const connections = Number(values.connections);
-  const bin = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
+  const bin = join(ROOT, 'dist', 'src', 'matcher', 'cli', 'bin.js');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run make build`);
   const keys = join(ROOT, '.local', 'seed-keys.json');
   const key = existsSync(keys) ? (JSON.parse(readFileSync(keys, 'utf8')) as { tenants: Array<{ apiKey: string }> }).tenants[0]?.apiKey : undefined;
@@ -75,7 +75,7 @@ async function bench(): Promise<void> {
       name: key ? 'matcher GET /v1/jobs?limit=20' : 'matcher GET /healthz', path: key ? '/v1/jobs?limit=20' : '/healthz',
       headers: key ? { authorization: `Bearer ${key}` } : {},
       // One tenant at full speed: its rate limit is lifted, or the bench would measure 429s.
-      start: (port) => child([bin, 'matcher', '--port', String(port)], { MATCHER_LOG_LEVEL: 'warn', MATCHER_TENANT_RATE_LIMIT: '10000000', MATCHER_PROVIDERS: '[]' }),
+      start: (port) => child([bin, 'serve', '--port', String(port)], { MATCHER_LOG_LEVEL: 'warn', MATCHER_TENANT_RATE_LIMIT: '10000000', MATCHER_PROVIDERS: '[]' }),
     },
   ];
   for (const u of upstreams) {

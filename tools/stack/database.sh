@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 KEYS="$LOCAL/seed-keys.json"
 psql_app() { PGPASSWORD="$APP_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U "$APP_USER" -d plimsoll -v ON_ERROR_STOP=1 -qAt "$@"; }
 
-node "$PLIMSOLL_BIN" migrate up | sed 's/^/        /'
+node "$MATCHER_BIN" migrate up | sed 's/^/        /'
 
 if [[ -s "$KEYS" ]]; then
   ids="$(jq -r '[.tenants[].tenantId] | map("'"'"'" + . + "'"'"'") | join(",")' "$KEYS")"
@@ -20,4 +20,4 @@ if [[ -s "$KEYS" ]]; then
 fi
 stale="$(psql_app -c "DELETE FROM tenants WHERE name LIKE 'Sample tenant % (seed %)' RETURNING id" | wc -l)"
 [[ "$stale" -gt 0 ]] && info "deleted $stale sample tenants whose API keys were lost"
-node "$PLIMSOLL_BIN" seed --out "$KEYS" | sed -e 's/API key plm_[A-Za-z0-9]*_[A-Za-z0-9_-]*/API key in seed-keys.json/' -e 's/^/        /'
+node "$MATCHER_DEV_BIN" seed --out "$KEYS" | sed -e 's/API key plm_[A-Za-z0-9]*_[A-Za-z0-9_-]*/API key in seed-keys.json/' -e 's/^/        /'

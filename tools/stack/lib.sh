@@ -14,9 +14,11 @@ LB_ADDR="127.0.0.1:$MATCHER_PORT"           # the matcher URL users and load tes
 RUNNER_ADMIN="127.0.0.1:${RUNNER_ADMIN_PORT:-18090}"
 OPERATOR_METRICS_PORT="${OPERATOR_METRICS_PORT:-18081}"
 # name:port:requests-per-minute:median-latency-ms — the latencies are the simulator's
-# (src/simulator/model-params.ts), the limits the seeds' (groq 30/min, the others 60/min).
+# (src/plimsoll/simulator/model-params.ts), the limits the seeds' (groq 30/min, the others 60/min).
 PROVIDERS=(groq:18181:30:800 openai:18182:60:2500 anthropic:18183:60:3500)
-PLIMSOLL_BIN="$ROOT/dist/src/cli/bin.js"
+PLIMSOLL_BIN="$ROOT/dist/src/plimsoll/cli/bin.js"        # plimsoll: the operator image's entrypoint
+MATCHER_BIN="$ROOT/dist/src/matcher/cli/bin.js"          # matcher: the matcher image's (serve, migrate)
+MATCHER_DEV_BIN="$ROOT/dist/src/matcher/dev/bin.js"      # matcher-dev: test and demo tools, in no image
 mkdir -p "$RUN" "$LOGS" "$STACK" "$TARGETS"
 
 # The same kubectl the cluster scripts use (the machine's, or one built into .local/bin).

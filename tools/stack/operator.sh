@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The operator as a local process (node dist/src/cli/bin.js operator, the image's entrypoint)
+# The operator as a local process (node dist/src/plimsoll/cli/bin.js operator, the image's entrypoint)
 # with its own ServiceAccount's credentials, never admin: a TokenRequest token of
 # plimsoll-system/plimsoll-operator in .local/stack/operator.kubeconfig, so RBAC is exactly the
 # ClusterRole in manifests/rbac. Metrics on 127.0.0.1:18081, scraped by Prometheus through

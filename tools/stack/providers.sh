@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The three simulated AI providers (plimsoll fake-provider): groq :18181 (30 requests/min),
+# The three simulated AI providers (matcher-dev fake-provider): groq :18181 (30 requests/min),
 # openai :18182 and anthropic :18183 (60/min), with lognormal latencies around the simulator's
 # medians. Load tests switch them into outage or brownout with POST /admin/mode.
 # start: starts those not running (idempotent); stop: stops them.
@@ -19,7 +19,7 @@ case "${1:-}" in
         stop_bg "fake-provider-$name" fake-provider 10 || true
       fi
       start_bg "fake-provider-$name" fake-provider "$LOGS/fake-provider-$name.log" \
-        node "$PLIMSOLL_BIN" fake-provider --host 127.0.0.1 --port "$port" --name "$name" \
+        node "$MATCHER_DEV_BIN" fake-provider --host 127.0.0.1 --port "$port" --name "$name" \
         --latency-ms "$latency" --distribution lognormal --rate-limit "$limit" --rate-window-ms 60000
       started[$name]=1
     done

@@ -24,6 +24,11 @@ for p in "${PROVIDERS[@]}"; do
 done
 printf '  %-16s %s\n' "Prometheus" "http://127.0.0.1:$PROM_PORT  (targets: http://127.0.0.1:$PROM_PORT/targets)"
 printf '  %-16s %s\n' "Kubernetes" "https://127.0.0.1:16443  (admin kubeconfig $(rel "$ADMIN_KUBECONFIG"))"
+if running keda-operator "$LOCAL/bin/keda-operator" && running keda-adapter "$LOCAL/bin/keda-adapter"; then
+  printf '  %-16s %s\n' "KEDA" "operator 10.244.255.10, metrics API server https://10.244.255.11:6443 (pids $(cat "$RUN/keda-operator.pid"), $(cat "$RUN/keda-adapter.pid"); make keda-down stops it; docs/keda.md)"
+else
+  printf '  %-16s %s\n' "KEDA" "not running (not part of make up; make keda starts it: docs/keda.md)"
+fi
 printf '  %-16s %s, %s, %s\n' "data" "$(svc PostgreSQL "$PG_PORT")" "$(svc PgBouncer "$PGB_PORT")" "$(svc Redis "$REDIS_PORT")"
 if sp="$(kubectl get sp matcher -n default 2>/dev/null)"; then
   echo; bold "kubectl get sp"; echo "$sp"

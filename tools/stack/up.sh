@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 started=$SECONDS
-[[ -f "$PLIMSOLL_BIN" ]] || die "$PLIMSOLL_BIN is missing: run \`make build\`"
+for bin in "$PLIMSOLL_BIN" "$MATCHER_BIN" "$MATCHER_DEV_BIN"; do [[ -f "$bin" ]] || die "$bin is missing: run \`make build\`"; done
 [[ -f "$ADMIN_KUBECONFIG" ]] || die "$ADMIN_KUBECONFIG is missing: run \`make cluster\`"
 
 # The scripts read JSON (jq), probe HTTP (curl) and route the pod network (ip): install what a

@@ -1,13 +1,13 @@
-import type { CliCommand } from '../command.js';
-import { parseCommandLine } from '../args.js';
-import { PlimsollError } from '../../errors.js';
-import { loadMatcherConfig } from '../../config/matcher.js';
-import { defaultMigrationsDir, loadMigrations, migrateUp, migrationStatus, redactUrl, withDirectClient } from '../../matcher/db/migrations.js';
-import { verifySchema } from '../../matcher/db/verify.js';
+import type { CliCommand } from '../../plimsoll/shared/command-line.js';
+import { parseCommandLine } from '../../plimsoll/shared/command-line.js';
+import { PlimsollError } from '../../plimsoll/errors.js';
+import { loadMatcherConfig } from '../config.js';
+import { defaultMigrationsDir, loadMigrations, migrateUp, migrationStatus, redactUrl, withDirectClient } from '../db/migrations.js';
+import { verifySchema } from '../db/verify.js';
 
-const usage = `Usage: plimsoll migrate <up|status|verify> [options]
+const usage = `Usage: matcher migrate <up|status|verify> [options]
 
-Applies and checks the matcher's SQL migrations (migrations/NNNN_name.sql).
+Applies and checks the matcher's SQL migrations (src/matcher/migrations/NNNN_name.sql).
 
   up       apply every pending migration, in order, under an advisory lock; refuses if an
            applied migration's file changed (names the file and both sha256 checksums)
@@ -19,7 +19,7 @@ Options:
   --database-url URL  a direct PostgreSQL URL (default: MATCHER_MIGRATION_DATABASE_URL,
                       postgres://plimsoll:…@127.0.0.1:15432/plimsoll). Not PgBouncer in
                       transaction mode: the advisory lock and CREATE INDEX CONCURRENTLY need a session.
-  --dir DIR           the migrations directory (default: the repository's migrations/)
+  --dir DIR           the migrations directory (default: src/matcher/migrations/)
   --json              machine-readable output
   -h, --help          this text
 `;
@@ -29,14 +29,14 @@ export const migrateCommand: CliCommand = {
   summary: 'apply, list and verify the matcher database migrations',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine('migrate', argv, {
+    const { values, positionals } = parseCommandLine('matcher migrate', argv, {
       'database-url': { type: 'string' },
       dir: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     const action = positionals[0];
     if (positionals.length !== 1 || (action !== 'up' && action !== 'status' && action !== 'verify')) {
-      throw new PlimsollError('USAGE', 'expected exactly one of: up, status, verify. Run `plimsoll migrate --help`.');
+      throw new PlimsollError('USAGE', 'expected exactly one of: up, status, verify. Run `matcher migrate --help`.');
     }
     const url = values['database-url'] ?? loadMatcherConfig().migrationDatabaseUrl;
     const files = loadMigrations(values.dir ?? defaultMigrationsDir());

@@ -1,11 +1,11 @@
-import type { CliCommand } from '../command.js';
-import { parseOptions } from '../args.js';
-import { loadMatcherConfig } from '../../config/matcher.js';
-import { createLogger } from '../../observability/logger.js';
-import { createMetricsRegistry } from '../../observability/metrics.js';
-import { startMatcher } from '../../matcher/server.js';
+import type { CliCommand } from '../../plimsoll/shared/command-line.js';
+import { parseOptions } from '../../plimsoll/shared/command-line.js';
+import { loadMatcherConfig } from '../config.js';
+import { createLogger } from '../../plimsoll/observability/logger.js';
+import { createMetricsRegistry } from '../../plimsoll/observability/metrics.js';
+import { startMatcher } from '../server.js';
 
-const usage = `Usage: plimsoll matcher [options]
+const usage = `Usage: matcher serve [options]
 
 Runs the matcher HTTP API (resumes, job descriptions, analyses; /healthz, /readyz,
 /health/details, /metrics). Configuration comes from MATCHER_* environment variables
@@ -19,12 +19,12 @@ Options:
 SIGTERM or SIGINT: stop accepting, finish in-flight requests, close the pool, exit 0.
 `;
 
-export const matcherCommand: CliCommand = {
-  name: 'matcher',
+export const serveCommand: CliCommand = {
+  name: 'serve',
   summary: 'run the matcher HTTP API',
   usage,
   async run(argv) {
-    const values = parseOptions('matcher', argv, { port: { type: 'string' }, host: { type: 'string' } });
+    const values = parseOptions('matcher serve', argv, { port: { type: 'string' }, host: { type: 'string' } });
     const overrides: Record<string, string> = {};
     if (values.port !== undefined) overrides.MATCHER_PORT = values.port;
     if (values.host !== undefined) overrides.MATCHER_HOST = values.host;

@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { TimeoutProfile } from '../../config/matcher.js';
-import { PlimsollError, isPlimsollError } from '../../errors.js';
+import type { TimeoutProfile } from '../config.js';
+import { PlimsollError, isPlimsollError } from '../../plimsoll/errors.js';
 import { connectionErrorReason, type ConnectionErrorReason } from './connection-errors.js';
-import type { ResizablePool } from '../../runtime-client/pool.js';
+import type { ResizablePool } from '../../plimsoll/runtime-client/pool.js';
 
 /** The kinds of work, each with its own statement / lock / idle-in-transaction limits. */
 export type OperationKind = 'fast' | 'analysis' | 'admin';

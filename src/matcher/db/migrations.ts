@@ -3,10 +3,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PlimsollError } from '../../errors.js';
+import { PlimsollError } from '../../plimsoll/errors.js';
 
 /**
- * SQL-first migrations: migrations/NNNN_name.sql, applied in order, each recorded with its
+ * SQL-first migrations: src/matcher/migrations/NNNN_name.sql, applied in order, each recorded with its
  * sha256 in schema_migrations. A file whose first lines carry `-- plimsoll:no-transaction` runs
  * statement by statement outside a transaction (CREATE INDEX CONCURRENTLY); every other file
  * runs in one transaction.
@@ -51,14 +51,20 @@ const LOCK_KEY = BigInt.asIntN(64, BigInt('0x' + createHash('sha256').update('pl
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 const NO_TX_MARKER = /^\s*--\s*plimsoll:no-transaction\b/m;
 
-/** The repository's migrations/ directory, found from this module (works from src/ and dist/). */
+/** Where the SQL files live, from the package root (the repository, or /app in the image). */
+const MIGRATIONS_DIR = join('src', 'matcher', 'migrations');
+
+/**
+ * The matcher's migrations directory, src/matcher/migrations/ under the package root found from
+ * this module: works from src/ and from dist/ (tsc compiles no SQL; the image copies the folder).
+ */
 export function defaultMigrationsDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'migrations')) && existsSync(join(dir, 'package.json'))) return join(dir, 'migrations');
+    if (existsSync(join(dir, MIGRATIONS_DIR)) && existsSync(join(dir, 'package.json'))) return join(dir, MIGRATIONS_DIR);
     dir = dirname(dir);
   }
-  return resolve('migrations');
+  return resolve(MIGRATIONS_DIR);
 }
 
 export function sha256(text: string): string {

@@ -3,7 +3,7 @@ import { compareMigrations, readApplied, type Migration } from './migrations.js'
 import { expectedColumns, rowModels, type TableName } from './models.js';
 
 /**
- * `plimsoll migrate verify`: compares the live database with what the code expects —
+ * `matcher migrate verify`: compares the live database with what the code expects —
  * migrations (changed, pending, unknown), foreign keys and their delete rules, orphaned rows,
  * indexes (missing or left INVALID by a failed concurrent build), and the zod row models
  * against the live column types. Critical findings make the command exit non-zero.
@@ -68,9 +68,9 @@ export async function verifySchema(client: pg.ClientBase, files: Migration[]): P
     if (s.state === 'changed') {
       findings.push({ severity: 'critical', kind: 'migration', subject: `${String(s.version).padStart(4, '0')}_${s.name}`, message: `applied with sha256 ${s.appliedChecksum}, file now ${s.fileChecksum}` });
     } else if (s.state === 'pending') {
-      findings.push({ severity: 'critical', kind: 'migration', subject: `${String(s.version).padStart(4, '0')}_${s.name}`, message: 'not applied (run `plimsoll migrate up`)' });
+      findings.push({ severity: 'critical', kind: 'migration', subject: `${String(s.version).padStart(4, '0')}_${s.name}`, message: 'not applied (run `matcher migrate up`)' });
     } else if (s.state === 'missing-file') {
-      findings.push({ severity: 'warning', kind: 'migration', subject: `${s.version}_${s.name}`, message: 'applied in the database but no file in migrations/ (database ahead of this code?)' });
+      findings.push({ severity: 'warning', kind: 'migration', subject: `${s.version}_${s.name}`, message: 'applied in the database but no file in src/matcher/migrations/ (database ahead of this code?)' });
     }
   }
 

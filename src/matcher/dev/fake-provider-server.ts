@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { analyse } from '../analysis/analyse.js';
 
 /**
- * A stand-in for an OpenAI-compatible provider, run by us (`plimsoll fake-provider`): the same
+ * A stand-in for an OpenAI-compatible provider, run by us (`matcher-dev fake-provider`): the same
  * /v1/chat/completions API with a configurable latency distribution, error rate, unusable-reply
  * rate and rate limit (429 + Retry-After), switchable at runtime into outage or brownout with
  * POST /admin/mode. Its answers are the local matcher's analysis of the documents in the

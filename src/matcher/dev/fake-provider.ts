@@ -1,9 +1,9 @@
-import type { CliCommand } from '../command.js';
-import { parseOptions } from '../args.js';
-import { PlimsollError } from '../../errors.js';
-import { FakeProviderServer, fakeProviderSettingsSchema } from '../../matcher/providers/fake-provider-server.js';
+import type { CliCommand } from '../../plimsoll/shared/command-line.js';
+import { parseOptions } from '../../plimsoll/shared/command-line.js';
+import { PlimsollError } from '../../plimsoll/errors.js';
+import { FakeProviderServer, fakeProviderSettingsSchema } from './fake-provider-server.js';
 
-const usage = `Usage: plimsoll fake-provider [options]
+const usage = `Usage: matcher-dev fake-provider [options]
 
 A simulated OpenAI-compatible AI provider (POST /v1/chat/completions) for the matcher's tests,
 benchmarks and the local stack. Answers are the local matcher's analysis of the prompt.
@@ -33,7 +33,7 @@ export const fakeProviderCommand: CliCommand = {
   summary: 'run a simulated OpenAI-compatible AI provider (latency, errors, 429s, outage/brownout)',
   usage,
   async run(argv, io) {
-    const values = parseOptions('fake-provider', argv, {
+    const values = parseOptions('matcher-dev fake-provider', argv, {
       port: { type: 'string' }, host: { type: 'string' }, name: { type: 'string' }, 'latency-ms': { type: 'string' },
       distribution: { type: 'string' }, 'jitter-ms': { type: 'string' }, sigma: { type: 'string' }, 'error-rate': { type: 'string' },
       'invalid-rate': { type: 'string' }, 'rate-limit': { type: 'string' }, 'rate-window-ms': { type: 'string' }, mode: { type: 'string' },

@@ -3,7 +3,7 @@
  * and load tests are repeatable. Resumes and jobs are built from role profiles with varied
  * seniority, years, skills (some in the job, some not), date ranges and wording.
  */
-import { mulberry32 } from '../../shared/random.js';
+import { mulberry32 } from '../../plimsoll/shared/random.js';
 import rolesData from './data/roles.json' with { type: 'json' };
 
 interface Role {

@@ -1,17 +1,17 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CliCommand } from '../command.js';
-import { parseOptions } from '../args.js';
-import { PlimsollError } from '../../errors.js';
-import { loadMatcherConfig } from '../../config/matcher.js';
-import { createTenant } from '../../matcher/auth.js';
-import { extractSkills } from '../../matcher/analysis/extract.js';
-import { defaultTaxonomy } from '../../matcher/analysis/taxonomy.js';
-import { Database } from '../../matcher/db/database.js';
-import { ResizablePool } from '../../runtime-client/pool.js';
-import { SampleData } from '../../matcher/seed/generate.js';
+import type { CliCommand } from '../../plimsoll/shared/command-line.js';
+import { parseOptions } from '../../plimsoll/shared/command-line.js';
+import { PlimsollError } from '../../plimsoll/errors.js';
+import { loadMatcherConfig } from '../config.js';
+import { createTenant } from '../auth.js';
+import { extractSkills } from '../analysis/extract.js';
+import { defaultTaxonomy } from '../analysis/taxonomy.js';
+import { Database } from '../db/database.js';
+import { ResizablePool } from '../../plimsoll/runtime-client/pool.js';
+import { SampleData } from './sample-data.js';
 
-const usage = `Usage: plimsoll seed [options]
+const usage = `Usage: matcher-dev seed [options]
 
 Loads the skill taxonomy and deterministic sample data (tenants, resumes, job descriptions) into
 the matcher database, through PgBouncer, and prints the tenants' API keys.
@@ -44,7 +44,7 @@ export const seedCommand: CliCommand = {
   summary: 'load sample tenants, resumes and jobs into the matcher database',
   usage,
   async run(argv, io) {
-    const values = parseOptions('seed', argv, options);
+    const values = parseOptions('matcher-dev seed', argv, options);
     const tenants = positiveInt('tenants', values.tenants, 3, 100);
     const resumes = positiveInt('resumes', values.resumes, 150, 100_000);
     const jobs = positiveInt('jobs', values.jobs, 50, 100_000);

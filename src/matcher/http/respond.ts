@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { ServiceLevelSource } from '../../runtime-client/index.js';
+import type { ServiceLevelSource } from '../../plimsoll/runtime-client/index.js';
 
 /**
  * The one place a response body is written: every JSON body carries `serviceLevel`, every

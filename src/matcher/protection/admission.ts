@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
-import { PlimsollError } from '../../errors.js';
+import { PlimsollError } from '../../plimsoll/errors.js';
 import type { PressureSample } from './effective-service-level.js';
-import { matcherMetrics } from '../../contract/metrics.js';
+import { matcherMetrics } from '../../plimsoll/contract/metrics.js';
 
 /** The labels of matcher_admission_rejections_total; Maintenance refusals are counted by the service-level middleware. */
 export type AdmissionReason = RefusalReason | 'maintenance';

@@ -1,6 +1,6 @@
 import type { IntervalHistogram } from 'node:perf_hooks';
-import { moreDegraded, type ServiceLevel } from '../../contract/service-levels.js';
-import type { ServiceLevelSource } from '../../runtime-client/index.js';
+import { moreDegraded, type ServiceLevel } from '../../plimsoll/contract/service-levels.js';
+import type { ServiceLevelSource } from '../../plimsoll/runtime-client/index.js';
 
 export interface EmergencyThresholds { reducedHeapMb: number; basicHeapMb: number; reducedLagMs: number; basicLagMs: number }
 

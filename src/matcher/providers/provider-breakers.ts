@@ -1,9 +1,9 @@
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { MatcherConfig } from '../../config/matcher.js';
-import type { Logger } from '../../observability/logger.js';
+import type { MatcherConfig } from '../config.js';
+import type { Logger } from '../../plimsoll/observability/logger.js';
 import { ProviderError, type AnalysisProvider, type ProviderAnswer, type ProviderRequest } from './provider.js';
-import { matcherMetrics } from '../../contract/metrics.js';
+import { matcherMetrics } from '../../plimsoll/contract/metrics.js';
 
 export type BreakerState = 'closed' | 'halfOpen' | 'open';
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, halfOpen: 1, open: 2 };

@@ -1,9 +1,9 @@
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
-import { matcherMetrics } from '../../contract/metrics.js';
-import type { Logger } from '../../observability/logger.js';
-import type { QueueKnobs, RateLimit } from '../../runtime-client/index.js';
+import { matcherMetrics } from '../../plimsoll/contract/metrics.js';
+import type { Logger } from '../../plimsoll/observability/logger.js';
+import type { QueueKnobs, RateLimit } from '../../plimsoll/runtime-client/index.js';
 import { ProviderError } from '../providers/provider.js';
 
 export interface AnalysisJobData {

@@ -1,5 +1,5 @@
 /**
- * The operator's side of the runtime document (the contract is src/contract/): building it from
+ * The operator's side of the runtime document (the contract is src/plimsoll/contract/): building it from
  * a decision, reading it back from the ConfigMap (validated with the contract's schema, as a
  * replica does), and the ConfigMap the operator applies.
  */

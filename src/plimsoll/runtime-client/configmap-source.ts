@@ -17,7 +17,7 @@ export interface ConfigMapSourceOptions {
 
 /**
  * The runtime document from one ConfigMap (key `runtime.json`) through the Kubernetes API, with
- * the operator's own informer (src/operator/watcher.ts): list and watch with a
+ * the operator's own informer (src/plimsoll/operator/watcher.ts): list and watch with a
  * `metadata.name=<name>` field selector, which the API server authorizes against resourceNames,
  * so the RBAC a replica needs is `list` and `watch` on that one name and nothing else. The
  * watcher resumes from the last resourceVersion after an error (jittered backoff), relists on

@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { PlimsollError } from '../errors.js';
-import { readSingleDocument } from '../cli/files.js';
+import { readSingleDocument } from '../shared/files.js';
 import { matcherModelSchema } from './model-params.js';
 
 const usersSchema = z.union([

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { scenarioSchema } from '../../../src/simulator/scenario.js';
-import { mulberry32 } from '../../../src/shared/random.js';
+import { scenarioSchema } from '../../../src/plimsoll/simulator/scenario.js';
+import { mulberry32 } from '../../../src/plimsoll/shared/random.js';
 import { budgetFigures, connectionSeries, summariseConnections, type ConnectionSample } from '../../../loadtests/load/connections.js';
 import { computeGap } from '../../../loadtests/load/gap.js';
 import { predict } from '../../../loadtests/load/prediction.js';

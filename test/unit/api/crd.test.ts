@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { CRD_FILE, renderCrdYaml, scalingPolicyCrd, type JsonSchema } from '../../../src/api/crd.js';
-import { defaultsBreakingTheirRules } from '../../../src/api/validate.js';
+import { CRD_FILE, renderCrdYaml, scalingPolicyCrd, type JsonSchema } from '../../../src/plimsoll/api/crd.js';
+import { defaultsBreakingTheirRules } from '../../../src/plimsoll/api/validate.js';
 
 test('the committed CRD is exactly what the schema generates (run `make crd` if this fails)', async () => {
   const committed = await readFile(new URL(`../../../crds/${CRD_FILE}`, import.meta.url), 'utf8');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { validateScalingPolicy } from '../../../src/api/validate.js';
+import { validateScalingPolicy } from '../../../src/plimsoll/api/validate.js';
 
 const examples = new URL('../../../examples/', import.meta.url);
 

@@ -9,15 +9,16 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = new URL('../../../', import.meta.url).pathname;
 
-async function plimsoll(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function execute(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { cwd: root });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', bin, ...args], { cwd: root });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+const plimsoll = (...args: string[]) => execute('src/plimsoll/cli/bin.ts', args);
 
 test('--help lists the commands; each command has its own --help', async () => {
   const top = await plimsoll('--help');
@@ -27,6 +28,23 @@ test('--help lists the commands; each command has its own --help', async () => {
     const help = await plimsoll(name, '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, new RegExp(`Usage: plimsoll ${name}`));
+  }
+});
+
+test('the governed service has executables of its own: matcher (serve, migrate), matcher-dev (seed, fake-provider)', async () => {
+  const top = await plimsoll('--help');
+  for (const name of ['matcher', 'migrate', 'seed', 'fake-provider']) assert.doesNotMatch(top.stdout, new RegExp(`^  ${name}\\b`, 'm'));
+  for (const [bin, program, names] of [['src/matcher/cli/bin.ts', 'matcher', ['serve', 'migrate']], ['src/matcher/dev/bin.ts', 'matcher-dev', ['seed', 'fake-provider']]] as const) {
+    const overview = await execute(bin, ['--help']);
+    assert.equal(overview.code, 0, overview.stderr);
+    assert.deepEqual([...overview.stdout.matchAll(/^ {2}(\S+) {2}/gm)].map((m) => m[1]), names);
+    for (const name of names) {
+      const help = await execute(bin, [name, '--help']);
+      assert.match(help.stdout, new RegExp(`Usage: ${program} ${name}`));
+    }
+    const flag = await execute(bin, [names[0], '--bogus']);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, new RegExp(`^${program} ${names[0]}: USAGE: .*bogus.*Run \`${program} ${names[0]} --help\``));
   }
 });
 

@@ -6,10 +6,10 @@ import { describe, it } from 'node:test';
 import {
   ACKNOWLEDGEMENT_FIELD, levelAtRank, levelRank, moreDegraded, parseRuntimeDocument, readAppliedRuntime, runtimeConfigMapName,
   SERVICE_LEVELS, type CompleteContent, type KnobHandlers,
-} from '../../../src/contract/index.js';
-import { decide, emptyMemory } from '../../../src/engine/index.js';
-import { readRuntimeDocument, runtimeConfigMap, runtimeContent } from '../../../src/operator/runtime-document.js';
-import { scalingPolicySpecSchema } from '../../../src/api/scaling-policy.js';
+} from '../../../src/plimsoll/contract/index.js';
+import { decide, emptyMemory } from '../../../src/plimsoll/engine/index.js';
+import { readRuntimeDocument, runtimeConfigMap, runtimeContent } from '../../../src/plimsoll/operator/runtime-document.js';
+import { scalingPolicySpecSchema } from '../../../src/plimsoll/api/scaling-policy.js';
 
 describe('runtime document', () => {
   const good = { policy: 'p', generation: 3, issuedAt: '2026-01-01T00:00:00Z', serviceLevel: 'Reduced', replicas: 2, db: { poolMax: 10 },

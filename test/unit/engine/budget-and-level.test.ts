@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { poolFor } from '../../../src/engine/budget.js';
-import { decide } from '../../../src/engine/decide.js';
-import { emptyMemory, type EngineMemory } from '../../../src/engine/types.js';
+import { poolFor } from '../../../src/plimsoll/engine/budget.js';
+import { decide } from '../../../src/plimsoll/engine/decide.js';
+import { emptyMemory, type EngineMemory } from '../../../src/plimsoll/engine/types.js';
 import { fresh, spec, T0 } from './fixtures.js';
 
 const budget = { maxConnections: 100, reserved: 15, safetyFactor: 0.75, pool: { min: 4, max: 32 } };

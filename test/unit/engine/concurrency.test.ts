@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decide } from '../../../src/engine/decide.js';
-import { emptyMemory, type EngineMemory } from '../../../src/engine/types.js';
+import { decide } from '../../../src/plimsoll/engine/decide.js';
+import { emptyMemory, type EngineMemory } from '../../../src/plimsoll/engine/types.js';
 import { fresh, spec, T0 } from './fixtures.js';
 
 const withProvider = (algorithm: 'None' | 'AIMD' | 'Gradient2', requestsPerMinute = 120) =>

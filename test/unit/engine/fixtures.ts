@@ -1,5 +1,5 @@
-import { scalingPolicySpecSchema, type ScalingPolicySpec, type ScalingPolicySpecInput } from '../../../src/api/scaling-policy.js';
-import type { SignalObservation } from '../../../src/engine/types.js';
+import { scalingPolicySpecSchema, type ScalingPolicySpec, type ScalingPolicySpecInput } from '../../../src/plimsoll/api/scaling-policy.js';
+import type { SignalObservation } from '../../../src/plimsoll/engine/types.js';
 
 /** A spec with defaults applied, as the engine receives it. */
 export function spec(input: Partial<ScalingPolicySpecInput> = {}): ScalingPolicySpec {

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { scalingPolicySpecSchema, type ScalingPolicySpec } from '../../../src/api/scaling-policy.js';
-import { decide, recordScale } from '../../../src/engine/decide.js';
-import { levelRank } from '../../../src/contract/service-levels.js';
-import { emptyMemory, type Decision, type EngineMemory } from '../../../src/engine/types.js';
+import { scalingPolicySpecSchema, type ScalingPolicySpec } from '../../../src/plimsoll/api/scaling-policy.js';
+import { decide, recordScale } from '../../../src/plimsoll/engine/decide.js';
+import { levelRank } from '../../../src/plimsoll/contract/service-levels.js';
+import { emptyMemory, type Decision, type EngineMemory } from '../../../src/plimsoll/engine/types.js';
 import { T0 } from './fixtures.js';
 
 const specArb = fc

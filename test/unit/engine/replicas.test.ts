@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decide, recordScale } from '../../../src/engine/decide.js';
-import { scaleDownLimit, scaleUpLimit } from '../../../src/engine/replicas.js';
-import { emptyMemory, type EngineMemory } from '../../../src/engine/types.js';
+import { decide, recordScale } from '../../../src/plimsoll/engine/decide.js';
+import { scaleDownLimit, scaleUpLimit } from '../../../src/plimsoll/engine/replicas.js';
+import { emptyMemory, type EngineMemory } from '../../../src/plimsoll/engine/types.js';
 import { fresh, spec, T0 } from './fixtures.js';
 
 const run = (s: ReturnType<typeof spec>, current: number, values: Record<string, number>, memory: EngineMemory = emptyMemory(T0), now = T0) =>

@@ -5,7 +5,7 @@ import { analyse } from '../../../src/matcher/analysis/analyse.js';
 import { analysisId, inputDigest } from '../../../src/matcher/analysis-service.js';
 import { admissionVerdict } from '../../../src/matcher/protection/admission.js';
 import { mergeReply } from '../../../src/matcher/providers/openai-compatible-provider.js';
-import type { ServiceLevel } from '../../../src/contract/service-levels.js';
+import type { ServiceLevel } from '../../../src/plimsoll/contract/service-levels.js';
 import { EffectiveServiceLevel, emergencyLevel } from '../../../src/matcher/protection/effective-service-level.js';
 
 const thresholds = { reducedHeapMb: 350, basicHeapMb: 400, reducedLagMs: 200, basicLagMs: 500 };

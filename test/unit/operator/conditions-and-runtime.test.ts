@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Conditions } from '../../../src/operator/conditions.js';
-import type { RuntimeDocument } from '../../../src/contract/index.js';
-import { canonicalJson, sameContent } from '../../../src/operator/runtime-document.js';
-import { loadMatcherConfig } from '../../../src/config/matcher.js';
-import { loadOperatorConfig } from '../../../src/config/operator.js';
+import { Conditions } from '../../../src/plimsoll/operator/conditions.js';
+import type { RuntimeDocument } from '../../../src/plimsoll/contract/index.js';
+import { canonicalJson, sameContent } from '../../../src/plimsoll/operator/runtime-document.js';
+import { loadMatcherConfig } from '../../../src/matcher/config.js';
+import { loadOperatorConfig } from '../../../src/plimsoll/config/operator.js';
 
 test('lastTransitionTime moves only when the status flips', () => {
   const first = new Conditions(undefined, 1, '2026-01-01T00:00:00Z').set('Ready', 'True', 'Reconciled', 'ok').list();

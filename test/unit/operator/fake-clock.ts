@@ -1,4 +1,4 @@
-import type { Clock } from '../../../src/operator/clock.js';
+import type { Clock } from '../../../src/plimsoll/operator/clock.js';
 
 /** Virtual time: timers fire only when the test advances the clock. */
 export class FakeClock implements Clock {

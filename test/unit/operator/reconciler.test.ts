@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../../src/observability/logger.js';
-import { createMetricsRegistry } from '../../../src/observability/metrics.js';
-import { createOperatorMetrics } from '../../../src/operator/metrics.js';
-import { Reconciler, type ScalingPolicyObject } from '../../../src/operator/reconciler.js';
-import type { KubeApi } from '../../../src/operator/kube-api.js';
-import type { SignalRegistry } from '../../../src/operator/signals/index.js';
-import type { ScalingPolicySpecInput, ScalingPolicyStatus } from '../../../src/api/scaling-policy.js';
+import { createLogger } from '../../../src/plimsoll/observability/logger.js';
+import { createMetricsRegistry } from '../../../src/plimsoll/observability/metrics.js';
+import { createOperatorMetrics } from '../../../src/plimsoll/operator/metrics.js';
+import { Reconciler, type ScalingPolicyObject } from '../../../src/plimsoll/operator/reconciler.js';
+import type { KubeApi } from '../../../src/plimsoll/operator/kube-api.js';
+import type { SignalRegistry } from '../../../src/plimsoll/operator/signals/index.js';
+import type { ScalingPolicySpecInput, ScalingPolicyStatus } from '../../../src/plimsoll/api/scaling-policy.js';
 
 function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = {}, clock: { now: number } = { now: Date.now() }) {
   const calls: string[] = [];

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseInstantResult } from '../../../src/operator/signals/prometheus.js';
-import { aggregate, fieldValue } from '../../../src/operator/signals/health.js';
-import { pgbouncerValue } from '../../../src/operator/signals/pgbouncer.js';
-import { isPlimsollError } from '../../../src/errors.js';
+import { parseInstantResult } from '../../../src/plimsoll/operator/signals/prometheus.js';
+import { aggregate, fieldValue } from '../../../src/plimsoll/operator/signals/health.js';
+import { pgbouncerValue } from '../../../src/plimsoll/operator/signals/pgbouncer.js';
+import { isPlimsollError } from '../../../src/plimsoll/errors.js';
 
 test('prometheus: vector, scalar, empty (Missing vs Zero), errors', () => {
   assert.equal(parseInstantResult({ status: 'success', data: { resultType: 'vector', result: [{ value: [1, '42.5'] }] } }, 'Missing'), 42.5);

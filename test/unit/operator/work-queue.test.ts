@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkQueue } from '../../../src/operator/work-queue.js';
+import { WorkQueue } from '../../../src/plimsoll/operator/work-queue.js';
 import { FakeClock } from './fake-clock.js';
 
 test('a key added many times is queued once', async () => {

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { runtimeHealthSchema } from '../../../src/contract/health.js';
-import { createLogger } from '../../../src/observability/logger.js';
-import { FileRuntimeSource, ResizablePool, RuntimeClient } from '../../../src/runtime-client/index.js';
+import { runtimeHealthSchema } from '../../../src/plimsoll/contract/health.js';
+import { createLogger } from '../../../src/plimsoll/observability/logger.js';
+import { FileRuntimeSource, ResizablePool, RuntimeClient } from '../../../src/plimsoll/runtime-client/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plimsoll-client-'));
 const file = join(dir, 'runtime.json');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { test } from 'node:test';
-import { parseScalingPolicy } from '../../../src/api/validate.js';
-import { readSingleDocument } from '../../../src/cli/files.js';
-import { isPlimsollError } from '../../../src/errors.js';
-import { simulate } from '../../../src/simulator/run.js';
-import { loadScenario, scenarioSchema } from '../../../src/simulator/scenario.js';
+import { parseScalingPolicy } from '../../../src/plimsoll/api/validate.js';
+import { readSingleDocument } from '../../../src/plimsoll/shared/files.js';
+import { isPlimsollError } from '../../../src/plimsoll/errors.js';
+import { simulate } from '../../../src/plimsoll/simulator/run.js';
+import { loadScenario, scenarioSchema } from '../../../src/plimsoll/simulator/scenario.js';
 
 const scenarios = new URL('../../../loadtests/scenarios/', import.meta.url);
 

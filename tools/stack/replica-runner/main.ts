@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../../src/observability/logger.js';
+import { createLogger } from '../../../src/plimsoll/observability/logger.js';
 import { DEFAULT_POD_NETNS, namespaceExists } from './pod-network.js';
 import { ReplicaRunner } from './runner.js';
 
@@ -21,7 +21,7 @@ const LOCAL = join(ROOT, '.local');
 
 const usage = `Usage: node --import tsx tools/stack/replica-runner/main.ts [options]
 
-Mirrors a Deployment's pods into real processes (node dist/src/cli/bin.js <container args>)
+Mirrors a Deployment's pods into real processes (node dist/src/matcher/cli/bin.js <container args>)
 bound to the pod IPs, and balances HTTP requests over the ready ones.
 
 Options:
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
-  const bin = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
+  const bin = join(ROOT, 'dist', 'src', 'matcher', 'cli', 'bin.js');
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`make build\` first`);
   if (!existsSync(values.kubeconfig)) throw new Error(`kubeconfig ${values.kubeconfig} does not exist: run \`make cluster\` first`);
   if (!namespaceExists(values['pod-netns'])) throw new Error(`network namespace ${values['pod-netns']} does not exist: run \`bash tools/stack/pod-network.sh up\` (make up does) first`);

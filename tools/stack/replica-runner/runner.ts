@@ -21,9 +21,9 @@ import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } fr
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../../../src/observability/logger.js';
-import { Watcher } from '../../../src/operator/watcher.js';
-import { backoffDelay } from '../../../src/shared/backoff.js';
+import type { Logger } from '../../../src/plimsoll/observability/logger.js';
+import { Watcher } from '../../../src/plimsoll/operator/watcher.js';
+import { backoffDelay } from '../../../src/plimsoll/shared/backoff.js';
 import { recordRunning, recordTermination, termination, type Termination } from './container-status.js';
 import { LoadBalancer } from './load-balancer.js';
 import { containerLimits, PodCgroup, sweepCgroups, withHeapLimit, type CgroupSettings, type ContainerLimits } from './pod-cgroup.js';
@@ -40,8 +40,10 @@ export interface ReplicaRunnerOptions {
   deployment: string;
   /** The container to run (default: the first). */
   container?: string;
-  /** The image's entrypoint: the container's args follow it (default: node dist/src/cli/bin.js). */
+  /** The image's entrypoint: the container's args follow it (the matcher image's: node dist/src/matcher/cli/bin.js). */
   entrypoint: string[];
+  /** The image's CMD: the args of a container that sets none (default ["serve"], the matcher image's). */
+  defaultArgs?: string[];
   /** Working directory of the processes (the repository root). */
   cwd: string;
   /** Variables every process gets before the pod's own (PATH, HOME: what an image sets). */
@@ -364,7 +366,7 @@ export class ReplicaRunner {
       if (!current()) return;
       const cgroup = await this.podCgroup(replica, limits);
       if (!current()) return void cgroup.remove().catch(() => undefined);
-      const argv = this.inPodNetwork(replica, [...this.options.entrypoint, ...(container.args ?? ['matcher'])]);
+      const argv = this.inPodNetwork(replica, [...this.options.entrypoint, ...(container.args ?? this.options.defaultArgs ?? ['serve'])]);
       if (container.command?.length) this.log.debug({ pod: replica.pod, command: container.command }, 'the container command is replaced by the local entrypoint');
       const process = ReplicaProcess.spawn({
         namespace: this.options.namespace, pod: replica.pod, podUid: replica.uid, ip: replica.ip, port: replica.port, argv,

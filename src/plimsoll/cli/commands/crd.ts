@@ -2,8 +2,8 @@ import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CRD_FILE, renderCrdYaml } from '../../api/crd.js';
 import { PlimsollError } from '../../errors.js';
-import { parseCommandLine } from '../args.js';
-import type { CliCommand } from '../command.js';
+import { parseCommandLine } from '../../shared/command-line.js';
+import type { CliCommand } from '../../shared/command-line.js';
 
 export const crdCommand: CliCommand = {
   name: 'crd',
@@ -18,7 +18,7 @@ Options:
   -h, --help    show this help
 `,
   async run(argv, io) {
-    const { values } = parseCommandLine('crd', argv, { out: { type: 'string' }, check: { type: 'string' } });
+    const { values } = parseCommandLine('plimsoll crd', argv, { out: { type: 'string' }, check: { type: 'string' } });
     const yaml = renderCrdYaml();
     if (values.check !== undefined) {
       const path = join(values.check, CRD_FILE);

@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
-import type { CliCommand } from '../command.js';
-import { parseOptions } from '../args.js';
+import type { CliCommand } from '../../shared/command-line.js';
+import { parseOptions } from '../../shared/command-line.js';
 import { PlimsollError } from '../../errors.js';
 import { loadOperatorConfig } from '../../config/operator.js';
 import { createLogger } from '../../observability/logger.js';
@@ -29,7 +29,7 @@ export const operatorCommand: CliCommand = {
   summary: 'run the operator (reconcile ScalingPolicies)',
   usage,
   async run(argv, io) {
-    const values = parseOptions('operator', argv, { namespace: { type: 'string' }, 'metrics-port': { type: 'string' } });
+    const values = parseOptions('plimsoll operator', argv, { namespace: { type: 'string' }, 'metrics-port': { type: 'string' } });
     const overrides: Record<string, string> = {};
     if (values.namespace !== undefined) overrides.OPERATOR_NAMESPACE = values.namespace;
     if (values['metrics-port'] !== undefined) overrides.OPERATOR_METRICS_PORT = values['metrics-port'];

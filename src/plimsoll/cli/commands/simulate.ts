@@ -6,9 +6,9 @@ import { unmappedSignals } from '../../simulator/controllers/plimsoll.js';
 import { renderCsv, renderJson, renderSvg, renderTable } from '../../simulator/report.js';
 import { simulate } from '../../simulator/run.js';
 import { loadScenario, scenarioDuration } from '../../simulator/scenario.js';
-import { parseCommandLine } from '../args.js';
-import type { CliCommand } from '../command.js';
-import { readSingleDocument } from '../files.js';
+import { parseCommandLine } from '../../shared/command-line.js';
+import type { CliCommand } from '../../shared/command-line.js';
+import { readSingleDocument } from '../../shared/files.js';
 
 /** Write-then-rename, so an interrupted run never leaves a half-written file behind. */
 async function writeAtomically(path: string, content: string): Promise<void> {
@@ -35,7 +35,7 @@ Options:
 Success counts degraded but valid answers; shed requests (429/503) and timeouts do not.
 `,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine('simulate', argv, {
+    const { values, positionals } = parseCommandLine('plimsoll simulate', argv, {
       policy: { type: 'string' },
       format: { type: 'string', default: 'table' },
       out: { type: 'string' },

@@ -1,9 +1,9 @@
 import { validateScalingPolicy } from '../../api/validate.js';
 import { KIND } from '../../api/scaling-policy.js';
 import { PlimsollError, isPlimsollError } from '../../errors.js';
-import { parseCommandLine } from '../args.js';
-import type { CliCommand } from '../command.js';
-import { readDocuments } from '../files.js';
+import { parseCommandLine } from '../../shared/command-line.js';
+import type { CliCommand } from '../../shared/command-line.js';
+import { readDocuments } from '../../shared/files.js';
 
 export const validateCommand: CliCommand = {
   name: 'validate',
@@ -18,7 +18,7 @@ are skipped with a note.
 Exit status: 0 when every policy is valid, 1 when any is invalid or unreadable, 2 on usage errors.
 `,
   async run(argv, io) {
-    const { positionals } = parseCommandLine('validate', argv, {});
+    const { positionals } = parseCommandLine('plimsoll validate', argv, {});
     if (positionals.length === 0) throw new PlimsollError('USAGE', 'name at least one file. Run `plimsoll validate --help`.');
     let failures = 0;
     for (const file of positionals) {
