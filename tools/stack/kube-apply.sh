@@ -27,9 +27,9 @@ kubectl create secret generic pgbouncer-admin -n default --dry-run=client -o yam
 # The example policy, with its two load objectives sized for this stack's pods. The example is
 # written for replicas that may burst to a core (the shipped Deployment sets no CPU limit); here
 # each replica is held to 100m by its cgroup (kustomize/matcher/matcher-resources-local.yaml),
-# and `make bench-capacity` measured one such replica saturating at about 24 req/s of the load
+# and `make bench-capacity` measured one such replica saturating at about 27 req/s of the load
 # tests' mix. So the CPU objective is 70 % of the limit (0.07 cores) and the request-rate
-# objective 16 req/s per replica (about two thirds of saturation), as a team sizing its own
+# objective 16 req/s per replica (about 60 % of saturation), as a team sizing its own
 # objectives from a capacity test would set them. Everything else is the example as shipped.
 # The load runner gives the simulator this same file (mk/load.mk).
 kubectl patch --local -f "$ROOT/examples/matcher.yaml" --type=json --patch-file "$ROOT/tools/stack/policy-local.json" -o yaml \
