@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { REPO_ROOT, ensureCluster, run } from '../support/cluster.js';
+import { REPO_ROOT, ensureCluster, installCrds, run } from '../support/cluster.js';
 
 test('the operator kubeconfig of the local stack holds only its ServiceAccount token, with the operator RBAC', async (t) => {
   const cluster = await ensureCluster();
   if (!cluster.local) return t.skip('tools/stack drives the local cluster (.local/kubeconfig) only');
+  // can-i answers no for a resource the server does not serve: the CRD first, as the stack does.
+  await installCrds(cluster);
   await cluster.kubectl(['apply', '--server-side', '--field-manager=plimsoll-stack', '-k', join(REPO_ROOT, 'manifests', 'rbac')]);
   const dir = mkdtempSync(join(tmpdir(), 'plimsoll-opkc-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

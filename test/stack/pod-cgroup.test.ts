@@ -9,29 +9,20 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../src/plimsoll/observability/logger.js';
 import { containerLimits, findHierarchies, PodCgroup, sweepCgroups, type Controller } from '../../tools/stack/replica-runner/pod-cgroup.js';
 import { DEFAULT_POD_NETNS } from '../../tools/stack/replica-runner/pod-network.js';
 import { ReplicaProcess } from '../../tools/stack/replica-runner/replica-process.js';
 import { ReplicaRunner } from '../../tools/stack/replica-runner/runner.js';
 import { REPO_ROOT, createTestNamespace, ensureCluster, waitFor, type Cluster, type TestNamespace } from '../support/cluster.js';
 import { ensurePodNetwork } from '../support/pod-network.js';
+import { alive, silentLogger } from '../support/process.js';
 
 const MiB = 2 ** 20;
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const silent = createLogger({ name: 'pod-cgroup-test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const silent = silentLogger('pod-cgroup-test');
 
 /** A process's cgroup in the controller's hierarchy, from /proc/<pid>/cgroup (v1 "4:memory:/path", v2 "0::/path"). */
 function cgroupOf(pid: number, controller: Controller): string | undefined {

@@ -10,10 +10,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../src/plimsoll/observability/logger.js';
 import {
   DEFAULT_POD_NETNS, namespaceExists, podAddresses, processInPodNetwork, rootNamespaceViolations,
 } from '../../tools/stack/replica-runner/pod-network.js';
@@ -21,6 +19,7 @@ import { ReplicaRunner, type RunnerStatus } from '../../tools/stack/replica-runn
 import { REPO_ROOT, createTestNamespace, ensureCluster, waitFor, type Cluster, type TestNamespace } from '../support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/matcher.js';
 import { ensurePodNetwork } from '../support/pod-network.js';
+import { alive, silentLogger } from '../support/process.js';
 
 const BIN = join(REPO_ROOT, 'dist', 'src', 'matcher', 'cli', 'bin.js');
 const RUNTIME = 'matcher-runtime';
@@ -29,15 +28,7 @@ const runtimeDoc = (generation: number, serviceLevel: string, poolMax: number) =
 
 interface Details { pid: number; runtimeGeneration: number | null; serviceLevel: string; pool: { max: number } }
 const details = async (address: string): Promise<Details> => (await fetch(`http://${address}/health/details`, { signal: AbortSignal.timeout(3000) })).json() as Promise<Details>;
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const silent = createLogger({ name: 'replica-runner-test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const silent = silentLogger('replica-runner-test');
 
 let cluster: Cluster;
 let ns: TestNamespace;

@@ -51,24 +51,12 @@ if [[ "$(installed_version)" == "$HELM_VERSION" ]]; then
 fi
 command -v go >/dev/null || die "Go is needed to build helm (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)"
 
-running() {
-  local pid; pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "tools/helm/install.sh"
-}
-
-# The lock only guards "is one running, else start one": two callers never start two builds.
-exec 9>"$RUN/helm-build.lock"
-flock 9
-if running; then
-  log "a helm build is already running (pid $(cat "$PID_FILE")); following $BUILD_LOG"
-else
+if start_build_worker "$PID_FILE" "$RUN/helm-build.lock" "$BUILD_LOG" 0 "$ROOT/tools/helm/install.sh"; then
   log "building helm $HELM_VERSION from Go modules (log: $BUILD_LOG); cold: a few minutes on 2 cores"
-  : > "$BUILD_LOG"
-  setsid nohup bash "$ROOT/tools/helm/install.sh" --worker >> "$BUILD_LOG" 2>&1 < /dev/null 9>&- &
-  echo $! > "$PID_FILE"
+else
+  log "a helm build is already running (pid $(cat "$PID_FILE")); following $BUILD_LOG"
 fi
-flock -u 9
 
-follow_build "$BUILD_LOG" helm 30 running || die "the helm build failed; see $BUILD_LOG"
+follow_build "$BUILD_LOG" helm 30 worker_running "$PID_FILE" "$ROOT/tools/helm/install.sh" || die "the helm build failed; see $BUILD_LOG"
 [[ "$(installed_version)" == "$HELM_VERSION" ]] || die "the build ended but .local/bin/helm does not report $HELM_VERSION; see $BUILD_LOG"
 log "helm $HELM_VERSION ready: .local/bin/helm"

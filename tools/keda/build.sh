@@ -15,6 +15,7 @@
 # so a cold build overlaps the other test tiers, and test-keda's `build.sh` then attaches to it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/tools/lib/follow-build.sh"
 
 BUILD_LOG="$LOGS/keda-build.log"
 PID_FILE="$RUN/keda-build.pid"
@@ -62,45 +63,19 @@ if all_built; then
 fi
 command -v go >/dev/null || die "Go is needed to build KEDA (tools/keda/go.mod)"
 
-running() {
-  local pid; pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "tools/keda/build.sh"
-}
-
-# The lock only guards "is one running, else start one": two callers never start two builds.
-exec 9>"$RUN/keda-build.lock"
-flock 9
-if running; then
-  log "a KEDA build is already running (pid $(cat "$PID_FILE")); following .local/logs/keda-build.log"
-else
+# At nice 19: the machine's two cores are shared, and the other test tiers come first.
+if start_build_worker "$PID_FILE" "$RUN/keda-build.lock" "$BUILD_LOG" 19 "$ROOT/tools/keda/build.sh"; then
   log "building KEDA $(keda_version) from Go modules (log: .local/logs/keda-build.log)"
   log "cold (after the control plane's build): about $KEDA_COLD_BUILD on 2 cores; later builds reuse the Go cache"
-  : > "$BUILD_LOG"
-  setsid nohup nice -n 19 bash "$ROOT/tools/keda/build.sh" --worker >> "$BUILD_LOG" 2>&1 < /dev/null 9>&- &
-  echo $! > "$PID_FILE"
+else
+  log "a KEDA build is already running (pid $(cat "$PID_FILE")); following .local/logs/keda-build.log"
 fi
-flock -u 9
 if [[ "${1:-}" == "--start" ]]; then
   log "the KEDA build runs in the background (nice 19); make keda-build follows it"
   exit 0
 fi
 
-started=$(date +%s); last_beat=$started
-while :; do
-  if grep -q '^BUILD OK' "$BUILD_LOG"; then break; fi
-  if grep -q '^BUILD FAILED' "$BUILD_LOG" || ! running; then
-    sleep 1
-    grep -q '^BUILD OK' "$BUILD_LOG" && break    # it ended just now
-    tail -n 30 "$BUILD_LOG" >&2
-    die "the KEDA build failed; see .local/logs/keda-build.log"
-  fi
-  now=$(date +%s)
-  if (( now - last_beat >= 30 )); then
-    log "  ... still building KEDA ($(( (now - started) / 60 )) min $(( (now - started) % 60 )) s, $(grep -cvE '^(--- |BUILD |build of|go: )' "$BUILD_LOG") packages compiled so far)"
-    last_beat=$now
-  fi
-  sleep 3
-done
+follow_build "$BUILD_LOG" KEDA 30 worker_running "$PID_FILE" "$ROOT/tools/keda/build.sh" || die "the KEDA build failed; see .local/logs/keda-build.log"
 rm -f "$PID_FILE"
 all_built || die "the KEDA build ended but the binaries are incomplete; see .local/logs/keda-build.log"
 log "KEDA $(keda_version) ready: .local/bin/keda-operator, .local/bin/keda-adapter"

@@ -64,32 +64,8 @@ done
 sa_kubeconfig() {
   local out="$KEDA_STATE/keda-operator.kubeconfig"
   if [[ -f "$out" ]] && "$KUBECTL_BIN" --kubeconfig "$out" auth whoami >/dev/null 2>&1; then return 0; fi
-  local token server ca
-  token="$(kubectl create token keda-operator -n "$KEDA_NAMESPACE" --duration=8760h)" || die "cannot mint a token for ServiceAccount $KEDA_NAMESPACE/keda-operator"
-  server="$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')"
-  ca="$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"
-  (umask 077; cat > "$out.tmp" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: plimsoll-local
-  cluster:
-    server: $server
-    certificate-authority-data: $ca
-users:
-- name: system:serviceaccount:$KEDA_NAMESPACE:keda-operator
-  user:
-    token: $token
-contexts:
-- name: keda-operator
-  context:
-    cluster: plimsoll-local
-    user: system:serviceaccount:$KEDA_NAMESPACE:keda-operator
-    namespace: $KEDA_NAMESPACE
-current-context: keda-operator
-KC
-  )
-  mv "$out.tmp" "$out"
+  bash "$ROOT/tools/stack/operator-kubeconfig.sh" "$out" "$KEDA_NAMESPACE" keda-operator > /dev/null \
+    || die "cannot write a kubeconfig for ServiceAccount $KEDA_NAMESPACE/keda-operator"
 }
 sa_kubeconfig
 SA_KUBECONFIG="$KEDA_STATE/keda-operator.kubeconfig"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # operator-kubeconfig.sh OUT [NAMESPACE] [SERVICEACCOUNT] [DURATION]
 # Writes a kubeconfig whose only credential is a TokenRequest token (`kubectl create token`) of
-# the operator's ServiceAccount (default plimsoll-system/plimsoll-operator, 8760h): a process
-# using it has exactly that ServiceAccount's RBAC, never the admin's. Prints the identity.
+# a ServiceAccount (default the operator's, plimsoll-system/plimsoll-operator, 8760h; KEDA's
+# processes use it for keda/keda-operator): a process using it has exactly that ServiceAccount's
+# RBAC, never the admin's. Prints the identity.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 out="${1:?usage: $0 OUT [NAMESPACE] [SERVICEACCOUNT] [DURATION]}"
