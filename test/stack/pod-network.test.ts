@@ -4,7 +4,9 @@
 // gateway, a crashed run's leftovers are repaired, and nothing private lands in the root namespace.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +18,7 @@ import {
 
 const POD_IP = '10.254.7.9';
 let options: PodNetworkOptions;
+const scratch = mkdtempSync(join(tmpdir(), 'plimsoll-pod-network-test-'));
 let hostServer: http.Server;
 let podServer: ChildProcess | undefined;
 
@@ -28,7 +31,9 @@ before(async () => {
   const port = (hostServer.address() as AddressInfo).port;
   options = podNetworkOptions(REPO_ROOT, {
     name: 'plimsoll-pods-test', podCidr: '10.254.0.0/16', hostDevice: 'plim-test0', hostAddress: '169.254.245.1', podGatewayAddress: '169.254.245.2',
-    gatewayPorts: [port], socketDir: `/tmp/plimsoll-pod-network-test-${process.pid}`,
+    // Its own sockets, pid files and logs: the stack's gateway keeps its own in .local/run, and
+    // sharing the pid files would make this test stop the stack's gateway.
+    gatewayPorts: [port], socketDir: join(scratch, 'sockets'), runDir: join(scratch, 'run'), logDir: join(scratch, 'logs'),
   });
   removePodNetwork(options);
 });
@@ -37,6 +42,7 @@ after(() => {
   podServer?.kill('SIGKILL');
   hostServer?.close();
   if (options) removePodNetwork(options);
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('pod network namespace', () => {
