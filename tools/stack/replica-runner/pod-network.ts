@@ -183,6 +183,9 @@ async function ensureGateway(options: PodNetworkOptions): Promise<void> {
   for (const side of ['host', 'pods'] as const) {
     if (gatewayPid(options, side) !== undefined) continue;
     stopGatewaySide(options, side);
+    // A killed host side leaves its socket files: gone first, so "the sockets exist" below means
+    // the new process listens on them.
+    if (side === 'host') for (const port of options.gatewayPorts) rmSync(gatewaySocket(options.socketDir, port), { force: true });
     const argv = [process.execPath, '--import', 'tsx', join(options.root, 'tools/stack/replica-runner/pod-network-cli.ts'),
       'gateway', '--side', side, '--socket-dir', options.socketDir, '--ports', options.gatewayPorts.join(',')];
     const command = side === 'pods' ? insidePodNetwork(options, argv) : argv;
