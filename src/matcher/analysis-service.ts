@@ -3,6 +3,7 @@ import { PlimsollError } from '../plimsoll/errors.js';
 import type { ServiceLevelSource } from '../plimsoll/runtime-client/index.js';
 import { analyse, type JobInput, type ResumeInput } from './analysis/analyse.js';
 import type { AnalysisCache } from './analysis-cache.js';
+import { storedAnswerSource, type AnswerObserver } from './analysis/answered-by.js';
 import type { ProviderBreakers } from './providers/provider-breakers.js';
 import { LOCAL_PROVIDER } from './providers/provider.js';
 import type { AnalysisQueues } from './queues/analysis-queues.js';
@@ -24,6 +25,8 @@ export interface AnalysisServiceDeps {
   /** Provider names by accuracy, most accurate first (cache lookups in Reduced/Basic try them in order). */
   providerOrder: string[];
   promptVersion: string;
+  /** Counts each answer by source and level (matcher_analyses_total). */
+  answers?: AnswerObserver;
 }
 
 /** A deterministic UUID (version 8 layout) from the idempotency key: the job id and the result id. */
@@ -78,13 +81,13 @@ export class AnalysisService {
       provider = this.deps.breakers.choose('Full');
       if (provider) {
         const cached = await this.deps.cache.get([ck(provider)]);
-        if (cached) return { status: 200, row: cached, source: 'cache' };
+        if (cached) return this.stored(cached, 'cache', level);
       }
     }
     if (!provider) {
       // Reduced and Basic (and Full without a healthy provider): any cached answer first.
       const cached = await this.deps.cache.get(allKeys);
-      if (cached) return { status: 200, row: cached, source: 'cache' };
+      if (cached) return this.stored(cached, 'cache', level);
       if (level === 'Reduced' || level === 'Full') provider = this.deps.breakers?.choose('Reduced');
     }
     if (provider && this.deps.queues?.has(provider)) {
@@ -92,7 +95,7 @@ export class AnalysisService {
       const stored = await this.deps.repo.findAnalysis(tenantId, id);
       if (stored) {
         await this.deps.cache.set(ck(provider), stored);
-        return { status: 200, row: stored, source: 'database' };
+        return this.stored(stored, 'database', level);
       }
       await this.deps.queues.enqueue({
         analysisId: id, tenantId, resumeId, jobId, provider, promptVersion: this.deps.promptVersion, cacheKey: ck(provider), level,
@@ -106,7 +109,14 @@ export class AnalysisService {
     const id = analysisId(this.key(tenantId, resumeId, jobId, digest, LOCAL_PROVIDER));
     const { row, created } = await this.deps.repo.storeAnalysis(id, tenantId, resumeId, jobId, result, level, performance.now() - started);
     await this.deps.cache.set(ck(LOCAL_PROVIDER), row);
+    this.deps.answers?.answered('local', level);
     return { status: created ? 201 : 200, row, source: 'local' };
+  }
+
+  /** An answer already stored (cache or database), counted by whose answer it was. */
+  private stored(row: AnalysisRow, source: 'cache' | 'database', level: string): SubmitOutcome {
+    this.deps.answers?.answered(storedAnswerSource(row.matcher_version), level);
+    return { status: 200, row, source };
   }
 
   async get(tenantId: string, id: string): Promise<GetOutcome> {

@@ -5,6 +5,7 @@ import type { Logger } from '../plimsoll/observability/logger.js';
 import type { ServiceLevelSource } from '../plimsoll/runtime-client/index.js';
 import { analyse, type AnalysisResult } from './analysis/analyse.js';
 import type { AnalysisCache } from './analysis-cache.js';
+import type { AnswerObserver } from './analysis/answered-by.js';
 import { BreakerOpenError, type ProviderBreakers } from './providers/provider-breakers.js';
 import { LOCAL_PROVIDER, ProviderError } from './providers/provider.js';
 import type { AnalysisJobData, AnalysisJobResult } from './queues/analysis-queues.js';
@@ -17,6 +18,8 @@ export interface AnalysisWorkerDeps {
   breakers?: ProviderBreakers;
   attempts: number;
   logger: Logger;
+  /** Counts each answer by source and level (matcher_analyses_total). */
+  answers?: AnswerObserver;
 }
 
 /**
@@ -69,6 +72,7 @@ export class AnalysisWorker {
     // A fallback answer is cached briefly: the provider's own answer should replace it soon.
     const { cache } = this.deps;
     await cache.set(d.cacheKey, row, fallback ? Math.min(60, cache.ttlSeconds) : cache.ttlSeconds);
+    this.deps.answers?.answered(fallback ? 'local' : 'provider', this.deps.levels.current());
     return { analysisId: d.analysisId, provider: fallback ? LOCAL_PROVIDER : d.provider, fallback };
   }
 }

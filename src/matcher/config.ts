@@ -55,6 +55,10 @@ export const matcherEnvDefaults = {
   MATCHER_EMERGENCY_BASIC_HEAP_MB: '400',
   MATCHER_EMERGENCY_REDUCED_LAG_MS: '200',
   MATCHER_EMERGENCY_BASIC_LAG_MS: '500',
+  // A per-replica degradation rule on the provider queues' waiting jobs, for running without
+  // Plimsoll (the KEDA peer in loadtests/peers/keda/); 0 turns a threshold off.
+  MATCHER_EMERGENCY_REDUCED_QUEUE_WAITING: '0',
+  MATCHER_EMERGENCY_BASIC_QUEUE_WAITING: '0',
   MATCHER_TENANT_RATE_LIMIT: '1200',
   MATCHER_TENANT_RATE_WINDOW_MS: '60000',
   MATCHER_LOG_LEVEL: 'info',
@@ -140,7 +144,11 @@ export const matcherConfigSchema = z.object({
   /** Self-protection: requests are refused above these (503 OVERLOADED). */
   admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000) }),
   /** The replica's own emergency level: Reduced above the first heap/lag, Basic above the second. */
-  emergency: z.object({ reducedHeapMb: int(16, 1_000_000), basicHeapMb: int(16, 1_000_000), reducedLagMs: int(1, 600_000), basicLagMs: int(1, 600_000) }),
+  emergency: z.object({
+    reducedHeapMb: int(16, 1_000_000), basicHeapMb: int(16, 1_000_000), reducedLagMs: int(1, 600_000), basicLagMs: int(1, 600_000),
+    /** Jobs waiting for the providers (all queues) that put a replica in Reduced / Basic; 0: never. */
+    reducedQueueWaiting: int(0, 10_000_000), basicQueueWaiting: int(0, 10_000_000),
+  }),
   /** Per-tenant requests per window (Redis, shared by every replica). */
   tenantRateLimit: z.object({ points: int(1, 10_000_000), windowMs: int(100, 3_600_000) }),
   ...processFields,
@@ -205,6 +213,7 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
     emergency: {
       reducedHeapMb: get('MATCHER_EMERGENCY_REDUCED_HEAP_MB'), basicHeapMb: get('MATCHER_EMERGENCY_BASIC_HEAP_MB'),
       reducedLagMs: get('MATCHER_EMERGENCY_REDUCED_LAG_MS'), basicLagMs: get('MATCHER_EMERGENCY_BASIC_LAG_MS'),
+      reducedQueueWaiting: get('MATCHER_EMERGENCY_REDUCED_QUEUE_WAITING'), basicQueueWaiting: get('MATCHER_EMERGENCY_BASIC_QUEUE_WAITING'),
     },
     tenantRateLimit: { points: get('MATCHER_TENANT_RATE_LIMIT'), windowMs: get('MATCHER_TENANT_RATE_WINDOW_MS') },
     logLevel: get('MATCHER_LOG_LEVEL'),

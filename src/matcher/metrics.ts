@@ -1,16 +1,18 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { CONNECTION_ERROR_REASONS, type ConnectionErrorReason } from './db/connection-errors.js';
 import type { QueryObserver } from './db/database.js';
-import { levelRank } from '../plimsoll/contract/service-levels.js';
+import { levelRank, SERVICE_LEVELS } from '../plimsoll/contract/service-levels.js';
+import { ANSWER_SOURCES, type AnswerObserver, type AnswerSource } from './analysis/answered-by.js';
 import type { ResizablePool, ServiceLevelSource } from '../plimsoll/runtime-client/index.js';
 import { matcherMetrics } from '../plimsoll/contract/metrics.js';
 
 /** The matcher's HTTP, database and level metrics, under the contract's names (policies and dashboards read them). */
-export class MatcherMetrics implements QueryObserver {
+export class MatcherMetrics implements QueryObserver, AnswerObserver {
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
   readonly dbQueryDuration: Histogram<'operation' | 'outcome'>;
   readonly dbConnectionErrors: Counter<'reason'>;
+  readonly analyses: Counter<'source' | 'level'>;
 
   constructor(registry: Registry, pool: ResizablePool, serviceLevel: ServiceLevelSource) {
     this.httpDuration = new Histogram({
@@ -33,6 +35,12 @@ export class MatcherMetrics implements QueryObserver {
     });
     // Every reason from zero, so increase() over a run counts the first error too.
     for (const reason of CONNECTION_ERROR_REASONS) this.dbConnectionErrors.inc({ reason }, 0);
+    this.analyses = new Counter({
+      name: matcherMetrics.analyses,
+      help: 'Analyses answered: by a provider, by the local matcher (a degraded answer), or from the cache or database (cache_provider / cache_local: whose answer was stored), by effective service level.',
+      labelNames: ['source', 'level'], registers: [registry],
+    });
+    for (const source of ANSWER_SOURCES) for (const level of SERVICE_LEVELS) this.analyses.inc({ source, level }, 0);
     new Gauge({
       name: matcherMetrics.dbPoolConnections, help: 'Database pool connections by state (active, idle, waiting callers).',
       labelNames: ['state'], registers: [registry],
@@ -56,6 +64,10 @@ export class MatcherMetrics implements QueryObserver {
 
   observe(operation: string, seconds: number, ok: boolean): void {
     this.dbQueryDuration.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds);
+  }
+
+  answered(source: AnswerSource, level: string): void {
+    this.analyses.inc({ source, level });
   }
 
   connectionFailed(reason: ConnectionErrorReason): void {

@@ -73,7 +73,9 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   const runtime = new RuntimeClient({ source: runtimeSource(config, logger), pool, queues: queueKnobs, registry, logger, metricPrefix: MATCHER_METRIC_PREFIX });
   const pressureLoop = monitorEventLoopDelay({ resolution: 10 });
   pressureLoop.enable();
-  const levels = new EffectiveServiceLevel(runtime.levels, config.emergency, pressureLoop);
+  // The queues are built after the level (their worker reads it): the queue rule reads them late.
+  let queues: AnalysisQueues | undefined;
+  const levels = new EffectiveServiceLevel(runtime.levels, config.emergency, pressureLoop, undefined, () => queues?.totalWaiting() ?? 0);
   levels.start();
   const metrics = new MatcherMetrics(registry, pool, levels);
   const db = new Database(pool, config.db.profiles, metrics);
@@ -90,8 +92,8 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
     : undefined;
   const providerOrder = [...config.providers].sort((a, b) => b.accuracy - a.accuracy).map((p) => p.name);
   const cache = new AnalysisCache(redis, config.queues.prefix, config.promptVersion, config.cacheTtlSeconds, registry);
-  const worker = new AnalysisWorker({ repo, cache, levels, breakers, attempts: config.queues.attempts, logger });
-  const queues = config.providers.length > 0
+  const worker = new AnalysisWorker({ repo, cache, levels, breakers, attempts: config.queues.attempts, logger, answers: metrics });
+  queues = config.providers.length > 0
     ? new AnalysisQueues({
       redisUrl: config.redisUrl, prefix: config.queues.prefix, providers: config.providers.map((p) => ({ name: p.name, concurrency: p.concurrency })),
       attempts: config.queues.attempts, backoffMs: config.queues.backoffMs, stalledIntervalMs: config.queues.stalledIntervalMs,
@@ -100,7 +102,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
     })
     : undefined;
   await queues?.start();
-  const analyses = new AnalysisService({ repo, cache, levels, queues, breakers, providerOrder, promptVersion: config.promptVersion });
+  const analyses = new AnalysisService({ repo, cache, levels, queues, breakers, providerOrder, promptVersion: config.promptVersion, answers: metrics });
   const admission = new Admission({ ...config.admission, maxWaiting: config.queues.maxWaiting }, () => levels.lastPressure, () => queues?.totalWaiting() ?? 0, registry);
   const tenantLimiter = new TenantRateLimiter(redis, config.queues.prefix, config.tenantRateLimit.points, config.tenantRateLimit.windowMs);
   await runtime.start();

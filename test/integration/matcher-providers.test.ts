@@ -50,6 +50,7 @@ describe('analyses through providers and queues', () => {
       assert.equal(posted.headers.get('location'), `/v1/analyses/${posted.body.data.id}`);
       const done = await awaitAnalysis(m.url, h.tenant.key, posted.body.data.id);
       assert.equal(done.matcherVersion, 'alpha:p1');
+      assert.equal(done.answeredBy, 'alpha');
       assert.match(done.result.explanation, /^alpha: /);
       const again = await api(m.url, 'POST', '/v1/analyses', { key: h.tenant.key, body: { resumeId, jobId } });
       assert.equal(again.status, 200);
@@ -60,7 +61,10 @@ describe('analyses through providers and queues', () => {
       assert.equal(details.body.breakers.alpha.state, 'closed');
       const metrics = await (await fetch(`${m.url}/metrics`)).text();
       for (const re of [/matcher_queue_jobs\{provider="alpha",state="waiting"\}/, /matcher_provider_request_duration_seconds_count\{provider="alpha",outcome="ok"\} [1-9]/,
-        /matcher_circuit_breaker_state\{provider="alpha"\} 0/, /matcher_cache_requests_total\{result="hit"\} 1/, /matcher_worker_concurrency\{provider="alpha"\} 4/]) {
+        /matcher_circuit_breaker_state\{provider="alpha"\} 0/, /matcher_cache_requests_total\{result="hit"\} 1/, /matcher_worker_concurrency\{provider="alpha"\} 4/,
+        // The honest score: one fresh provider answer, then the same answer from the cache.
+        /matcher_analyses_total\{source="provider",level="Full"\} 1\n/, /matcher_analyses_total\{source="cache_provider",level="Full"\} 1\n/,
+        /matcher_analyses_total\{source="local",level="Full"\} 0\n/]) {
         assert.match(metrics, re);
       }
     } finally {
@@ -138,6 +142,7 @@ describe('analyses through providers and queues', () => {
       const local = await api(m.url, 'POST', '/v1/analyses', { key, body: p });
       assert.equal(local.status, 201);
       assert.equal(local.body.data.matcherVersion, 'local-1.0.0');
+      assert.equal(local.body.data.answeredBy, 'local');
       const resume = (await api(m.url, 'GET', `/v1/resumes/${p.resumeId}`, { key })).body.data;
       const job = (await api(m.url, 'GET', `/v1/jobs/${p.jobId}`, { key })).body.data;
       const expected = analyse(RESUME_CHECK({ content: resume.content, headline: resume.headline } as { content: string }),
@@ -146,6 +151,7 @@ describe('analyses through providers and queues', () => {
       const metrics = await (await fetch(`${m.url}/metrics`)).text();
       assert.match(metrics, /matcher_circuit_breaker_state\{provider="accurate"\} 2/);
       assert.match(metrics, /matcher_provider_errors_total\{provider="accurate",kind="server"\} [1-9]/);
+      assert.match(metrics, /matcher_analyses_total\{source="local",level="Full"\} [1-9]/, 'the fallbacks and the inline answer count as local');
     } finally {
       await h.close();
     }

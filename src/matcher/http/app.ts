@@ -12,6 +12,7 @@ import type { ApiKeyVerifier, Principal } from '../auth.js';
 import type { Admission } from '../protection/admission.js';
 import type { TenantRateLimiter } from '../protection/tenant-rate-limiter.js';
 import { translatePgError } from '../db/database.js';
+import { answeredBy } from '../analysis/answered-by.js';
 import type { MatcherMetrics } from '../metrics.js';
 import type { AnalysisListRow, AnalysisRow, JobRow, Page, PageRequest, Repository, ResumeRow } from '../repository.js';
 import { serviceLevelMiddleware, type ServiceLevelSource } from '../../plimsoll/runtime-client/index.js';
@@ -311,14 +312,15 @@ function jobView(j: JobRow) {
 function analysisView(a: AnalysisRow) {
   return {
     id: a.id, resumeId: a.resume_id, jobId: a.job_description_id, matchPercentage: a.match_percentage,
-    analysedAt: a.created_at, analysedAtServiceLevel: a.service_level, matcherVersion: a.matcher_version, durationMs: a.duration_ms,
+    analysedAt: a.created_at, analysedAtServiceLevel: a.service_level, matcherVersion: a.matcher_version,
+    answeredBy: answeredBy(a.matcher_version), durationMs: a.duration_ms,
     result: a.analysis_data,
   };
 }
 
 function analysisListView(a: AnalysisListRow) {
   return {
-    id: a.id, matchPercentage: a.match_percentage, verdict: a.verdict, matcherVersion: a.matcher_version, analysedAt: a.created_at,
+    id: a.id, matchPercentage: a.match_percentage, verdict: a.verdict, matcherVersion: a.matcher_version, answeredBy: answeredBy(a.matcher_version), analysedAt: a.created_at,
     resume: { id: a.resume_id, candidateName: a.candidate_name, headline: a.headline },
     job: { id: a.job_id, title: a.title, company: a.company },
   };

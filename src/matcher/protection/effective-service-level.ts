@@ -2,15 +2,25 @@ import type { IntervalHistogram } from 'node:perf_hooks';
 import { moreDegraded, type ServiceLevel } from '../../plimsoll/contract/service-levels.js';
 import type { ServiceLevelSource } from '../../plimsoll/runtime-client/index.js';
 
-export interface EmergencyThresholds { reducedHeapMb: number; basicHeapMb: number; reducedLagMs: number; basicLagMs: number }
+export interface EmergencyThresholds {
+  reducedHeapMb: number; basicHeapMb: number; reducedLagMs: number; basicLagMs: number;
+  /** Jobs waiting for the providers; 0 (or absent) turns the rule off. */
+  reducedQueueWaiting?: number; basicQueueWaiting?: number;
+}
 
 /** The replica's own view of its pressure, sampled (not computed per request). */
-export interface PressureSample { heapMb: number; lagMs: number }
+export interface PressureSample { heapMb: number; lagMs: number; queueWaiting?: number }
 
-/** Pure: the emergency level a replica puts itself in from its heap and event-loop lag. */
+const over = (value: number | undefined, threshold: number | undefined) => threshold !== undefined && threshold > 0 && (value ?? 0) >= threshold;
+
+/**
+ * Pure: the emergency level a replica puts itself in from its heap, event-loop lag and, when
+ * configured, the provider queues' waiting jobs. The queue rule is the per-replica degradation a
+ * team runs without Plimsoll (the KEDA peer); under Plimsoll the cluster level covers queues.
+ */
 export function emergencyLevel(p: PressureSample, t: EmergencyThresholds): ServiceLevel {
-  if (p.heapMb >= t.basicHeapMb || p.lagMs >= t.basicLagMs) return 'Basic';
-  if (p.heapMb >= t.reducedHeapMb || p.lagMs >= t.reducedLagMs) return 'Reduced';
+  if (p.heapMb >= t.basicHeapMb || p.lagMs >= t.basicLagMs || over(p.queueWaiting, t.basicQueueWaiting)) return 'Basic';
+  if (p.heapMb >= t.reducedHeapMb || p.lagMs >= t.reducedLagMs || over(p.queueWaiting, t.reducedQueueWaiting)) return 'Reduced';
   return 'Full';
 }
 
@@ -27,6 +37,8 @@ export class EffectiveServiceLevel implements ServiceLevelSource {
   constructor(
     private readonly cluster: ServiceLevelSource, private readonly thresholds: EmergencyThresholds,
     private readonly loop?: IntervalHistogram, private readonly sampleMs = 500,
+    /** The provider queues' waiting jobs (a cached count, read synchronously). */
+    private readonly queueWaiting?: () => number,
   ) {}
 
   start(): void {
@@ -55,7 +67,10 @@ export class EffectiveServiceLevel implements ServiceLevelSource {
       lagMs = this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : 0;
       this.loop.reset();
     }
-    this.pressure = { heapMb: Math.round(heapMb * 10) / 10, lagMs: Math.round(lagMs * 10) / 10 };
+    this.pressure = {
+      heapMb: Math.round(heapMb * 10) / 10, lagMs: Math.round(lagMs * 10) / 10,
+      ...(this.queueWaiting ? { queueWaiting: this.queueWaiting() } : {}),
+    };
     this.emergency = emergencyLevel(this.pressure, this.thresholds);
     return this.pressure;
   }

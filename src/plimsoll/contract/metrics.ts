@@ -28,6 +28,8 @@ export const matcherMetrics = {
   providerErrors: 'matcher_provider_errors_total',
   circuitBreakerState: 'matcher_circuit_breaker_state',
   cacheRequests: 'matcher_cache_requests_total',
+  /** Analyses answered, by source (provider, local, cache_provider, cache_local) and effective level. */
+  analyses: 'matcher_analyses_total',
   admissionRejections: 'matcher_admission_rejections_total',
   runtimeGeneration: runtimeGenerationMetric(MATCHER_METRIC_PREFIX),
 } as const;

@@ -17,6 +17,23 @@ describe('effective service level', () => {
   for (const [heapMb, lagMs, level] of table) {
     it(`heap ${heapMb} MB, lag ${lagMs} ms → ${level}`, () => assert.equal(emergencyLevel({ heapMb, lagMs }, thresholds), level));
   }
+  it('the queue rule is off by default and, when set, degrades on waiting jobs', () => {
+    assert.equal(emergencyLevel({ heapMb: 100, lagMs: 0, queueWaiting: 1e6 }, thresholds), 'Full');
+    const withQueue = { ...thresholds, reducedQueueWaiting: 100, basicQueueWaiting: 400 };
+    assert.equal(emergencyLevel({ heapMb: 100, lagMs: 0, queueWaiting: 99 }, withQueue), 'Full');
+    assert.equal(emergencyLevel({ heapMb: 100, lagMs: 0, queueWaiting: 100 }, withQueue), 'Reduced');
+    assert.equal(emergencyLevel({ heapMb: 100, lagMs: 0, queueWaiting: 400 }, withQueue), 'Basic');
+    assert.equal(emergencyLevel({ heapMb: 100, lagMs: 0 }, withQueue), 'Full', 'no queue sample: no queue rule');
+  });
+  it('samples the queue through the function it is given', () => {
+    let waiting = 0;
+    const levels = new EffectiveServiceLevel({ current: () => 'Full' }, { ...thresholds, basicQueueWaiting: 10 }, undefined, 500, () => waiting);
+    assert.equal(levels.sample().queueWaiting, 0);
+    assert.equal(levels.current(), 'Full');
+    waiting = 12;
+    levels.sample();
+    assert.equal(levels.current(), 'Basic');
+  });
   it('the effective level is the more degraded of the cluster\'s and the emergency level', () => {
     let cluster: ServiceLevel = 'Full';
     const heavy = new EffectiveServiceLevel({ current: () => cluster }, { ...thresholds, reducedHeapMb: 1 });
