@@ -122,6 +122,11 @@ export const matcherConfigSchema = z.object({
     accuracy: z.number().min(0).max(1).default(0.5),
     timeoutMs: int(10, 600_000).default(15_000),
     concurrency: int(0, 1000).default(2),
+    /**
+     * The provider's rate limit as a static queue-wide limiter (BullMQ's global rate limit), for
+     * fleets run without Plimsoll; under Plimsoll the runtime document sets it.
+     */
+    rateLimit: z.object({ requests: int(1, 1_000_000), periodSeconds: int(1, 86_400) }).optional(),
   })).refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, { message: 'provider names must be unique' }),
   promptVersion: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/),
   queues: z.object({

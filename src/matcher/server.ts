@@ -95,7 +95,10 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   const worker = new AnalysisWorker({ repo, cache, levels, breakers, attempts: config.queues.attempts, logger, answers: metrics });
   queues = config.providers.length > 0
     ? new AnalysisQueues({
-      redisUrl: config.redisUrl, prefix: config.queues.prefix, providers: config.providers.map((p) => ({ name: p.name, concurrency: p.concurrency })),
+      redisUrl: config.redisUrl, prefix: config.queues.prefix, providers: config.providers.map((p) => ({
+        name: p.name, concurrency: p.concurrency,
+        rateLimit: p.rateLimit && { max: p.rateLimit.requests, durationMs: p.rateLimit.periodSeconds * 1000 },
+      })),
       attempts: config.queues.attempts, backoffMs: config.queues.backoffMs, stalledIntervalMs: config.queues.stalledIntervalMs,
       lockDurationMs: config.queues.lockDurationMs, defaultRateLimit: { max: 1000, durationMs: 1000 },
       processor: worker.process, knobs: queueKnobs, logger, registry,

@@ -27,7 +27,8 @@ const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'fai
 export interface AnalysisQueuesOptions {
   redisUrl: string;
   prefix: string;
-  providers: { name: string; concurrency: number }[];
+  /** rateLimit: the provider's own limiter until the runtime document sets one (else defaultRateLimit). */
+  providers: { name: string; concurrency: number; rateLimit?: RateLimit | undefined }[];
   attempts: number;
   backoffMs: number;
   stalledIntervalMs: number;
@@ -86,7 +87,7 @@ export class AnalysisQueues {
       worker.on('error', (err) => options.logger.warn({ provider: p.name, err: err.message }, 'queue worker error'));
       worker.on('failed', (job, err) => options.logger.warn({ provider: p.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'analysis job attempt failed'));
       this.queues.set(p.name, { queue, worker, counts: { waiting: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 } });
-      options.knobs.add(p.name, { queue, worker, concurrency: p.concurrency, rateLimit: options.defaultRateLimit });
+      options.knobs.add(p.name, { queue, worker, concurrency: p.concurrency, rateLimit: p.rateLimit ?? options.defaultRateLimit });
     }
     const jobs: Gauge<'provider' | 'state'> = new Gauge({
       name: matcherMetrics.queueJobs, help: 'Analysis jobs per provider queue and state (waiting, active, delayed, prioritized, completed, failed).',
