@@ -22,7 +22,7 @@ DOWN_STEPS :=
 
 -include mk/*.mk
 
-.PHONY: help deps build lint typecheck crd crd-check test test-unit up down bench simulate-demo
+.PHONY: help deps build lint typecheck crd crd-check test test-unit up down bench bench-simulate simulate-demo
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | column -t -s "$$(printf '\t')"
@@ -65,3 +65,6 @@ down: ## stop everything make up started
 
 bench: deps ## benchmarks: one engine decision, one simulated hour
 	node --import tsx loadtests/bench-engine.ts
+
+bench-simulate: deps ## Plimsoll vs KEDA, HPA and static on every scenario, and the KEDA threshold sweep (out/bench-simulate/)
+	node --import tsx loadtests/bench-simulate.ts

@@ -3,10 +3,13 @@
  * database pools behind PgBouncer, provider queues with real rate limits and circuit breakers,
  * memory, and the per-replica service level. Counts are fractional (request rates, not
  * individual requests); latencies are per request class per second. Controllers only turn the
- * knobs in `Knobs`; everything else is the same model for every controller.
+ * knobs in `Knobs`; everything else is the same model for every controller, and so is the
+ * scoring it records: each analysis's outcome (outcomes.ts), provider demand against the rate
+ * limits, and level changes per replica.
  */
 import { levelRank, moreDegraded, type ServiceLevel } from '../contract/service-levels.js';
 import type { MatcherModelParams } from './model-params.js';
+import { CacheMix, noOutcomes, type AnalysisOutcomes } from './outcomes.js';
 import type { ScenarioEvent } from './scenario.js';
 
 export interface Knobs {
@@ -26,6 +29,8 @@ interface Replica {
   poolBacklog: number;
   heapMb: number;
   cpuUtilization: number;
+  /** The effective level it served at last tick; undefined until it is ready (again). */
+  lastLevel?: ServiceLevel;
 }
 
 interface Bucket {
@@ -58,8 +63,17 @@ export interface Tick {
   poolTotal: number;
   concurrency: Record<string, number>;
   levelRank: number;
+  /** Ready replicas whose effective level differs from the one they served the tick before. */
   levelChanges: number;
   oomKills: number;
+  /** Analysis requests that arrived this tick (`arrivals × analysisShare`). */
+  analyses: number;
+  /** Analyses whose outcome was settled this tick (some arrived earlier: queued jobs). */
+  outcomes: AnalysisOutcomes;
+  /** Analyses that want a provider's answer: jobs waiting at the start of the tick plus this tick's cache misses. */
+  providerDemand: number;
+  /** Answers per second the healthy providers' real rate limits allow. */
+  providerLimit: number;
   metrics: ModelMetrics;
 }
 
@@ -86,6 +100,7 @@ const sum = (xs: Iterable<number>) => {
 export class MatcherModel {
   private readonly replicas: Replica[] = [];
   private readonly providers = new Map<string, ProviderState>();
+  private readonly cache = new CacheMix();
   private nextId = 0;
   private pgbBacklog = 0;
 
@@ -117,17 +132,11 @@ export class MatcherModel {
     while (this.replicas.length > replicas) this.replicas.pop();
   }
 
-  /** Per-replica levels for baselines that degrade each replica on its own. */
-  setReplicaLevels(decide: (replicaIndex: number, replica: { heapMb: number }) => ServiceLevel | undefined): number {
-    let changes = 0;
+  /** Per-replica levels for baselines that degrade each replica on its own (undefined: keep). */
+  setReplicaLevels(decide: (replicaIndex: number, replica: { heapMb: number }) => ServiceLevel | undefined): void {
     this.replicas.forEach((r, i) => {
-      const level = decide(i, r);
-      if (level !== undefined && level !== r.level) {
-        r.level = level;
-        changes++;
-      }
+      r.level = decide(i, r) ?? r.level;
     });
-    return changes;
   }
 
   private providerLatency(name: string, t: number): { latency: number; errorRatio: number; down: boolean } {
@@ -144,6 +153,10 @@ export class MatcherModel {
     return [...this.providers.entries()].filter(([, s]) => s.breakerOpenUntil <= t).map(([name]) => name);
   }
 
+  private queued(): number {
+    return sum([...this.providers.values()].map((s) => sum(s.queue.map((b) => b.n))));
+  }
+
   step(t: number, arrivals: number, knobs: Knobs): Tick {
     const p = this.params;
     this.scaleTo(knobs.replicas, t);
@@ -153,13 +166,16 @@ export class MatcherModel {
       replicas: this.replicas.length, readyReplicas: ready.length, poolMax: knobs.poolMax,
       poolTotal: this.replicas.length * knobs.poolMax, concurrency: { ...knobs.concurrency },
       levelRank: 0, levelChanges: 0, oomKills: 0,
+      analyses: arrivals * this.load.analysisShare, outcomes: noOutcomes(), providerDemand: this.queued(), providerLimit: 0,
       metrics: undefined as unknown as ModelMetrics,
     };
+    const outcomes = tick.outcomes;
 
     const slowdown = this.active('databaseSlowdown', t).reduce((f, e) => Math.max(f, e.factor), 1);
     const queryS = (p.queryMs * slowdown) / 1000;
     const healthy = this.healthyProviders(t);
     const fastest = [...healthy].sort((a, b) => this.providerLatency(a, t).latency - this.providerLatency(b, t).latency)[0];
+    tick.providerLimit = sum(healthy.map((name) => p.providers[name]!.requestsPerMinute / 60));
 
     // ---- Provider queues: service, 429s, errors, breakers, deadlines ----------------------
     let completions = 0;
@@ -191,19 +207,24 @@ export class MatcherModel {
       if (errors >= p.breaker.failureThreshold || (errorRatio >= 0.5 && errors > 0 && done < 1)) {
         state.breakerOpenUntil = t + p.breaker.openSeconds;
       }
-      completions += this.dequeue(state.queue, done, t, latency, tick);
+      completions += this.dequeue(state.queue, done, t, latency, tick, 'provider');
       latencyByProvider[name] = done > 0 ? latency : undefined;
       // An open breaker hands its waiting jobs to the local matcher (the matcher's own fallback);
       // so does a replica whose level forbids provider calls, at its local rate.
-      if (breakerOpen) localFallbackJobs += this.dequeue(state.queue, waiting, t, 0.05, tick);
-      else if (replicasForbiddingCalls > 0) localFallbackJobs += this.dequeue(state.queue, Math.min(sum(state.queue.map((b) => b.n)), replicasForbiddingCalls * p.localDrainPerReplica), t, 0.05, tick);
+      if (breakerOpen) localFallbackJobs += this.dequeue(state.queue, waiting, t, 0.05, tick, 'local');
+      else if (replicasForbiddingCalls > 0) localFallbackJobs += this.dequeue(state.queue, Math.min(sum(state.queue.map((b) => b.n)), replicasForbiddingCalls * p.localDrainPerReplica), t, 0.05, tick, 'local');
       // Deadline: a user who waited this long has given up.
-      while (state.queue.length > 0 && state.queue[0]!.at <= t - p.jobDeadlineSeconds) tick.failed += state.queue.shift()!.n;
+      while (state.queue.length > 0 && state.queue[0]!.at <= t - p.jobDeadlineSeconds) {
+        const expired = state.queue.shift()!.n;
+        tick.failed += expired;
+        outcomes.late += expired;
+      }
     }
 
     // ---- Requests: routing by level, CPU, database ------------------------------------------
     if (ready.length === 0) {
       tick.failed += arrivals;
+      outcomes.failed += tick.analyses;
     }
     const perReplica = ready.length === 0 ? 0 : arrivals / ready.length;
     const reads = perReplica * (1 - this.load.analysisShare);
@@ -225,19 +246,27 @@ export class MatcherModel {
       openConnections += Math.min(knobs.poolMax, Math.ceil(needed) + 1);
     }
     const refusedShare = openConnections > p.database.maxClientConnections ? (openConnections - p.database.maxClientConnections) / openConnections : 0;
+    const cacheProviderShare = this.cache.providerShare();
 
     let levelSum = 0;
     let heapMax = 0;
     for (const r of ready) {
       const level = this.effectiveLevel(r, knobs);
+      if (r.lastLevel !== undefined && r.lastLevel !== level) tick.levelChanges++;
+      r.lastLevel = level;
       levelSum += levelRank[level];
-      const hitRatio = Math.min(1, this.load.cacheHitRatio + (level === 'Full' ? 0 : p.degradedCacheHitBonus));
+      const maintenance = level === 'Maintenance';
+      // Reduced and Basic (and Full without a healthy provider) take any cached answer.
+      const anyCached = level !== 'Full' || healthy.length === 0;
+      const hitRatio = Math.min(1, this.load.cacheHitRatio + (anyCached ? p.degradedCacheHitBonus : 0));
       const hits = analyses * hitRatio;
+      const extraHits = hits - analyses * Math.min(1, this.load.cacheHitRatio);
       const misses = analyses - hits;
       const forbidsCalls = levelRank[level] >= levelRank.Basic || healthy.length === 0;
-      const enqueued = level === 'Maintenance' || forbidsCalls ? 0 : misses;
-      const local = level === 'Maintenance' ? 0 : forbidsCalls ? misses : 0;
-      const shedMaintenance = level === 'Maintenance' ? analyses : 0;
+      const enqueued = maintenance || forbidsCalls ? 0 : misses;
+      const local = maintenance ? 0 : forbidsCalls ? misses : 0;
+      const shedMaintenance = maintenance ? analyses : 0;
+      if (!maintenance) tick.providerDemand += misses;
 
       const workMs =
         reads * p.cpuMsPerRead +
@@ -254,6 +283,7 @@ export class MatcherModel {
       r.cpuBacklogMs = Math.max(0, r.cpuBacklogMs + workMs * admittedShare - 1000);
       const served = (reads + analyses - shedMaintenance) * admittedShare;
       tick.shed += (reads + analyses) - served;
+      outcomes.shed += analyses - (analyses - shedMaintenance) * admittedShare;
 
       const rho = Math.min(0.95, r.cpuUtilization);
       const cpuWait = r.cpuBacklogMs / 1000 + (rho / (1 - rho)) * 0.02;
@@ -263,19 +293,35 @@ export class MatcherModel {
       const analysisLatency = cpuWait + p.cpuMsPerAnalysisRequest / 1000 + dbLatency(p.queriesPerAnalysis);
       const localLatency = analysisLatency + p.cpuMsPerLocalMatch / 1000;
 
+      // This replica's inline answers, kept apart so an OOM kill can take them back.
+      const inline = noOutcomes();
+      let inlineSucceeded = 0;
       const fail = (n: number) => (tick.failed += n);
-      const succeed = (n: number, latency: number, analysis: boolean) => {
-        if (latency > p.clientTimeoutSeconds) return fail(n);
+      const answer = (n: number, latency: number, outcome: 'read' | 'cacheProvider' | 'cacheLocal' | 'local') => {
+        if (latency > p.clientTimeoutSeconds) {
+          fail(n);
+          if (outcome !== 'read') outcomes.late += n;
+          return;
+        }
         tick.succeeded += n;
+        inlineSucceeded += n;
         tick.latencies.push([latency, n]);
-        if (analysis) tick.analysisLatencies.push([latency, n]);
+        if (outcome === 'read') return;
+        inline[outcome] += n;
+        tick.analysisLatencies.push([latency, n]);
       };
       const ok = admittedShare * (1 - refusedShare);
-      fail((reads + analyses - shedMaintenance) * admittedShare * refusedShare);
-      succeed(reads * ok, readLatency, false);
-      succeed(hits * ok * (level === 'Maintenance' ? 0 : 1), analysisLatency, true);
-      succeed(local * ok, localLatency, true);
-      // Enqueued analyses answer 202 now; they succeed when a provider answers (see dequeue).
+      const refused = (reads + analyses - shedMaintenance) * admittedShare * refusedShare;
+      fail(refused);
+      outcomes.failed += (analyses - shedMaintenance) * admittedShare * refusedShare;
+      answer(reads * ok, readLatency, 'read');
+      if (!maintenance) {
+        // The hits Full would find are the chosen provider's answers; the extra ones any answer.
+        answer((hits - extraHits + extraHits * cacheProviderShare) * ok, analysisLatency, 'cacheProvider');
+        answer(extraHits * (1 - cacheProviderShare) * ok, analysisLatency, 'cacheLocal');
+        answer(local * ok, localLatency, 'local');
+      }
+      // Enqueued analyses answer 202 now; their outcome comes when a job leaves the queue (see dequeue).
       if (enqueued > 0) {
         const accepted = enqueued * ok;
         tick.latencies.push([analysisLatency, accepted]);
@@ -290,22 +336,31 @@ export class MatcherModel {
       const queuedRequests = (r.cpuBacklogMs / 1000) * (reads + analyses) + r.poolBacklog;
       r.heapMb = p.heapBaseMb + inflightAnalyses * p.heapPerInflightAnalysisMb + queuedRequests * p.heapPerQueuedRequestMb;
       heapMax = Math.max(heapMax, r.heapMb);
-    }
 
-    // Out of memory: the process dies, its queued requests with it, and it restarts.
-    for (const r of ready) {
+      // Out of memory: the process dies with the requests queued behind its CPU (answered above
+      // as if they would complete: they fail instead), and it restarts.
       if (r.heapMb > p.heapLimitMb) {
         tick.oomKills++;
-        tick.failed += (r.cpuBacklogMs / 1000) * perReplica;
-        Object.assign(r, { readyAt: t + p.startupDelaySeconds, cpuBacklogMs: 0, poolBacklog: 0, heapMb: p.heapBaseMb, level: 'Full' });
+        const lostShare = inlineSucceeded > 0 ? Math.min(1, ((r.cpuBacklogMs / 1000) * perReplica) / inlineSucceeded) : 0;
+        tick.succeeded -= inlineSucceeded * lostShare;
+        tick.failed += inlineSucceeded * lostShare;
+        for (const k of ['cacheProvider', 'cacheLocal', 'local'] as const) {
+          outcomes.failed += inline[k] * lostShare;
+          inline[k] *= 1 - lostShare;
+        }
+        Object.assign(r, { readyAt: t + p.startupDelaySeconds, cpuBacklogMs: 0, poolBacklog: 0, heapMb: p.heapBaseMb, level: 'Full', lastLevel: undefined });
       }
+      outcomes.cacheProvider += inline.cacheProvider;
+      outcomes.cacheLocal += inline.cacheLocal;
+      outcomes.local += inline.local;
     }
+    this.cache.record(outcomes.provider, outcomes.local);
 
     tick.levelRank = ready.length === 0 ? levelRank[knobs.clusterLevel] : levelSum / ready.length;
     tick.metrics = {
       requestRate: arrivals,
       cpuUtilization: ready.length === 0 ? 1 : sum(ready.map((r) => r.cpuUtilization)) / ready.length,
-      queueWaiting: sum([...this.providers.values()].map((s) => sum(s.queue.map((b) => b.n)))),
+      queueWaiting: this.queued(),
       healthyProviders: healthy.length,
       heapUsedBytes: heapMax * 1024 * 1024,
       databaseHealthy: 1,
@@ -323,8 +378,11 @@ export class MatcherModel {
     return moreDegraded(knobs.clusterLevel, r.level);
   }
 
-  /** Answer up to `n` of the oldest queued jobs; each succeeds with its wait plus service time. */
-  private dequeue(queue: Bucket[], n: number, t: number, serviceSeconds: number, tick: Tick): number {
+  /**
+   * Answer up to `n` of the oldest queued jobs, by a provider or the local matcher; each succeeds
+   * with its wait plus service time, or is late past the job deadline.
+   */
+  private dequeue(queue: Bucket[], n: number, t: number, serviceSeconds: number, tick: Tick, by: 'provider' | 'local'): number {
     let left = n;
     while (left > 1e-9 && queue.length > 0) {
       const head = queue[0]!;
@@ -332,9 +390,12 @@ export class MatcherModel {
       head.n -= take;
       left -= take;
       const latency = t - head.at + serviceSeconds;
-      if (latency > this.params.jobDeadlineSeconds) tick.failed += take;
-      else {
+      if (latency > this.params.jobDeadlineSeconds) {
+        tick.failed += take;
+        tick.outcomes.late += take;
+      } else {
         tick.succeeded += take;
+        tick.outcomes[by] += take;
         tick.analysisLatencies.push([latency, take]);
       }
       if (head.n <= 1e-9) queue.shift();

@@ -4,29 +4,42 @@
  */
 import { SERVICE_LEVELS } from '../contract/service-levels.js';
 import type { Tick } from './model.js';
+import { aiAnswers, OUTCOMES, totalOutcomes } from './outcomes.js';
 import { percentile } from './observed.js';
 import type { ControllerSummary, SimulationResult } from './run.js';
 
-const COLUMNS: Array<[keyof ControllerSummary, string, (v: number) => string]> = [
-  ['successRate', 'success', (v) => `${(v * 100).toFixed(2)}%`],
-  ['shedRate', 'shed', (v) => `${(v * 100).toFixed(2)}%`],
-  ['p95LatencySeconds', 'p95 s', (v) => v.toFixed(3)],
-  ['analysisP95Seconds', 'analysis p95 s', (v) => v.toFixed(1)],
-  ['sloViolationSeconds', 'SLO-violation s', String],
-  ['replicaSeconds', 'replica-s', String],
-  ['peakReplicas', 'peak replicas', String],
-  ['budgetViolations', 'budget violations', String],
-  ['levelChanges', 'level changes', String],
-  ['oomKills', 'OOM kills', String],
+export const percent = (v: number) => `${(v * 100).toFixed(2)}%`;
+/** Utilisation is undefined when demand never exceeded the providers' limits. */
+export const utilisation = (v: number | null) => (v === null ? '–' : percent(v));
+
+/** Success, AI-answer share and provider utilisation side by side: the first three columns. */
+const COLUMNS: Array<[string, (s: ControllerSummary) => string]> = [
+  ['success', (s) => percent(s.successRate)],
+  ['AI answers', (s) => percent(s.aiAnswerShare)],
+  ['provider use', (s) => utilisation(s.providerUtilisation)],
+  ['shed', (s) => percent(s.shedRate)],
+  ['p95 s', (s) => s.p95LatencySeconds.toFixed(3)],
+  ['analysis p95 s', (s) => s.analysisP95Seconds.toFixed(1)],
+  ['SLO-violation s', (s) => String(s.sloViolationSeconds)],
+  ['replica-s', (s) => String(s.replicaSeconds)],
+  ['peak replicas', (s) => String(s.peakReplicas)],
+  ['budget violations', (s) => String(s.budgetViolations)],
+  ['level changes', (s) => String(s.levelChanges)],
+  ['OOM kills', (s) => String(s.oomKills)],
 ];
+
+/** A plain-text table: the first column left-aligned, the others right-aligned. */
+export function formatTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return rows.map(line).join('\n') + '\n';
+}
 
 export function renderTable(result: SimulationResult): string {
   const names = Object.keys(result.controllers);
-  const rows = [['controller', ...COLUMNS.map(([, label]) => label)], ...names.map((n) => [n, ...COLUMNS.map(([key, , fmt]) => fmt(result.controllers[n]![key]))])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const rows = [['controller', ...COLUMNS.map(([label]) => label)], ...names.map((n) => [n, ...COLUMNS.map(([, fmt]) => fmt(result.controllers[n]!))])];
   const header = `scenario ${result.scenario} · ${result.durationSeconds} s simulated · seed ${result.seed}`;
-  return [header, line(rows[0]!), ...rows.slice(1).map(line)].join('\n') + '\n';
+  return `${header}\n${formatTable(rows)}`;
 }
 
 export function renderJson(result: SimulationResult): string {
@@ -39,6 +52,8 @@ interface Series {
   value: (tick: Tick) => number;
   /** Labels for the y axis instead of numbers (the service level). */
   ticks?: readonly string[];
+  /** A fixed top of the y axis (shares: 1). */
+  max?: number;
 }
 
 const SERIES: Series[] = [
@@ -50,21 +65,29 @@ const SERIES: Series[] = [
   { label: 'Service level', unit: 'average over replicas', value: (t) => t.levelRank, ticks: SERVICE_LEVELS },
   { label: 'Latency', unit: 'p95 seconds', value: (t) => percentile(t.latencies, 0.95) ?? 0 },
   { label: 'Provider queue', unit: 'jobs waiting', value: (t) => t.metrics.queueWaiting },
+  {
+    label: 'Answered by a provider',
+    unit: 'share of analyses settled, fresh or cached',
+    value: (t) => (totalOutcomes(t.outcomes) > 0 ? aiAnswers(t.outcomes) / totalOutcomes(t.outcomes) : 0),
+    max: 1,
+  },
 ];
 
 export function renderCsv(result: SimulationResult): string {
-  const header = ['controller', 't', 'arrivals', 'succeeded', 'failed', 'shed', 'replicas', 'readyReplicas', 'poolMax', 'poolTotal', 'concurrency', 'levelRank', 'p95LatencySeconds', 'queueWaiting', 'heapUsedBytes', 'pgbouncerWaiting', 'cpuUtilization'];
+  const header = ['controller', 't', 'arrivals', 'succeeded', 'failed', 'shed', 'replicas', 'readyReplicas', 'poolMax', 'poolTotal', 'concurrency', 'levelRank', 'p95LatencySeconds', 'queueWaiting', 'heapUsedBytes', 'pgbouncerWaiting', 'cpuUtilization',
+    'analyses', ...OUTCOMES.map((k) => `analyses.${k}`), 'providerDemand', 'providerLimit'];
   const lines = [header.join(',')];
   for (const [name, ticks] of Object.entries(result.timelines)) {
     for (const t of ticks) {
       const concurrency = Object.entries(t.concurrency).map(([p, c]) => `${p}=${c}`).join(';');
-      lines.push([name, t.t, t.arrivals.toFixed(2), t.succeeded.toFixed(2), t.failed.toFixed(2), t.shed.toFixed(2), t.replicas, t.readyReplicas, t.poolMax, t.poolTotal, concurrency, t.levelRank.toFixed(2), (percentile(t.latencies, 0.95) ?? 0).toFixed(3), t.metrics.queueWaiting.toFixed(1), Math.round(t.metrics.heapUsedBytes), t.metrics.pgbouncerWaiting.toFixed(1), t.metrics.cpuUtilization.toFixed(3)].join(','));
+      lines.push([name, t.t, t.arrivals.toFixed(2), t.succeeded.toFixed(2), t.failed.toFixed(2), t.shed.toFixed(2), t.replicas, t.readyReplicas, t.poolMax, t.poolTotal, concurrency, t.levelRank.toFixed(2), (percentile(t.latencies, 0.95) ?? 0).toFixed(3), t.metrics.queueWaiting.toFixed(1), Math.round(t.metrics.heapUsedBytes), t.metrics.pgbouncerWaiting.toFixed(1), t.metrics.cpuUtilization.toFixed(3),
+        t.analyses.toFixed(2), ...OUTCOMES.map((k) => t.outcomes[k].toFixed(2)), t.providerDemand.toFixed(1), t.providerLimit.toFixed(2)].join(','));
     }
   }
   return lines.join('\n') + '\n';
 }
 
-const COLORS: Record<string, string> = { plimsoll: '#1f6feb', hpa: '#d97706', static: '#6b7280' };
+const COLORS: Record<string, string> = { plimsoll: '#1f6feb', keda: '#16a34a', hpa: '#d97706', static: '#6b7280' };
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** Averages each series over buckets so an hour fits the chart's width without aliasing. */
@@ -100,7 +123,7 @@ export function renderSvg(result: SimulationResult): string {
     const y0 = top + index * (panel + gap);
     const data = names.map((n) => downsample(result.timelines[n]!, series.value, plotWidth / 2));
     const extra = series.label === 'Pools together' ? [budget] : [];
-    const max = series.ticks ? series.ticks.length - 1 : Math.max(1e-9, ...data.flat(), ...extra) * 1.08;
+    const max = series.ticks ? series.ticks.length - 1 : series.max ?? Math.max(1e-9, ...data.flat(), ...extra) * 1.08;
     const y = (v: number) => y0 + panel - (v / max) * panel;
     parts.push(`<text x="10" y="${y0 + 14}" font-weight="600">${escape(series.label)}</text>`, `<text x="10" y="${y0 + 30}" fill="#555">${escape(series.unit)}</text>`);
     parts.push(`<rect x="${left}" y="${y0}" width="${plotWidth}" height="${panel}" fill="none" stroke="#ddd"/>`);

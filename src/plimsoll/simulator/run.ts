@@ -5,10 +5,12 @@
 import type { ScalingPolicySpec } from '../api/scaling-policy.js';
 import type { Controller } from './controllers/controller.js';
 import { hpaController } from './controllers/hpa.js';
+import { kedaController } from './controllers/keda.js';
 import { plimsollController } from './controllers/plimsoll.js';
 import { staticController } from './controllers/static.js';
 import { MatcherModel, type Tick } from './model.js';
 import { percentile } from './observed.js';
+import { addOutcomes, aiAnswers, noOutcomes, sharesOf, totalOutcomes, type AnalysisOutcomes } from './outcomes.js';
 import { gaussian, mulberry32 } from '../shared/random.js';
 import { scenarioDuration, type Scenario } from './scenario.js';
 
@@ -21,8 +23,23 @@ export interface ControllerSummary {
   replicaSeconds: number;
   peakReplicas: number;
   budgetViolations: number;
+  /** Ready replicas' effective level changes, counted per replica by the model. */
   levelChanges: number;
   oomKills: number;
+  /** Analysis requests with an outcome by the end (jobs still queued at the end are left out). */
+  analyses: number;
+  /** What became of them, as shares of `analyses` (they sum to 1). */
+  analysisOutcomes: AnalysisOutcomes;
+  /** Analyses answered by a provider, fresh or from the cache, ÷ analyses. */
+  aiAnswerShare: number;
+  /**
+   * Provider answers ÷ what the healthy providers' rate limits allow, over the seconds when
+   * demand for provider answers (jobs waiting + cache misses) exceeded those limits; null when
+   * it never did. How much of the AI capacity a controller used when it mattered.
+   */
+  providerUtilisation: number | null;
+  /** The seconds `providerUtilisation` counts. */
+  overloadSeconds: number;
 }
 
 export interface SimulationResult {
@@ -58,26 +75,35 @@ export function summarise(ticks: Tick[], budget: number, slo: Scenario['slo']): 
   const t = { succeeded: 0, failed: 0, shed: 0, sloViolationSeconds: 0, budgetViolations: 0, levelChanges: 0, oomKills: 0, replicaSeconds: 0, peakReplicas: 0 };
   const latencies: Array<[number, number]> = [];
   const analysis: Array<[number, number]> = [];
+  const settled = noOutcomes();
+  const overload = { seconds: 0, answers: 0, limit: 0 };
   for (const tick of ticks) {
+    addOutcomes(settled, tick.outcomes);
+    if (tick.providerDemand > tick.providerLimit) {
+      overload.seconds++;
+      overload.answers += tick.outcomes.provider;
+      overload.limit += tick.providerLimit;
+    }
     t.succeeded += tick.succeeded;
     t.failed += tick.failed;
     t.shed += tick.shed;
     latencies.push(...tick.latencies);
     analysis.push(...tick.analysisLatencies);
-    const outcomes = tick.succeeded + tick.failed + tick.shed;
+    const requests = tick.succeeded + tick.failed + tick.shed;
     const p95 = percentile(tick.latencies, 0.95) ?? 0;
-    if (p95 > slo.p95LatencySeconds || (outcomes > 0 && tick.succeeded / outcomes < slo.successRate)) t.sloViolationSeconds++;
+    if (p95 > slo.p95LatencySeconds || (requests > 0 && tick.succeeded / requests < slo.successRate)) t.sloViolationSeconds++;
     if (tick.poolTotal > budget) t.budgetViolations++;
     t.levelChanges += tick.levelChanges;
     t.oomKills += tick.oomKills;
     t.replicaSeconds += tick.replicas;
     t.peakReplicas = Math.max(t.peakReplicas, tick.replicas);
   }
-  const outcomes = t.succeeded + t.failed + t.shed;
+  const requests = t.succeeded + t.failed + t.shed;
   const { sloViolationSeconds, peakReplicas, budgetViolations, levelChanges, oomKills } = t;
+  const analyses = totalOutcomes(settled);
   return {
-    successRate: outcomes === 0 ? 1 : t.succeeded / outcomes,
-    shedRate: outcomes === 0 ? 0 : t.shed / outcomes,
+    successRate: requests === 0 ? 1 : t.succeeded / requests,
+    shedRate: requests === 0 ? 0 : t.shed / requests,
     p95LatencySeconds: percentile(latencies, 0.95) ?? 0,
     analysisP95Seconds: percentile(analysis, 0.95) ?? 0,
     sloViolationSeconds,
@@ -86,6 +112,11 @@ export function summarise(ticks: Tick[], budget: number, slo: Scenario['slo']): 
     budgetViolations,
     levelChanges,
     oomKills,
+    analyses: Math.round(analyses),
+    analysisOutcomes: sharesOf(settled),
+    aiAnswerShare: analyses === 0 ? 0 : aiAnswers(settled) / analyses,
+    providerUtilisation: overload.limit > 0 ? overload.answers / overload.limit : null,
+    overloadSeconds: overload.seconds,
   };
 }
 
@@ -94,10 +125,7 @@ export function runController(controller: Controller, scenario: Scenario, arriva
   const history: Tick[] = [];
   const every = Math.max(1, Math.floor(arrivals.length / 10));
   for (let t = 0; t < arrivals.length; t++) {
-    const knobs = controller.control(t, history, model);
-    const tick = model.step(t, arrivals[t]!, knobs);
-    tick.levelChanges += knobs.levelChanges;
-    history.push(tick);
+    history.push(model.step(t, arrivals[t]!, controller.control(t, history, model)));
     if (onProgress && t % every === every - 1) onProgress((t + 1) / arrivals.length);
   }
   return history;
@@ -107,9 +135,17 @@ export function controllersFor(spec: ScalingPolicySpec, scenario: Scenario): Con
   const { hpa } = scenario.baselines;
   return [
     plimsollController(spec, scenario),
+    kedaController(spec, scenario),
     hpaController(spec, hpa, scenario.model),
     staticController(spec, scenario.baselines.static.replicas, hpa.concurrency, hpa.degradationIntervalSeconds),
   ];
+}
+
+/** The connections the replicas' pools may hold together: the policy's budget less its reserve. */
+export function budgetFor(spec: ScalingPolicySpec, scenario: Scenario): number {
+  // A budget read from PgBouncer is, in the model, its max_client_conn.
+  const total = spec.connectionBudget?.maxConnections ?? scenario.model.database.maxClientConnections;
+  return total - (spec.connectionBudget?.reserved ?? 0);
 }
 
 export function simulate(
@@ -119,9 +155,7 @@ export function simulate(
 ): SimulationResult {
   const seed = options.seed ?? scenario.seed;
   const arrivals = arrivalsFor(scenario, seed);
-  // A budget read from PgBouncer is, in the model, its max_client_conn.
-  const budgetTotal = spec.connectionBudget?.maxConnections ?? scenario.model.database.maxClientConnections;
-  const budget = budgetTotal - (spec.connectionBudget?.reserved ?? 0);
+  const budget = budgetFor(spec, scenario);
   const result: SimulationResult = { scenario: scenario.name, seed, durationSeconds: scenarioDuration(scenario), budget, arrivals, controllers: {}, timelines: {} };
   for (const controller of controllersFor(spec, scenario)) {
     const ticks = runController(controller, scenario, arrivals, options.onProgress && ((f) => options.onProgress!(controller.name, f)));

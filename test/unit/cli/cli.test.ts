@@ -89,12 +89,12 @@ test('simulate --format json --out writes the summary, a CSV timeline and an SVG
   const result = await plimsoll('simulate', 'loadtests/scenarios/burst.yaml', '--format', 'json', '--out', dir, '--seed', '3');
   assert.equal(result.code, 0, result.stderr);
   const summary = JSON.parse(result.stdout);
-  assert.deepEqual(Object.keys(summary.controllers), ['plimsoll', 'hpa', 'static']);
-  for (const key of ['successRate', 'p95LatencySeconds', 'sloViolationSeconds', 'replicaSeconds', 'budgetViolations', 'levelChanges']) {
+  assert.deepEqual(Object.keys(summary.controllers), ['plimsoll', 'keda', 'hpa', 'static']);
+  for (const key of ['successRate', 'aiAnswerShare', 'p95LatencySeconds', 'sloViolationSeconds', 'replicaSeconds', 'budgetViolations', 'levelChanges']) {
     assert.equal(typeof summary.controllers.plimsoll[key], 'number', key);
   }
   const csv = await readFile(`${dir}/timeline.csv`, 'utf8');
-  assert.equal(csv.split('\n').filter(Boolean).length, 1 + 3 * 2400);
+  assert.equal(csv.split('\n').filter(Boolean).length, 1 + 4 * 2400);
   const svg = await readFile(`${dir}/chart.svg`, 'utf8');
   assert.match(svg, /^<svg/);
   assert.match(svg, /Service level/);

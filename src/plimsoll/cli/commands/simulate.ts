@@ -18,12 +18,13 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 
 export const simulateCommand: CliCommand = {
   name: 'simulate',
-  summary: 'run a policy against a scenario in virtual time, next to an HPA and static replicas',
+  summary: 'run a policy against a scenario in virtual time, next to KEDA, HPA and static baselines',
   usage: `Usage: plimsoll simulate SCENARIO [--policy FILE] [--format table|json] [--out DIR] [--seed N]
 
 Runs the decision engine in virtual time (1 s steps) against a model of the matcher, and the
-same load against two baselines: static replicas, and an HPA on CPU with a fixed pool, fixed
-concurrency and per-replica degradation. Scenarios live in loadtests/scenarios/.
+same load against three baselines with a fixed pool, fixed concurrency and per-replica
+degradation: KEDA on the policy's own objectives (tuned degradation thresholds), an HPA on CPU
+(the seeds' thresholds), and static replicas. Scenarios live in loadtests/scenarios/.
 
 Options:
   --policy FILE          the ScalingPolicy to simulate (default: the scenario's policy)
@@ -33,6 +34,8 @@ Options:
   -h, --help             show this help
 
 Success counts degraded but valid answers; shed requests (429/503) and timeouts do not.
+AI answers: the share of analyses a provider answered, fresh or from the cache. Provider use:
+provider answers ÷ the healthy providers' rate limits, over the seconds demand exceeded them.
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine('plimsoll simulate', argv, {

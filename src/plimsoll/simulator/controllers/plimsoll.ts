@@ -14,7 +14,7 @@ function sourceOf(signal: Signal): SourceKind {
 }
 
 /** Where each policy signal reads from in the model, or a constant the model stands for. */
-function resolveSignal(signal: Signal, overrides: Record<string, string>, params: MatcherModelParams): MetricKey | number | undefined {
+export function resolveSignal(signal: Signal, overrides: Record<string, string>, params: MatcherModelParams): MetricKey | number | undefined {
   if (overrides[signal.name]) return overrides[signal.name] as MetricKey;
   if (signal.pgbouncer) {
     switch (signal.pgbouncer.metric) {
@@ -58,7 +58,6 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
     globalRateLimit: true,
   };
   let pending: Pending[] = [];
-  let lastLevel = knobs.clusterLevel;
 
   const read = (t: number, history: Tick[]) => {
     for (const { signal, kind, metric } of sources) {
@@ -78,7 +77,7 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
   return {
     name: 'plimsoll',
     initialReplicas: initial,
-    control(t: number, history: Tick[]): Knobs & { levelChanges: number } {
+    control(t: number, history: Tick[]): Knobs {
       if (t % spec.pollingIntervalSeconds === 0 && t > 0) {
         read(t, history);
         const d = decide({ spec, observations: { currentReplicas: knobs.replicas, signals: observed, currentPoolMax: knobs.poolMax }, memory, now: t * 1000 });
@@ -103,9 +102,7 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
       const due = pending.filter((p) => p.at <= t);
       pending = pending.filter((p) => p.at > t);
       for (const p of due) Object.assign(knobs, p.knobs);
-      const levelChanges = knobs.clusterLevel !== lastLevel ? 1 : 0;
-      lastLevel = knobs.clusterLevel;
-      return { ...knobs, levelChanges };
+      return { ...knobs };
     },
   };
 }
