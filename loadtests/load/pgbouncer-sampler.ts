@@ -8,12 +8,9 @@
 import { PgBouncerConnections } from '../../src/plimsoll/operator/signals/pgbouncer.js';
 import { ConsoleDataError, limitsFrom, redactUrl, sampleFrom, type ConnectionSample, type PgBouncerLimits } from './connections.js';
 import { LoadTestError } from './errors.js';
+import { sampleEvery, type SamplingResult as Sampled } from './periodic.js';
 
-export interface SamplingResult {
-  samples: ConnectionSample[];
-  failed: number;
-  lastError?: string;
-}
+export type SamplingResult = Sampled<ConnectionSample>;
 
 export class PgBouncerSampler {
   private readonly connections = new PgBouncerConnections();
@@ -50,37 +47,9 @@ export class PgBouncerSampler {
     return sampleFrom(t, this.database, pools, clients);
   }
 
-  /**
-   * Samples every intervalSeconds until stop(), never two at once: a slow answer delays the next
-   * sample instead of piling queries up. A failed sample is counted, not fatal.
-   */
+  /** Samples every intervalSeconds until stop() (see periodic.ts). */
   start(clock: () => number, intervalSeconds: number): { stop(): Promise<SamplingResult> } {
-    const result: SamplingResult = { samples: [], failed: 0 };
-    let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
-    let wake: (() => void) | undefined;
-    const loop = (async () => {
-      while (!stopped) {
-        const due = clock() + intervalSeconds;
-        try {
-          result.samples.push(await this.sample(clock()));
-        } catch (error) {
-          result.failed++;
-          result.lastError = (error as Error).message;
-        }
-        const waitMs = Math.max(0, (due - clock()) * 1000);
-        if (!stopped) await new Promise<void>((resolve) => { wake = resolve; timer = setTimeout(resolve, waitMs); });
-      }
-    })();
-    return {
-      stop: async () => {
-        stopped = true;
-        clearTimeout(timer);
-        wake?.();
-        await loop;
-        return result;
-      },
-    };
+    return sampleEvery(clock, intervalSeconds, (t) => this.sample(t));
   }
 
   close(): Promise<void> {

@@ -8,7 +8,7 @@
 import { matcherMetrics } from '../../src/plimsoll/contract/metrics.js';
 import { LoadTestError } from './errors.js';
 
-export type ChartId = 'users' | 'throughput' | 'latency' | 'replicas' | 'pool' | 'connections' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory';
+export type ChartId = 'users' | 'throughput' | 'latency' | 'sources' | 'analyses' | 'replicas' | 'pool' | 'connections' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory';
 
 export interface SeriesSpec {
   id: string;
@@ -61,6 +61,8 @@ export function timelineQueries(s: Selectors): SeriesSpec[] {
     { id: 'level-decided', label: 'level decided (operator)', chart: 'level', query: `max(plimsoll_service_level${o()})` },
     // Every replica reports the shared BullMQ queue's counts: max per provider, then the sum.
     { id: 'queue-waiting', label: 'analyses waiting', chart: 'queue', query: `sum(max by (provider) (matcher_queue_jobs${m('state="waiting"')}))` },
+    // Every answer the matcher gave, fallbacks for analyses the users had given up on included.
+    { id: 'analyses-rate', label: 'answers/s', chart: 'analyses', query: `sum by (source) (rate(${matcherMetrics.analyses}${m()}[20s]))`, by: 'source' },
     { id: 'request-rate', label: 'requests/s (matcher)', chart: 'throughput', query: `sum(rate(matcher_http_requests_total${m(api)}[20s]))` },
     { id: 'db-connection-errors', label: 'DB connection errors/s (matcher)', chart: 'throughput', query: `sum(rate(${matcherMetrics.dbConnectionErrors}${m()}[20s]))` },
     { id: 'p95', label: 'p95 (matcher histogram)', chart: 'latency', query: `1000 * histogram_quantile(0.95, sum by (le) (rate(matcher_http_request_duration_seconds_bucket${m(api)}[20s])))` },

@@ -30,18 +30,31 @@ export interface RequestRecord {
   queued?: boolean;
 }
 
+/** Where the matcher says a 200/201 answer to POST /v1/analyses came from (X-Analysis-Source);
+ *  `queue` is ours: the result a user polled after a 202. */
+export const ANALYSIS_SOURCES = ['cache', 'database', 'local', 'queue'] as const;
+export type AnalysisSource = (typeof ANALYSIS_SOURCES)[number];
+
 /**
- * One requested analysis, followed to its result: immediately (200/201: cache, stored, local
- * matcher) or by the user polling GET /v1/analyses/:id on their next reads after a 202.
+ * One analysis a user requested (every POST /v1/analyses), followed to its result: immediately
+ * (200/201: cache, stored, local matcher), by the user polling GET /v1/analyses/:id on their next
+ * reads after a 202, or not at all (the POST was shed or failed).
  */
 export interface AnalysisRecord {
-  id: string;
+  /** Absent when the POST was refused: no analysis exists. */
+  id?: string;
   postedAt: number;
   /** completed: a result arrived within the deadline; gaveUp: none within it (the simulator's
-   *  jobDeadlineSeconds); failed: the job failed for good (404); unresolved: the run ended first. */
-  state: 'completed' | 'gaveUp' | 'failed' | 'unresolved';
+   *  jobDeadlineSeconds); failed: the job failed for good (404), or the POST itself failed;
+   *  shed: the POST was shed (429/503 with Retry-After); unresolved: the run ended first. */
+  state: 'completed' | 'gaveUp' | 'failed' | 'shed' | 'unresolved';
   resolvedAt?: number;
   /** Seconds from sending the POST to holding the result (poll granularity: ~ the think time). */
   timeToResultSeconds?: number;
+  /** The POST's own answer settled it (a result, or a refusal); false: queued (202) and polled. */
   immediate: boolean;
+  /** How a completed analysis's result reached the user. */
+  source?: AnalysisSource;
+  /** Who produced the result: an AI provider's name, or `local` (the local matcher, fallbacks included). */
+  answeredBy?: string;
 }

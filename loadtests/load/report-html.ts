@@ -4,6 +4,7 @@
  * charts are drawn in the page by report-page.js from the embedded report JSON.
  */
 import { readFileSync } from 'node:fs';
+import { ANALYSIS_OUTCOMES, OUTCOME_LABELS } from './answers.js';
 import type { GapRow } from './gap.js';
 import type { LoadReport } from './report.js';
 
@@ -60,6 +61,33 @@ function connectionsTable(report: LoadReport): string {
   return table(['measure', 'value'], rows.map(([k, v]) => [escapeHtml(k!), v!]), 'connections');
 }
 
+/** Who answered the analyses, outcome by outcome. */
+function outcomeRows(report: LoadReport): string[][] {
+  const a = report.summary.analyses;
+  return [
+    ['AI answers (provider + cached provider) of analyses requested', `<strong>${pct(a.aiAnswerShare)}</strong>`],
+    ['analyses by outcome', ANALYSIS_OUTCOMES.map((o) => `${escapeHtml(OUTCOME_LABELS[o])} ${a.outcomes[o]} (${pct(a.shares[o], 1)})`).join(' · ')],
+    ['completed analyses answered by', kv(a.answeredBy)],
+  ].map(([k, v]) => [escapeHtml(k!), v!]);
+}
+
+/** The providers' answers against their rate limits, or why there are none. */
+function providersTable(report: LoadReport): string {
+  const p = report.providers;
+  if (!p) return '<p class="meta">No provider admin URL: the providers were not sampled.</p>';
+  const rows = Object.entries(p.providers).map(([name, f]) => [
+    escapeHtml(name), f.rateLimit > 0 ? `${f.rateLimit} / ${num(f.rateWindowSeconds)} s` : 'none', `${f.ok}`, `${f.rateLimited}`,
+    `${f.okWhileOverloaded}`, num(f.allowedWhileOverloaded, 1), pct(f.utilisation, 1), `${f.failedSamples}`,
+  ]);
+  rows.push([
+    '<strong>all</strong>', '', `${Object.values(p.providers).reduce((n, f) => n + f.ok, 0)}`, `${p.rateLimited}`,
+    `${Object.values(p.providers).reduce((n, f) => n + f.okWhileOverloaded, 0)}`, '', `<strong>${pct(p.providerUtilisation, 1)}</strong>`, `${p.failedSamples}`,
+  ]);
+  const by = p.overloadBy;
+  return `<p class="meta">Demand exceeded the rate limits for ${num(p.overloadSeconds)} s of ${num(p.sampledSeconds)} s sampled (provider 429s ${num(by.rateLimited)} s, analyses waiting ${num(by.queueWaiting)} s, local answers ${num(by.localAnswers)} s). Utilisation: ok answers ÷ what the limits allow, over those seconds${p.providerUtilisation === null ? ' — none, so no utilisation' : ''}.</p>
+${table(['provider', 'rate limit', 'ok', '429s', 'ok while overloaded', 'allowed while overloaded', 'utilisation', 'failed readings'], rows, 'providers')}`;
+}
+
 const CSS = `
 :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; background: #fff; }
 body { margin: 24px; max-width: 1240px; }
@@ -100,11 +128,11 @@ export function renderHtml(report: LoadReport): string {
     ['status codes', kv(s.byStatus)],
     ['shed reasons', kv(s.shedReasons)],
     ['error reasons', kv(s.errorReasons)],
-    ['analyses requested (immediate / queued)', `${s.analyses.requested} (${s.analyses.immediate} / ${s.analyses.queued})`],
+    ['analyses requested (answered at once / queued / refused: shed or failed POST)', `${s.analyses.requested} (${s.analyses.immediate} / ${s.analyses.queued} / ${s.analyses.requested - s.analyses.immediate - s.analyses.queued})`],
     ['queued analyses: completed / gave up / failed / unresolved at the end', `${s.analyses.completed} / ${s.analyses.gaveUp} / ${s.analyses.failed} / ${s.analyses.unresolved}`],
     ['time to result p50 / p95 (s)', `${num(s.analyses.timeToResultSeconds.p50, 2)} / ${num(s.analyses.timeToResultSeconds.p95, 2)}`],
     ['SLO-violation seconds', `${s.sloViolationSeconds} of ${Math.round(s.durationSeconds)}`],
-  ].map(([k, v]) => [escapeHtml(k!), v!]);
+  ].map(([k, v]) => [escapeHtml(k!), v!]).concat(outcomeRows(report));
   const kindRows = Object.entries(report.kinds).filter(([, k]) => k.total > 0).map(([kind, k]) => [
     escapeHtml(kind), `${k.total}`, pct(k.successRate), pct(k.shedRate), pct(k.errorRate), ms(k.latencyMs.p50), ms(k.latencyMs.p95), ms(k.latencyMs.p99),
   ]);
@@ -132,6 +160,8 @@ ${warnings}
 <ul id="js-errors" hidden></ul>
 <h2>Summary</h2>
 ${table(['measure', 'value'], summaryRows, 'summary')}
+<h2>AI providers against their rate limits</h2>
+${providersTable(report)}
 <h2>Connections against the budget</h2>
 ${connectionsTable(report)}
 <h2>Measured vs simulated</h2>

@@ -30,6 +30,8 @@
     { id: 'users', title: 'Users', unit: 'active closed-loop users' },
     { id: 'throughput', title: 'Throughput and outcomes', unit: 'per second' },
     { id: 'latency', title: 'Latency', unit: 'milliseconds' },
+    { id: 'sources', title: 'Who answered the analyses', unit: 'share of the analyses settled in each step (load generator)' },
+    { id: 'analyses', title: 'Analyses the matcher answered, by source', unit: 'per second (matcher_analyses_total)' },
     { id: 'replicas', title: 'Replicas', unit: 'replicas' },
     { id: 'pool', title: 'Database pool', unit: 'connections' },
     { id: 'connections', title: 'Database connections against the budget', unit: 'connections (PgBouncer\'s admin console; dash-dotted: limits)' },

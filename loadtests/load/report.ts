@@ -1,7 +1,7 @@
 /**
  * The report of one run (report.json): configuration, the measured summary and per-kind stats,
  * the timeline (measured, Prometheus, PgBouncer, simulated), the connections against the budget,
- * the faults, the simulator's prediction and the gap between them. Assembled here from the
+ * the providers' utilisation, the faults, the simulator's prediction and the gap between them. Assembled here from the
  * parts; rendered to HTML by report-html.ts.
  */
 import type { ConnectionSummary } from './connections.js';
@@ -12,6 +12,7 @@ import type { ChartId, Series } from './prometheus.js';
 import type { RequestKind } from './records.js';
 import type { PhaseWindow } from './schedule.js';
 import type { KindStats, MeasuredBucket, MeasuredSummary } from './stats.js';
+import type { ProviderUtilisation } from './utilisation.js';
 
 export interface LoadReport {
   version: 1;
@@ -57,6 +58,8 @@ export interface LoadReport {
   faults: FaultRecord[];
   /** Real connections sampled from PgBouncer against the connection budget; absent with --pgbouncer none. */
   connections?: ConnectionSummary;
+  /** The fake AI providers' answers against their rate limits (utilisation.ts); absent without provider URLs. */
+  providers?: ProviderUtilisation;
   timeline: { stepSeconds: number; buckets: MeasuredBucket[]; series: Series[] };
   prediction: Omit<Prediction, 'series'> | { error: string };
   gap: GapRow[];

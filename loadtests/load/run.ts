@@ -7,6 +7,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScenario, scenarioDuration } from '../../src/plimsoll/simulator/scenario.js';
+import { analysisOutcome, answerSeries } from './answers.js';
 import { discoverCatalog, readKeys } from './catalog.js';
 import { connectionReport } from './connection-report.js';
 import { connectionSeries, type ConnectionSummary } from './connections.js';
@@ -14,6 +15,7 @@ import { LoadTestError } from './errors.js';
 import { FaultInjector, planFaults } from './faults.js';
 import { computeGap } from './gap.js';
 import { PgBouncerSampler } from './pgbouncer-sampler.js';
+import { ProviderSampler, type ProviderSampling } from './provider-sampler.js';
 import { predict, type Prediction } from './prediction.js';
 import { Progress } from './progress.js';
 import { PrometheusClient, timelineQueries, type Selectors, type Series } from './prometheus.js';
@@ -24,6 +26,7 @@ import { resolveScenarioPath, scaleScenario, scenarioYaml } from './scenario-sca
 import { userSchedule } from './schedule.js';
 import { kindStats, measuredTimeline, summarise } from './stats.js';
 import { driveUsers } from './users.js';
+import { providerUtilisation, type ProviderUtilisation } from './utilisation.js';
 import { Workload } from './workload.js';
 
 export interface LoadOptions {
@@ -122,6 +125,8 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   const startEpoch = Date.now() / 1000;
   const clock = () => (performance.now() - startMs) / 1000;
   const sampling = sampler?.start(clock, o.pgbouncer!.intervalSeconds);
+  // The providers' counters once a step, to set their answers against their rate limits.
+  const providerSampling = Object.keys(o.providers).length > 0 ? new ProviderSampler(o.providers).start(clock, o.stepSeconds) : undefined;
   let interrupted: string | undefined;
   let abortedAt: number | undefined;
   const handle = driveUsers({
@@ -151,6 +156,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   }, o.progressSeconds * 1000);
   let driver;
   let sampled: Awaited<ReturnType<NonNullable<typeof sampling>['stop']>> | undefined;
+  let providerSamples: ProviderSampling | undefined;
   try {
     driver = await handle.done;
   } finally {
@@ -161,6 +167,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     await faults.restoreAll(clock());
     sampled = await sampling?.stop();
     await sampler?.close();
+    providerSamples = await providerSampling?.stop();
   }
   const ended = new Date();
   const loadSeconds = Math.max(1, Math.min(schedule.durationSeconds, abortedAt ?? schedule.durationSeconds));
@@ -196,8 +203,15 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   const analyses: AnalysisRecord[] = workload.analyses;
   const summary = summarise(records, analyses, loadSeconds, scenario.slo);
   const buckets = measuredTimeline(records, schedule.users, timelineSeconds, o.stepSeconds);
+  let providers: ProviderUtilisation | undefined;
+  if (providerSamples) {
+    providers = providerUtilisation(providerSamples.samples, {
+      queueWaiting: promSeries.find((x) => x.id === 'queue-waiting')?.points ?? [],
+      localAnswersAt: analyses.filter((a) => analysisOutcome(a) === 'local').map((a) => a.resolvedAt!),
+    });
+  }
   const series: Series[] = [
-    ...measuredSeries(buckets), ...promSeries, ...(connections ? connectionSeries(sampled!.samples, connections, timelineSeconds) : []),
+    ...measuredSeries(buckets), ...answerSeries(analyses, timelineSeconds, o.stepSeconds), ...promSeries, ...(connections ? connectionSeries(sampled!.samples, connections, timelineSeconds) : []),
     ...('error' in prediction ? [] : prediction.series),
   ];
   const gap = 'error' in prediction ? [] : computeGap({
@@ -228,6 +242,9 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   if (servedRate !== undefined && servedRate > summary.throughputPerSecond * 1.25 + 2) {
     warnings.push(`the matcher served ${servedRate.toFixed(1)} API req/s on average, this run sent ${summary.throughputPerSecond.toFixed(1)}: other traffic shared the target, so the measurements are not this scenario's alone`);
   }
+  if (providers && providers.failedSamples > 0) {
+    warnings.push(`${providers.failedSamples} provider stats readings failed (of ${providers.samples * Object.keys(providers.providers).length}): utilisation has gaps; last: ${providerSamples?.lastError ?? '?'}`);
+  }
   const clientErrors = records.filter((r) => r.errorKind === 'client').length;
   if (clientErrors > 0) warnings.push(`${clientErrors} answers were 4xx other than shedding: a mismatch between the load generator and the API (see error reasons)`);
 
@@ -255,6 +272,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     kinds: kindStats(records),
     faults: faults.faults,
     ...(connections ? { connections } : {}),
+    ...(providers ? { providers } : {}),
     timeline: { stepSeconds: o.stepSeconds, buckets, series },
     prediction: predictionWithoutSeries as LoadReport['prediction'],
     gap,

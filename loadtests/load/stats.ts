@@ -2,6 +2,7 @@
  * Percentiles, summaries and the measured timeline. Pure functions over the records, so the
  * numbers in a report can be recomputed (and are unit-tested) without running load.
  */
+import { answerSummary, type AnswerSummary } from './answers.js';
 import { SERVICE_LEVELS, type LevelName } from './outcome.js';
 import { REQUEST_KINDS, ROUTE_OF, type AnalysisRecord, type RequestKind, type RequestRecord } from './records.js';
 
@@ -80,13 +81,16 @@ export interface MeasuredSummary extends OutcomeCounts {
   byRouteStatus: Record<string, number>;
   shedReasons: Record<string, number>;
   errorReasons: Record<string, number>;
-  analyses: {
+  /** Every POST /v1/analyses the users sent; the AnswerSummary says who answered each. */
+  analyses: AnswerSummary & {
     requested: number;
+    /** Answered with the result in the POST's own answer (200/201). */
     immediate: number;
     queued: number;
     completed: number;
     gaveUp: number;
     failed: number;
+    /** Of the queued analyses (202): the run ended before their deadline. */
     unresolved: number;
     /** Seconds from POST to result, completed analyses only. */
     timeToResultSeconds: LatencySummary;
@@ -121,6 +125,7 @@ export function summarise(
     if (r.status !== 0) answered.push(r.latencyMs);
     if (r.outcome === 'success') succeeded.push(r.latencyMs);
   }
+  // The fates of the queued analyses (a refused POST is settled at once: immediate).
   const fate = new Map<AnalysisRecord['state'], number>([['completed', 0], ['gaveUp', 0], ['failed', 0], ['unresolved', 0]]);
   for (const a of analyses) if (!a.immediate) fate.set(a.state, fate.get(a.state)! + 1);
   // Simulator definition: a 202 is not yet a success; its analysis's fate decides.
@@ -141,13 +146,14 @@ export function summarise(
     errorReasons,
     analyses: {
       requested: analyses.length,
-      immediate: analyses.filter((a) => a.immediate).length,
+      immediate: analyses.filter((a) => a.immediate && a.state === 'completed').length,
       queued: analyses.filter((a) => !a.immediate).length,
       completed: fate.get('completed')!,
       gaveUp: fate.get('gaveUp')!,
       failed: fate.get('failed')!,
       unresolved: fate.get('unresolved')!,
       timeToResultSeconds: latencySummary(analyses.filter((a) => a.state === 'completed').map((a) => a.timeToResultSeconds!)),
+      ...answerSummary(analyses),
     },
     sloViolationSeconds: sloViolationSeconds(records, durationSeconds, slo),
   };

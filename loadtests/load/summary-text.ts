@@ -1,5 +1,7 @@
 /** The end-of-run summary on stdout: outcomes, latency, and the measured-vs-simulated table. */
+import { ANALYSIS_OUTCOMES, OUTCOME_LABELS } from './answers.js';
 import type { LoadReport } from './report.js';
+import type { ProviderUtilisation } from './utilisation.js';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
 
@@ -11,14 +13,34 @@ function value(unit: string, v: number | null): string {
   return v.toFixed(unit === 'req/s' ? 1 : 0);
 }
 
+/** The score in one line: a success is not necessarily an AI answer, nor a well-used provider. */
+function scoreLine(report: LoadReport): string {
+  const p = report.providers;
+  const utilisation = !p ? 'not sampled' : p.providerUtilisation === null ? '— (demand never exceeded the rate limits)' : `${pct(p.providerUtilisation)} over ${p.overloadSeconds.toFixed(0)} s of overload`;
+  return `score: success ${pct(report.summary.successRateSimulatorDefinition)} · AI answers ${pct(report.summary.analyses.aiAnswerShare)} of analyses · provider utilisation ${utilisation}`;
+}
+
+function outcomesLine(report: LoadReport): string {
+  const a = report.summary.analyses;
+  return `analyses by outcome: ${ANALYSIS_OUTCOMES.map((o) => `${OUTCOME_LABELS[o]} ${a.outcomes[o]} (${pct(a.shares[o])})`).join(', ')}`;
+}
+
+function providersLine(p: ProviderUtilisation): string {
+  const each = Object.entries(p.providers).map(([name, f]) => `${name} ${f.ok} ok, ${f.rateLimited} 429s${f.rateLimit > 0 ? ` (limit ${f.rateLimit}/${f.rateWindowSeconds} s)` : ' (no limit)'}`).join('; ');
+  return `providers: ${each || 'none'}${p.failedSamples > 0 ? `; ${p.failedSamples} readings failed` : ''}`;
+}
+
 export function summaryText(report: LoadReport): string {
   const s = report.summary;
   const lines = [
     `scenario ${report.scenario.name}${report.scenario.timeScale !== 1 ? ` ×${report.scenario.timeScale}` : ''}: ${report.scenario.durationSeconds} s, up to ${report.scenario.maxUsers} users${report.run.interrupted ? ` (${report.run.interrupted})` : ''}`,
+    scoreLine(report),
     `requests ${s.total} (${s.throughputPerSecond.toFixed(1)}/s): success ${pct(s.successRate)} [simulator definition ${pct(s.successRateSimulatorDefinition)}], shed ${pct(s.shedRate)}, errors ${pct(s.errorRate)}`,
     `latency ms p50 ${s.latencyMs.p50?.toFixed(1) ?? '—'} · p95 ${s.latencyMs.p95?.toFixed(1) ?? '—'} · p99 ${s.latencyMs.p99?.toFixed(1) ?? '—'}; successes by level: ${Object.entries(s.byLevel).filter(([, n]) => n > 0).map(([l, n]) => `${l} ${n}`).join(', ') || '—'}`,
-    `analyses ${s.analyses.requested}: ${s.analyses.immediate} answered at once, ${s.analyses.queued} queued → ${s.analyses.completed} completed, ${s.analyses.gaveUp} given up, ${s.analyses.failed} failed, ${s.analyses.unresolved} unresolved; time to result p95 ${s.analyses.timeToResultSeconds.p95?.toFixed(2) ?? '—'} s`,
+    `analyses ${s.analyses.requested}: ${s.analyses.immediate} answered at once, ${s.analyses.requested - s.analyses.immediate - s.analyses.queued} refused, ${s.analyses.queued} queued → ${s.analyses.completed} completed, ${s.analyses.gaveUp} given up, ${s.analyses.failed} failed, ${s.analyses.unresolved} unresolved; time to result p95 ${s.analyses.timeToResultSeconds.p95?.toFixed(2) ?? '—'} s`,
+    outcomesLine(report),
   ];
+  if (report.providers) lines.push(providersLine(report.providers));
   const c = report.connections;
   if (c) {
     const errors = c.matcherErrors === null ? 'no matcher_db_connection_errors_total series'

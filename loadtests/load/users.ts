@@ -14,7 +14,7 @@
 import autocannon from 'autocannon';
 import { mulberry32 } from '../../src/plimsoll/shared/random.js';
 import { LoadTestError } from './errors.js';
-import { classify, errorCode, type Failure } from './outcome.js';
+import { classify, errorCode, header, type Failure } from './outcome.js';
 import type { RequestRecord } from './records.js';
 import { usersAt, type UserSchedule } from './schedule.js';
 import type { RequestSpec, UserState, Workload } from './workload.js';
@@ -92,7 +92,7 @@ class VirtualUser {
     const inflight = this.inflight;
     if (!inflight?.answer) return;
     const { status, body, headers } = inflight.answer;
-    this.finish(classify({ status, headers, code: status >= 400 ? errorCode(body) : undefined }), durationMs, status, body);
+    this.finish(classify({ status, headers, code: status >= 400 ? errorCode(body) : undefined }), durationMs, status, body, header(headers, 'x-analysis-source'));
   }
 
   /** A timeout or a broken connection while a request was out. */
@@ -101,17 +101,17 @@ class VirtualUser {
     // autocannon keeps the lost request in its pipeline after a socket error: drop it, or the
     // next answer would be timed from the lost request's start.
     this.client.pipelinedRequests.clear();
-    this.finish(classify(failure), (this.d.options.clock() - this.inflight.sentAt) * 1000, 0, undefined);
+    this.finish(classify(failure), (this.d.options.clock() - this.inflight.sentAt) * 1000, 0, undefined, undefined);
     this.afterAnswer();
   }
 
-  private finish(outcome: ReturnType<typeof classify>, latencyMs: number, status: number, body: string | undefined): void {
+  private finish(outcome: ReturnType<typeof classify>, latencyMs: number, status: number, body: string | undefined, analysisSource: string | undefined): void {
     const { spec, sentAt } = this.inflight!;
     const doneAt = this.d.options.clock();
     this.inflight = undefined;
     this.mode = 'thinking';
     this.d.inFlight--;
-    const { queued } = this.d.options.workload.answered(this.state, spec, sentAt, doneAt, status, body);
+    const { queued } = this.d.options.workload.answered(this.state, spec, { sentAt, doneAt, status, outcome: outcome.outcome, body, analysisSource });
     this.d.options.onRecord({ kind: spec.kind, sentAt, doneAt, latencyMs, ...outcome, ...(queued ? { queued } : {}) });
   }
 

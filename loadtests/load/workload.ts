@@ -9,6 +9,8 @@
  * Users are spread round-robin over the seeded tenants; everything is drawn from a seeded PRNG.
  */
 import { mulberry32 } from '../../src/plimsoll/shared/random.js';
+import { analysisSourceOf, answeredByOf } from './answers.js';
+import type { OutcomeClass } from './outcome.js';
 import type { AnalysisRecord, RequestKind } from './records.js';
 
 export interface TenantCatalog {
@@ -42,6 +44,18 @@ export interface RequestSpec {
   tenant: number;
   pair?: string;
   pending?: Pending;
+}
+
+/** One HTTP answer (or its absence) as the workload learns from it. */
+export interface ServerAnswer {
+  sentAt: number;
+  doneAt: number;
+  /** 0: no HTTP answer (timeout, connection error). */
+  status: number;
+  outcome: OutcomeClass;
+  body?: string | undefined;
+  /** The X-Analysis-Source header of the answer. */
+  analysisSource?: string | undefined;
 }
 
 interface Pending {
@@ -120,18 +134,26 @@ export class Workload {
   }
 
   /**
-   * Learns from an answer: stored results and analysed pairs grow, queued analyses are followed.
-   * `status` 0 means no HTTP answer (timeout, connection error).
+   * Learns from an answer: stored results and analysed pairs grow, every requested analysis is
+   * recorded (refused ones too) and queued ones are followed.
    */
-  answered(user: UserState, spec: RequestSpec, sentAt: number, doneAt: number, status: number, body: string | undefined): { queued: boolean } {
+  answered(user: UserState, spec: RequestSpec, answer: ServerAnswer): { queued: boolean } {
     const tenant = this.tenants[spec.tenant]!;
-    if (spec.method === 'POST' && (status === 200 || status === 201 || status === 202)) {
-      const id = dataId(body);
-      if (!id) return { queued: false };
+    const { sentAt, doneAt, status, body } = answer;
+    if (spec.method === 'POST') {
+      const id = status === 200 || status === 201 || status === 202 ? dataId(body) : undefined;
+      if (!id) {
+        // No analysis exists: shed on purpose, or failed (an error, no answer, a 2xx without an id).
+        const state = answer.outcome === 'shed' ? 'shed' : 'failed';
+        this.analyses.push({ postedAt: sentAt, immediate: true, state, resolvedAt: doneAt });
+        return { queued: false };
+      }
       const immediate = status !== 202;
       const record: AnalysisRecord = { id, postedAt: sentAt, immediate, state: immediate ? 'completed' : 'unresolved' };
       if (immediate) {
-        Object.assign(record, { resolvedAt: doneAt, timeToResultSeconds: doneAt - sentAt });
+        const source = analysisSourceOf(answer.analysisSource);
+        const answeredBy = answeredByOf(parse(body)?.data);
+        Object.assign(record, { resolvedAt: doneAt, timeToResultSeconds: doneAt - sentAt, ...(source ? { source } : {}), ...(answeredBy ? { answeredBy } : {}) });
         this.stored(tenant, spec.pair!, id);
       } else if (!user.pending.some((p) => p.id === id)) {
         user.pending.push({ id, postedAt: sentAt, record });
@@ -146,7 +168,10 @@ export class Workload {
         if (p.record.state === 'unresolved') {
           p.record.state = status === 200 ? 'completed' : 'failed';
           p.record.resolvedAt = doneAt;
-          if (status === 200) p.record.timeToResultSeconds = doneAt - p.postedAt;
+          if (status === 200) {
+            const answeredBy = answeredByOf(parse(body)?.data);
+            Object.assign(p.record, { timeToResultSeconds: doneAt - p.postedAt, source: 'queue', ...(answeredBy ? { answeredBy } : {}) });
+          }
         }
         if (status === 200) {
           const pair = pairOf(body);
@@ -165,10 +190,14 @@ export class Workload {
   }
 }
 
-function parse(body: string | undefined): { data?: { id?: unknown; resumeId?: unknown; jobId?: unknown } } | undefined {
+interface AnalysisBody {
+  data?: { id?: unknown; resumeId?: unknown; jobId?: unknown; answeredBy?: unknown; matcherVersion?: unknown };
+}
+
+function parse(body: string | undefined): AnalysisBody | undefined {
   if (!body) return undefined;
   try {
-    return JSON.parse(body) as { data?: { id?: unknown } };
+    return JSON.parse(body) as AnalysisBody;
   } catch {
     return undefined;
   }

@@ -150,6 +150,17 @@ test('a 24 s run: counts agree with the matcher\'s own metrics, the fault is rea
   assert.equal(kinds.reduce((n, k) => n + k.total, 0), s.total);
   assert.ok(report.kinds['analysis-new'].total > 0 && report.kinds['list-jobs'].total > 0 && report.kinds['result-poll'].total > 0, 'the mix reached analyses, listings and polls');
 
+  // Every POST /v1/analyses is a requested analysis with exactly one outcome; the providers were sampled.
+  assert.equal(s.analyses.requested, report.kinds['analysis-new'].total + report.kinds['analysis-repeat'].total);
+  assert.equal(Object.values(s.analyses.outcomes).reduce((a, b) => a + b, 0), s.analyses.requested);
+  assert.ok(s.analyses.aiAnswerShare !== null && s.analyses.aiAnswerShare >= 0 && s.analyses.aiAnswerShare <= 1);
+  const p = report.providers!;
+  assert.deepEqual(Object.keys(p.providers), ['groq', 'openai']);
+  assert.equal(p.failedSamples, 0);
+  assert.ok(p.samples >= 3 && p.sampledSeconds > 0, `provider samples ${p.samples} over ${p.sampledSeconds} s`);
+  assert.ok(p.providers.groq!.ok + p.providers.openai!.ok > 0, 'the providers answered some analyses');
+  assert.match(summaryText(report), /score: success [\d.]+% · AI answers [\d.]+% of analyses · provider utilisation /);
+
   // 2. Closed loop: at most users / think time, and not far below it (latency is small here).
   const offered = report.timeline.buckets.reduce((a, b) => a + b.users, 0) / report.timeline.buckets.length / 0.5;
   assert.ok(s.throughputPerSecond <= offered * 1.1, `throughput ${s.throughputPerSecond.toFixed(1)} ≤ offered ${offered.toFixed(1)} req/s`);

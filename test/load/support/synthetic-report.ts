@@ -7,15 +7,17 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scenarioSchema } from '../../../src/plimsoll/simulator/scenario.js';
 import { mulberry32 } from '../../../src/plimsoll/shared/random.js';
+import { answerSeries } from '../../../loadtests/load/answers.js';
 import { budgetFigures, connectionSeries, summariseConnections, type ConnectionSample } from '../../../loadtests/load/connections.js';
 import { computeGap } from '../../../loadtests/load/gap.js';
 import { predict } from '../../../loadtests/load/prediction.js';
 import type { Series } from '../../../loadtests/load/prometheus.js';
-import { REQUEST_KINDS, type RequestRecord } from '../../../loadtests/load/records.js';
+import { REQUEST_KINDS, type AnalysisRecord, type RequestRecord } from '../../../loadtests/load/records.js';
 import { measuredSeries, type LoadReport } from '../../../loadtests/load/report.js';
 import { scenarioYaml } from '../../../loadtests/load/scenario-scale.js';
 import { userSchedule } from '../../../loadtests/load/schedule.js';
 import { kindStats, measuredTimeline, summarise } from '../../../loadtests/load/stats.js';
+import { providerUtilisation } from '../../../loadtests/load/utilisation.js';
 
 export async function syntheticReport(dir: string): Promise<LoadReport> {
   const scenario = scenarioSchema.parse({
@@ -36,6 +38,23 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
       outcome, status: outcome === 'error' ? 500 : outcome === 'shed' ? 429 : 200, level: t > 20 && t < 35 ? 'Reduced' : 'Full',
     });
   }
+  // The analyses those POSTs requested: provider answers at first, the local matcher and late
+  // ones during the outage, cached answers throughout.
+  const analyses: AnalysisRecord[] = [];
+  for (const r of records.filter((x) => x.kind === 'analysis-new' || x.kind === 'analysis-repeat')) {
+    const t = r.sentAt;
+    const during = t > 20 && t < 35;
+    const draw = random();
+    if (r.outcome !== 'success') analyses.push({ postedAt: t, immediate: true, state: r.outcome === 'shed' ? 'shed' : 'failed', resolvedAt: r.doneAt });
+    else if (draw < 0.3) analyses.push({ id: `c${t}`, postedAt: t, immediate: true, state: 'completed', resolvedAt: r.doneAt, timeToResultSeconds: 0.02, source: 'cache', answeredBy: during ? 'local' : 'groq' });
+    else {
+      r.queued = true;
+      r.status = 202;
+      if (!during) analyses.push({ id: `p${t}`, postedAt: t, immediate: false, state: 'completed', resolvedAt: t + 3, timeToResultSeconds: 3, source: 'queue', answeredBy: 'openai' });
+      else if (draw < 0.8) analyses.push({ id: `l${t}`, postedAt: t, immediate: false, state: 'completed', resolvedAt: t + 2, timeToResultSeconds: 2, source: 'queue', answeredBy: 'local' });
+      else analyses.push({ id: `g${t}`, postedAt: t, immediate: false, state: 'gaveUp', resolvedAt: t + 10 });
+    }
+  }
   const step = 5;
   const prometheus = (id: string, chart: Series['chart'], value: (t: number) => number): Series => ({
     id, label: id, chart, source: 'prometheus', query: `query_for(${id})`, points: Array.from({ length: 12 }, (_, i) => [i * step, value(i * step)] as [number, number]),
@@ -47,6 +66,8 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
     prometheus('level', 'level', (t) => (t > 20 && t < 35 ? 1 : 0)),
     prometheus('queue-waiting', 'queue', (t) => Math.max(0, 30 - Math.abs(t - 30))),
     prometheus('request-rate', 'throughput', (t) => schedule.users[t]!),
+    { ...prometheus('analyses-rate:provider', 'analyses', (t) => (t > 20 && t < 35 ? 0.2 : 1.2)), label: 'provider answers/s' },
+    { ...prometheus('analyses-rate:local', 'analyses', (t) => (t > 20 && t < 35 ? 1 : 0)), label: 'local answers/s' },
     prometheus('p95', 'latency', () => 150),
     prometheus('cache-hit-ratio', 'cache', () => 0.6),
     prometheus('heap', 'memory', () => 120),
@@ -65,7 +86,15 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
   });
   promSeries.push(...connectionSeries(samples, connections, 60));
   const prediction = await predict(scaledFile, undefined, step);
-  const summary = summarise(records, [], 60, scenario.slo);
+  const summary = summarise(records, analyses, 60, scenario.slo);
+  // Two providers sampled every step: groq limited to 30/min and used 2 of every 5 s allowed, openai unlimited.
+  const providers = providerUtilisation(Array.from({ length: 13 }, (_, i) => ({
+    t: i * step,
+    providers: {
+      groq: { ok: i, rateLimited: i > 6 ? (i - 6) * 3 : 0, rateLimit: 30, rateWindowMs: 60_000 },
+      openai: i === 4 ? null : { ok: i * 4, rateLimited: 0, rateLimit: 0, rateWindowMs: 60_000 },
+    },
+  })), { queueWaiting: promSeries.find((x) => x.id === 'queue-waiting')!.points, localAnswersAt: analyses.filter((a) => a.answeredBy === 'local' && a.source === 'queue').map((a) => a.resolvedAt!) });
   const buckets = measuredTimeline(records, schedule.users, 60, step);
   const { series: simSeries, ...predictionRest } = prediction;
   return {
@@ -83,8 +112,9 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
     summary,
     kinds: kindStats(records),
     connections,
+    providers,
     faults: [{ type: 'providerOutage', subject: 'openai', at: 20, durationSeconds: 15, status: 'restored', appliedAt: 20, restoredAt: 35, settings: { mode: 'outage' } }],
-    timeline: { stepSeconds: step, buckets, series: [...measuredSeries(buckets), ...promSeries, ...simSeries] },
+    timeline: { stepSeconds: step, buckets, series: [...measuredSeries(buckets), ...answerSeries(analyses, 60, step), ...promSeries, ...simSeries] },
     prediction: predictionRest,
     gap: computeGap({
       durationSeconds: 60, stepSeconds: step, successRateSimulatorDefinition: summary.successRateSimulatorDefinition, successRateHttp: summary.successRate,
