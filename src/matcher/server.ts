@@ -73,9 +73,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   const runtime = new RuntimeClient({ source: runtimeSource(config, logger), pool, queues: queueKnobs, registry, logger, metricPrefix: MATCHER_METRIC_PREFIX });
   const pressureLoop = monitorEventLoopDelay({ resolution: 10 });
   pressureLoop.enable();
-  // The queues are built after the level (their worker reads it): the queue rule reads them late.
-  let queues: AnalysisQueues | undefined;
-  const levels = new EffectiveServiceLevel(runtime.levels, config.emergency, pressureLoop, undefined, () => queues?.totalWaiting() ?? 0);
+  const levels = new EffectiveServiceLevel(runtime.levels, config.emergency, pressureLoop);
   levels.start();
   const metrics = new MatcherMetrics(registry, pool, levels);
   const db = new Database(pool, config.db.profiles, metrics);
@@ -93,7 +91,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   const providerOrder = [...config.providers].sort((a, b) => b.accuracy - a.accuracy).map((p) => p.name);
   const cache = new AnalysisCache(redis, config.queues.prefix, config.promptVersion, config.cacheTtlSeconds, registry);
   const worker = new AnalysisWorker({ repo, cache, levels, breakers, attempts: config.queues.attempts, logger, answers: metrics });
-  queues = config.providers.length > 0
+  const queues = config.providers.length > 0
     ? new AnalysisQueues({
       redisUrl: config.redisUrl, prefix: config.queues.prefix, providers: config.providers.map((p) => ({
         name: p.name, concurrency: p.concurrency,
@@ -105,6 +103,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
     })
     : undefined;
   await queues?.start();
+  if (queues) levels.watchQueue(() => queues.totalWaiting());
   const analyses = new AnalysisService({ repo, cache, levels, queues, breakers, providerOrder, promptVersion: config.promptVersion, answers: metrics });
   const admission = new Admission({ ...config.admission, maxWaiting: config.queues.maxWaiting }, () => levels.lastPressure, () => queues?.totalWaiting() ?? 0, registry);
   const tenantLimiter = new TenantRateLimiter(redis, config.queues.prefix, config.tenantRateLimit.points, config.tenantRateLimit.windowMs);

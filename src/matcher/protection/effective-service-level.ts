@@ -37,9 +37,15 @@ export class EffectiveServiceLevel implements ServiceLevelSource {
   constructor(
     private readonly cluster: ServiceLevelSource, private readonly thresholds: EmergencyThresholds,
     private readonly loop?: IntervalHistogram, private readonly sampleMs = 500,
-    /** The provider queues' waiting jobs (a cached count, read synchronously). */
-    private readonly queueWaiting?: () => number,
   ) {}
+
+  /** The provider queues' waiting jobs (a cached count, read synchronously), for the queue rule. */
+  private queueWaiting: (() => number) | undefined;
+
+  /** Samples the queues from now on; they are built after the level (their worker reads it). */
+  watchQueue(waiting: () => number): void {
+    this.queueWaiting = waiting;
+  }
 
   start(): void {
     this.sample();

@@ -27,7 +27,8 @@ describe('effective service level', () => {
   });
   it('samples the queue through the function it is given', () => {
     let waiting = 0;
-    const levels = new EffectiveServiceLevel({ current: () => 'Full' }, { ...thresholds, basicQueueWaiting: 10 }, undefined, 500, () => waiting);
+    const levels = new EffectiveServiceLevel({ current: () => 'Full' }, { ...thresholds, basicQueueWaiting: 10 });
+    levels.watchQueue(() => waiting);
     assert.equal(levels.sample().queueWaiting, 0);
     assert.equal(levels.current(), 'Full');
     waiting = 12;

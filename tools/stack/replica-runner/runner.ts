@@ -354,6 +354,15 @@ export class ReplicaRunner {
     replica.phase = 'Starting';
     const current = () => this.replicas.get(replica.uid) === replica && replica.phase === 'Starting';
     try {
+      // kwok hands a deleted pod's IP to the next pod at once, while the old pod's replica may
+      // still be in its grace period and hold the address: wait for it to stop (and release the
+      // address), as a node's IPAM would not have given the address out before that.
+      const holder = [...this.replicas.values()].find((r) => r !== replica && r.ip === replica.ip && r.stopping);
+      if (holder) {
+        this.log.info({ pod: replica.pod, address: replica.ip, holder: holder.pod }, 'waiting for the previous holder of the pod IP to stop');
+        await holder.stopping;
+        if (!current()) return;
+      }
       const kubeconfig = await this.tokenKubeconfig(pod, replica);
       // Init containers first, in order, each to a successful exit (the matcher's runs migrations).
       for (const init of pod.spec?.initContainers ?? []) {
