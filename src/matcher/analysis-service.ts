@@ -52,7 +52,11 @@ function inputs(resume: ResumeRow, job: JobRow): { resume: ResumeInput & { headl
 /**
  * Analyses by service level:
  *   Full        → the most accurate healthy provider (its cached or stored result, else a queued job: 202);
- *   Reduced     → any cached result first, else the fastest healthy provider (202);
+ *                 when its queue holds what it can answer within the deadline (the runtime
+ *                 document's maxWaiting), the next healthy provider with room, else any cached
+ *                 answer, else the local matcher inline (201);
+ *   Reduced     → any cached result first, else the fastest healthy provider (202) while its
+ *                 queue has room, else the local matcher inline;
  *   Basic       → any cached result, else the local matcher inline (201); jobs still queued
  *                 from a higher level are answered by the local matcher too (no provider call);
  *   no healthy provider (breakers open) or no providers configured → as Basic.
@@ -76,32 +80,39 @@ export class AnalysisService {
     const ck = (p: string) => this.deps.cache.key(tenantId, resumeId, jobId, digest, p);
     const allKeys = [...this.deps.providerOrder, LOCAL_PROVIDER].map(ck);
 
-    let provider: string | undefined;
+    let preferred: string | undefined;
     if (level === 'Full' && this.deps.breakers) {
-      provider = this.deps.breakers.choose('Full');
-      if (provider) {
-        const cached = await this.deps.cache.get([ck(provider)]);
+      preferred = this.deps.breakers.choose('Full');
+      if (preferred) {
+        const cached = await this.deps.cache.get([ck(preferred)]);
         if (cached) return this.stored(cached, 'cache', level);
       }
     }
-    if (!provider) {
+    let anyCacheChecked = false;
+    if (!preferred) {
       // Reduced and Basic (and Full without a healthy provider): any cached answer first.
       const cached = await this.deps.cache.get(allKeys);
       if (cached) return this.stored(cached, 'cache', level);
-      if (level === 'Reduced' || level === 'Full') provider = this.deps.breakers?.choose('Reduced');
+      anyCacheChecked = true;
     }
-    if (provider && this.deps.queues?.has(provider)) {
+    const provider = this.providerWithRoom(level);
+    if (provider) {
       const id = analysisId(this.key(tenantId, resumeId, jobId, digest, provider));
       const stored = await this.deps.repo.findAnalysis(tenantId, id);
       if (stored) {
         await this.deps.cache.set(ck(provider), stored);
         return this.stored(stored, 'database', level);
       }
-      await this.deps.queues.enqueue({
+      await this.deps.queues!.enqueue({
         analysisId: id, tenantId, resumeId, jobId, provider, promptVersion: this.deps.promptVersion, cacheKey: ck(provider), level,
         resume: input.resume, job: input.job, enqueuedAt: Date.now(),
       });
       return { status: 202, pending: { id, provider, state: 'queued' } };
+    }
+    if (!anyCacheChecked) {
+      // Every provider's queue is full: another provider's cached answer beats the local matcher's.
+      const cached = await this.deps.cache.get(allKeys);
+      if (cached) return this.stored(cached, 'cache', level);
     }
     // The local matcher, inline.
     const started = performance.now();
@@ -111,6 +122,18 @@ export class AnalysisService {
     await this.deps.cache.set(ck(LOCAL_PROVIDER), row);
     this.deps.answers?.answered('local', level);
     return { status: created ? 201 : 200, row, source: 'local' };
+  }
+
+  /**
+   * The provider to queue for: at Full the most accurate healthy one whose queue has room, then
+   * the next (work-conserving: a full queue overflows to the other providers before the local
+   * matcher); at Reduced only the fastest healthy one. None at Basic, or when every queue is full.
+   */
+  private providerWithRoom(level: string): string | undefined {
+    const { breakers, queues } = this.deps;
+    if (!breakers || !queues || (level !== 'Full' && level !== 'Reduced')) return undefined;
+    const candidates = level === 'Full' ? breakers.ranked('Full') : breakers.ranked('Reduced').slice(0, 1);
+    return candidates.find((p) => queues.has(p) && queues.hasRoom(p));
   }
 
   /** An answer already stored (cache or database), counted by whose answer it was. */

@@ -85,10 +85,15 @@ export class ProviderBreakers {
 
   /** The provider for a new analysis at this level, or undefined (cache / local matcher only). */
   choose(level: 'Full' | 'Reduced'): string | undefined {
+    return this.ranked(level)[0];
+  }
+
+  /** The healthy providers in the level's order of preference: Full by accuracy, Reduced by speed. */
+  ranked(level: 'Full' | 'Reduced'): string[] {
     const healthy = [...this.entries.values()].filter((e) => this.healthy(e.provider.name));
-    if (healthy.length === 0) return undefined;
-    if (level === 'Full') return healthy.sort((a, b) => b.accuracy - a.accuracy || (a.ewmaMs ?? 0) - (b.ewmaMs ?? 0))[0]!.provider.name;
-    return healthy.sort((a, b) => (a.ewmaMs ?? Number.MAX_VALUE) - (b.ewmaMs ?? Number.MAX_VALUE) || b.accuracy - a.accuracy)[0]!.provider.name;
+    if (level === 'Full') healthy.sort((a, b) => b.accuracy - a.accuracy || (a.ewmaMs ?? 0) - (b.ewmaMs ?? 0));
+    else healthy.sort((a, b) => (a.ewmaMs ?? Number.MAX_VALUE) - (b.ewmaMs ?? Number.MAX_VALUE) || b.accuracy - a.accuracy);
+    return healthy.map((e) => e.provider.name);
   }
 
   /** Calls a provider through its breaker, recording latency and errors. */

@@ -113,6 +113,17 @@ export class AnalysisQueues {
     return this.queues.has(provider);
   }
 
+  /**
+   * Whether the provider's queue admits another job: fewer wait than the runtime document's
+   * maxWaiting (what the provider answers within the deadline). Counts are refreshed every second,
+   * so a burst may overshoot by a second of arrivals; the headroom in maxWaiting absorbs it.
+   */
+  hasRoom(provider: string): boolean {
+    const q = this.queues.get(provider);
+    if (!q) return false;
+    return this.options.knobs.admits(provider, q.counts.waiting + q.counts.delayed + q.counts.prioritized);
+  }
+
   /** Adds a job; a job with the same id already waiting, running or kept is not added twice. */
   async enqueue(data: AnalysisJobData): Promise<void> {
     const q = this.queues.get(data.provider);
@@ -153,10 +164,10 @@ export class AnalysisQueues {
     }
   }
 
-  details(): Record<string, { counts: QueueCounts; concurrency: number; paused: boolean; rateLimit: RateLimit | null }> {
+  details(): Record<string, { counts: QueueCounts; concurrency: number; paused: boolean; rateLimit: RateLimit | null; maxWaiting: number | null }> {
     const out: ReturnType<AnalysisQueues['details']> = {};
     for (const [provider, q] of this.queues) {
-      const knobs = this.options.knobs.state(provider) ?? { concurrency: 0, paused: true, rateLimit: null };
+      const knobs = this.options.knobs.state(provider) ?? { concurrency: 0, paused: true, rateLimit: null, maxWaiting: null };
       out[provider] = { counts: { ...q.counts }, ...knobs };
     }
     return out;

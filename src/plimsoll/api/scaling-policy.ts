@@ -302,6 +302,9 @@ export const queuesSchema = z
   .strictObject({
     providers: z.array(providerSchema).min(1).max(16).meta({ description: 'The AI providers the matcher calls.' }),
     adaptive: defaulted(adaptiveSchema),
+    deadlineSeconds: z.int().min(1).max(86_400).default(60).meta({
+      description: 'How long a user waits for a provider\'s answer (default 60 s). Each provider queue admits only what the provider\'s rate limit can answer within it (published as maxWaiting); an analysis beyond that goes to the next provider with room, else the local matcher answers it at once instead of letting it expire.',
+    }),
   })
   .meta({
     description: 'Worker concurrency per AI provider, kept within each provider\'s rate limit.',

@@ -20,10 +20,15 @@ export const runtimeDocumentSchema = z.object({
   replicas: z.number().int().min(0),
   /** Absent when the policy sets no connection budget: the pool keeps its configured size. */
   db: z.object({ poolMax: z.number().int().min(1) }).optional(),
-  /** Per queue (AI provider): worker concurrency on each replica, and the cluster-wide rate limit. */
+  /**
+   * Per queue (AI provider): worker concurrency on each replica, the cluster-wide rate limit, and
+   * the jobs the queue admits (what the provider answers within the deadline; beyond it, the next
+   * provider with room or the local matcher answers at once). Absent maxWaiting: no limit.
+   */
   queues: z.record(z.string(), z.object({
     concurrency: z.number().int().min(0),
     rateLimit: z.object({ max: z.number().int().min(1), durationMs: z.number().int().min(1) }).optional(),
+    maxWaiting: z.number().int().min(0).optional(),
   })).default({}),
 });
 export type RuntimeDocument = z.infer<typeof runtimeDocumentSchema>;

@@ -26,6 +26,19 @@ function providerSignals(p: Provider, values: Map<string, number>): ProviderSign
   };
 }
 
+/**
+ * Work-conserving admission: the jobs a provider's queue may hold are what its rate limit answers
+ * within the deadline, less a fifth for the calls' own latency and the rate limiter's windows. A
+ * job beyond it would expire waiting; it goes to a provider with room, or the local matcher
+ * answers it at once. The providers stay busy at their limit, and no queue pressure ever has to
+ * stop them (the service levels are for provider health, memory and the database).
+ */
+const ADMISSION_HEADROOM = 0.8;
+
+export function admissionLimit(p: Provider, deadlineSeconds: number): number {
+  return Math.floor((p.rateLimit.requests / p.rateLimit.periodSeconds) * deadlineSeconds * ADMISSION_HEADROOM);
+}
+
 /** Calls in flight per replica that the provider's rate limit can keep busy. */
 export function rateCeiling(p: Provider, replicas: number, latencySeconds: number | undefined): number | undefined {
   if (latencySeconds === undefined || latencySeconds <= 0) return undefined;
@@ -108,6 +121,7 @@ export function decideConcurrency(
       value,
       reason: step.reason,
       rateLimit: { max: p.rateLimit.requests, durationMs: p.rateLimit.periodSeconds * 1000 },
+      maxWaiting: admissionLimit(p, spec.queues!.deadlineSeconds),
     };
     if (limitedBy) decision.limitedBy = limitedBy;
     decisions.push(decision);

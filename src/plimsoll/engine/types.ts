@@ -43,6 +43,8 @@ export interface ProviderDecision extends Decided {
   provider: string;
   /** The provider's cluster-wide limit, passed through to every replica's queue. */
   rateLimit: { max: number; durationMs: number };
+  /** Jobs the provider's queue admits: what its rate limit answers within the deadline. */
+  maxWaiting: number;
 }
 
 export interface LevelDecision {

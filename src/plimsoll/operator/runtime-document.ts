@@ -12,7 +12,7 @@ import type { Decision } from '../engine/index.js';
 
 export function runtimeContent(policy: string, decision: Decision): RuntimeContent {
   const queues: RuntimeContent['queues'] = {};
-  for (const c of decision.concurrency) queues[c.provider] = { concurrency: c.value, rateLimit: { ...c.rateLimit } };
+  for (const c of decision.concurrency) queues[c.provider] = { concurrency: c.value, rateLimit: { ...c.rateLimit }, maxWaiting: c.maxWaiting };
   // Every field of the contract, so a knob added there and not decided here fails to compile.
   const content = {
     policy,

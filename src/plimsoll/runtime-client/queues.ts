@@ -12,6 +12,8 @@ export interface GovernedQueue {
   concurrency?: number;
   /** The cluster-wide rate limit set at start, before a document sets one. */
   rateLimit?: RateLimit;
+  /** The jobs the queue admits before a document says (undefined: no limit). */
+  maxWaiting?: number;
 }
 
 export interface QueueState {
@@ -20,6 +22,11 @@ export interface QueueState {
   paused: boolean;
   /** The cluster-wide rate limit last set (null: none set by us). */
   rateLimit: RateLimit | null;
+  /**
+   * Jobs the queue admits (the document's `maxWaiting`: what the provider answers within the
+   * deadline); the application sends an analysis elsewhere when the queue holds this many. null: no limit.
+   */
+  maxWaiting: number | null;
 }
 
 interface Entry { governed: GovernedQueue; state: QueueState }
@@ -38,7 +45,7 @@ export class QueueKnobs {
 
   add(name: string, governed: GovernedQueue): void {
     const concurrency = governed.concurrency ?? governed.worker.concurrency;
-    this.entries.set(name, { governed, state: { concurrency, paused: concurrency === 0, rateLimit: null } });
+    this.entries.set(name, { governed, state: { concurrency, paused: concurrency === 0, rateLimit: null, maxWaiting: governed.maxWaiting ?? null } });
   }
 
   /** Sets the starting rate limits (before any document). */
@@ -54,6 +61,7 @@ export class QueueKnobs {
       const k = knobs[name];
       if (!k) continue;
       this.setConcurrency(name, k.concurrency);
+      if (k.maxWaiting !== undefined) entry.state.maxWaiting = k.maxWaiting;
       const current = entry.state.rateLimit;
       if (k.rateLimit && (k.rateLimit.max !== current?.max || k.rateLimit.durationMs !== current.durationMs)) {
         await this.setRateLimit(entry.governed, entry.state, k.rateLimit);
@@ -78,6 +86,12 @@ export class QueueKnobs {
       if (!worker.isRunning()) void worker.run().catch((err: Error) => this.logger.warn({ queue: name, err: err.message }, 'worker stopped'));
       else worker.resume();
     }
+  }
+
+  /** Whether the queue admits another job when it holds `waiting` (a field read: the hot path asks). */
+  admits(name: string, waiting: number): boolean {
+    const limit = this.entries.get(name)?.state.maxWaiting;
+    return limit === null || limit === undefined || waiting < limit;
   }
 
   state(name: string): QueueState | undefined {

@@ -19,6 +19,34 @@ export interface Knobs {
   clusterLevel: ServiceLevel;
   /** Plimsoll publishes each provider's limit as a queue-wide limiter (BullMQ's global rate limit). */
   globalRateLimit: boolean;
+  /**
+   * Jobs each provider's queue admits (the runtime document's maxWaiting); the rest overflow to a
+   * provider with room, then to the local matcher inline. Absent: no limit.
+   */
+  maxWaiting?: Record<string, number>;
+}
+
+/**
+ * Splits `amount` over the targets in proportion to their weights, none past its room; what a
+ * full target cannot take goes to the others (water-filling). Returns each target's share.
+ */
+export function fillByWeight(amount: number, targets: string[], weights: Record<string, number>, room: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(targets.map((name) => [name, 0]));
+  let left = amount;
+  let open = targets.filter((name) => room[name]! > 0);
+  while (left > 1e-9 && open.length > 0) {
+    const total = sum(open.map((name) => weights[name]!));
+    let given = 0;
+    for (const name of open) {
+      const share = Math.min((left * weights[name]!) / total, room[name]! - out[name]!);
+      out[name]! += share;
+      given += share;
+    }
+    left -= given;
+    open = open.filter((name) => room[name]! - out[name]! > 1e-9);
+    if (given <= 1e-12) break;
+  }
+  return out;
 }
 
 interface Replica {
@@ -247,6 +275,14 @@ export class MatcherModel {
     }
     const refusedShare = openConnections > p.database.maxClientConnections ? (openConnections - p.database.maxClientConnections) / openConnections : 0;
     const cacheProviderShare = this.cache.providerShare();
+    // Admission: the room each healthy provider's queue has left, shared evenly by the replicas.
+    const weights = Object.fromEntries(Object.entries(p.providers).map(([name, pp]) => [name, pp.requestsPerMinute]));
+    const roomPerReplica: Record<string, number> = {};
+    for (const name of healthy) {
+      const limit = knobs.maxWaiting?.[name];
+      const queued = sum(this.providers.get(name)!.queue.map((b) => b.n));
+      roomPerReplica[name] = limit === undefined ? Infinity : Math.max(0, limit - queued) / Math.max(1, ready.length);
+    }
 
     let levelSum = 0;
     let heapMax = 0;
@@ -263,8 +299,12 @@ export class MatcherModel {
       const extraHits = hits - analyses * Math.min(1, this.load.cacheHitRatio);
       const misses = analyses - hits;
       const forbidsCalls = levelRank[level] >= levelRank.Basic || healthy.length === 0;
-      const enqueued = maintenance || forbidsCalls ? 0 : misses;
-      const local = maintenance ? 0 : forbidsCalls ? misses : 0;
+      const target = level === 'Reduced' ? (fastest ? [fastest] : []) : healthy;
+      const wanted = maintenance || forbidsCalls ? 0 : misses;
+      // What the target queues cannot take within their limits is answered locally at once.
+      const split = fillByWeight(wanted, target, weights, roomPerReplica);
+      const enqueued = sum(Object.values(split));
+      const local = maintenance ? 0 : forbidsCalls ? misses : wanted - enqueued;
       const shedMaintenance = maintenance ? analyses : 0;
       if (!maintenance) tick.providerDemand += misses;
 
@@ -323,12 +363,8 @@ export class MatcherModel {
       }
       // Enqueued analyses answer 202 now; their outcome comes when a job leaves the queue (see dequeue).
       if (enqueued > 0) {
-        const accepted = enqueued * ok;
-        tick.latencies.push([analysisLatency, accepted]);
-        const target = level === 'Reduced' ? (fastest ? [fastest] : []) : healthy;
-        const weights = target.map((name) => p.providers[name]!.requestsPerMinute);
-        const total = sum(weights);
-        target.forEach((name, i) => this.providers.get(name)!.queue.push({ at: t, n: (accepted * weights[i]!) / total }));
+        tick.latencies.push([analysisLatency, enqueued * ok]);
+        for (const [name, n] of Object.entries(split)) if (n > 0) this.providers.get(name)!.queue.push({ at: t, n: n * ok });
       }
 
       // Memory: in-flight provider calls on this replica, and requests queued behind its CPU.

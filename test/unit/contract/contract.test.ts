@@ -44,7 +44,8 @@ describe('runtime document', () => {
     assert.deepEqual(parseRuntimeDocument(cm.data!['runtime.json']!), doc);
     assert.deepEqual(readRuntimeDocument(cm), doc);
     assert.equal(doc.db?.poolMax, decision.poolMax?.value);
-    assert.deepEqual(doc.queues.groq, { concurrency: decision.concurrency[0]!.value, rateLimit: decision.concurrency[0]!.rateLimit });
+    // 30 requests a minute answer 30 jobs in the default 60 s deadline; a fifth is headroom.
+    assert.deepEqual(doc.queues.groq, { concurrency: decision.concurrency[0]!.value, rateLimit: decision.concurrency[0]!.rateLimit, maxWaiting: 24 });
   });
 
   it('no connection budget and no pool published: the engine has no pool opinion and the document says nothing', () => {

@@ -72,3 +72,11 @@ test('between steps the rate ceiling still follows the replica count at once', (
   d = run(s, 4, { latency: 3, throttled: 0 }, d.memory, T0 + 1_000);
   assert.equal(d.concurrency[0]!.value, 2, 'four replicas share it: ceil(7.2 / 4) without waiting for the next poll');
 });
+
+test('admission: each provider queue admits what its rate limit answers within the deadline, less a fifth', () => {
+  // 120 requests a minute = 2/s; 60 s deadline → 120 answered in time; ×0.8 → 96.
+  assert.equal(run(withProvider('AIMD'), 2, { latency: 3, throttled: 0 }, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 96);
+  const short = spec({ queues: { providers: [{ name: 'openai', rateLimit: { requests: 30, periodSeconds: 60 }, concurrency: { min: 1, max: 4 } }], deadlineSeconds: 20 } });
+  // 0.5/s × 20 s × 0.8 = 8, whatever the replicas or latency.
+  assert.equal(run(short, 5, {}, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 8);
+});

@@ -79,3 +79,20 @@ describe('runtime client', () => {
     assert.deepEqual([client.status().lastError, client.levels.current(), pool.max], [null, 'Basic', 10]);
   });
 });
+
+describe('queue admission (maxWaiting)', () => {
+  it('admits without limit until a document sets one, then below it', async () => {
+    const { QueueKnobs } = await import('../../../src/plimsoll/runtime-client/queues.js');
+    const knobs = new QueueKnobs({ info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never);
+    const worker = { concurrency: 1, isRunning: () => true, resume: () => undefined, pause: async () => undefined } as never;
+    knobs.add('groq', { queue: { setGlobalRateLimit: async () => undefined } as never, worker });
+    assert.equal(knobs.admits('groq', 10_000), true, 'no document: no limit');
+    await knobs.apply({ groq: { concurrency: 1, maxWaiting: 24 } });
+    assert.equal(knobs.admits('groq', 23), true);
+    assert.equal(knobs.admits('groq', 24), false);
+    assert.equal(knobs.state('groq')?.maxWaiting, 24);
+    await knobs.apply({ groq: { concurrency: 1 } });
+    assert.equal(knobs.admits('groq', 24), false, 'a document without maxWaiting keeps the last one');
+    assert.equal(knobs.admits('unknown', 0), true);
+  });
+});

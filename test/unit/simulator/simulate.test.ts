@@ -5,7 +5,7 @@ import { parseScalingPolicy } from '../../../src/plimsoll/api/validate.js';
 import { readSingleDocument } from '../../../src/plimsoll/shared/files.js';
 import { isPlimsollError } from '../../../src/plimsoll/errors.js';
 import { KEDA_PEER_DEGRADATION } from '../../../src/plimsoll/simulator/controllers/keda.js';
-import { MatcherModel } from '../../../src/plimsoll/simulator/model.js';
+import { fillByWeight, MatcherModel } from '../../../src/plimsoll/simulator/model.js';
 import { matcherModelSchema } from '../../../src/plimsoll/simulator/model-params.js';
 import { OUTCOMES } from '../../../src/plimsoll/simulator/outcomes.js';
 import { renderJson } from '../../../src/plimsoll/simulator/report.js';
@@ -114,4 +114,26 @@ test('an event after the end of the load is refused with its index', async () =>
   const dir = await mkdtemp(`${tmpdir()}/plimsoll-`);
   await writeFile(`${dir}/late.yaml`, 'name: late\nload:\n  phases: [{ durationSeconds: 60, users: 5 }]\nevents:\n  - { type: databaseSlowdown, factor: 2, at: 90, durationSeconds: 10 }\n');
   await assert.rejects(loadScenario(`${dir}/late.yaml`), (e) => isPlimsollError(e) && e.code === 'SCENARIO_INVALID' && e.problems[0]!.path === 'events[0].at');
+});
+
+test('fillByWeight splits by weight, never past a target\'s room, and overflows to the others', () => {
+  const weights = { a: 60, b: 30 };
+  assert.deepEqual(fillByWeight(9, ['a', 'b'], weights, { a: Infinity, b: Infinity }), { a: 6, b: 3 });
+  assert.deepEqual(fillByWeight(9, ['a', 'b'], weights, { a: 2, b: Infinity }), { a: 2, b: 7 });
+  const full = fillByWeight(9, ['a', 'b'], weights, { a: 2, b: 1 });
+  assert.deepEqual(full, { a: 2, b: 1 }, 'what no queue can take is left for the local matcher');
+  assert.deepEqual(fillByWeight(5, [], weights, {}), {});
+});
+
+// Issue 13's invariant, in the model: while Plimsoll answers analyses locally for lack of provider
+// capacity (at Full, every healthy provider's queue at its admission limit), the providers run at
+// their rate limits: provider answers in those seconds reach ≥ 90 % of what the limits allow.
+test('work-conserving: while Plimsoll answers locally at Full, the providers run at ≥ 90 % of their limits', async () => {
+  const { scenario, spec } = await load('sustained');
+  const ticks = simulate(spec, scenario).timelines.plimsoll!;
+  const overflow = ticks.filter((t) => t.levelRank === 0 && t.outcomes.local > 0.5 && t.providerLimit > 0);
+  assert.ok(overflow.length > 60, `the sustained overload answers locally at Full for a while (${overflow.length} s)`);
+  const answered = overflow.reduce((s, t) => s + t.outcomes.provider, 0);
+  const allowed = overflow.reduce((s, t) => s + t.providerLimit, 0);
+  assert.ok(answered >= 0.9 * allowed, `provider answers ${answered.toFixed(0)} of ${allowed.toFixed(0)} allowed`);
 });

@@ -86,6 +86,7 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
         const runtime: Partial<Knobs> = {
           poolMax: d.poolMax?.value ?? knobs.poolMax,
           concurrency: Object.fromEntries(d.concurrency.map((c) => [c.provider, c.value])),
+          maxWaiting: Object.fromEntries(d.concurrency.map((c) => [c.provider, c.maxWaiting])),
           clusterLevel: d.serviceLevel.value,
         };
         if (d.replicas.value > knobs.replicas) {
