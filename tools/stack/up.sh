@@ -26,8 +26,8 @@ step "3/6 fake AI providers"
 bash tools/stack/providers.sh start
 step "4/6 Kubernetes objects: CRD, operator RBAC, matcher, Secrets, the example ScalingPolicy"
 bash tools/stack/kube-apply.sh
-# The replicas come before the operator: its first reconcile then reads their health (the
-# example policy enters Maintenance while database-healthy is missing, for at least 120 s).
+# The replicas come before the operator: its first reconcile then reads their health, so the
+# policy's status shows every signal at once (a signal not read yet never degrades the level).
 step "5/6 replica runner: a real matcher process per pod, behind the load balancer on $LB_ADDR"
 bash tools/stack/runner.sh start
 # Replicas started from an older build are replaced the way a deploy replaces pods: a rollout.

@@ -7,8 +7,13 @@ import type { ScalingPolicySpec, Trigger } from '../api/scaling-policy.js';
 import { levelAtRank, levelRank, type ServiceLevel } from '../contract/service-levels.js';
 import type { EngineMemory, LevelDecision } from './types.js';
 
-export function triggerFires(t: Trigger, value: number | undefined): boolean {
-  if (value === undefined) return t.whenMissing === 'Fire';
+/**
+ * `whenMissing: Fire` fires for a signal that was read before and is missing now (its source
+ * failed): never for one not read yet, so a cold start (no replica scraped, no health answered)
+ * never degrades service.
+ */
+export function triggerFires(t: Trigger, value: number | undefined, neverRead: ReadonlySet<string> = new Set()): boolean {
+  if (value === undefined) return t.whenMissing === 'Fire' && !neverRead.has(t.signal);
   return t.operator === 'Above' ? value > t.enter : value < t.enter;
 }
 
@@ -28,6 +33,8 @@ export function decideLevel(
   budgetConstrained: boolean,
   memory: EngineMemory['level'],
   now: number,
+  /** Signals with no successful read yet (since the operator started). */
+  neverRead: ReadonlySet<string> = new Set(),
 ): { decision: LevelDecision; memory: EngineMemory['level'] } {
   const { levels, minDwellSeconds, escalateWhenBudgetConstrained } = spec.degradation;
   // The highest level any trigger fires for (enter thresholds).
@@ -35,7 +42,7 @@ export function decideLevel(
   let because = '';
   let reason = 'AllClear';
   for (const rule of levels) {
-    const firing = rule.triggers.find((t) => triggerFires(t, values.get(t.signal)));
+    const firing = rule.triggers.find((t) => triggerFires(t, values.get(t.signal), neverRead));
     if (firing && levelRank[rule.level] > levelRank[target]) {
       target = rule.level;
       reason = `Trigger:${firing.signal}`;

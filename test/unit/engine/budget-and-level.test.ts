@@ -71,13 +71,19 @@ const levelTable: Array<{ name: string; values: Record<string, number>; expected
   { name: 'one provider left', values: { waiting: 0, providers: 1 }, expected: 'Reduced' },
   { name: 'queue above 300 jumps straight to Basic', values: { waiting: 301, providers: 3 }, expected: 'Basic' },
   { name: 'no provider', values: { waiting: 0, providers: 0 }, expected: 'Maintenance' },
-  { name: 'a missing Fire signal', values: { waiting: 0 }, expected: 'Maintenance' },
 ];
 for (const row of levelTable) {
   test(`level rule: ${row.name} → ${row.expected}`, () => {
     assert.equal(step(emptyMemory(T0), row.values, T0).serviceLevel.value, row.expected);
   });
 }
+
+test('level rule: a Fire signal missing after a read → Maintenance; never read yet (a cold start) → no effect', () => {
+  const lost = { value: 3, readAt: T0 - 60_000, consecutiveFailures: 5, lastError: 'unreachable' };
+  const signals = { ...fresh({ rate: 20, waiting: 0 }, T0), providers: lost };
+  assert.equal(decide({ spec: levelSpec(), observations: { currentReplicas: 2, signals }, memory: emptyMemory(T0), now: T0 }).serviceLevel.value, 'Maintenance');
+  assert.equal(step(emptyMemory(T0), { waiting: 0 }, T0).serviceLevel.value, 'Full');
+});
 
 test('hysteresis, dwell and step-wise de-escalation', () => {
   let d = step(emptyMemory(T0), { waiting: 400, providers: 3 }, T0);
