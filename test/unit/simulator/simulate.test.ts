@@ -14,7 +14,7 @@ import { loadScenario, scenarioSchema } from '../../../src/plimsoll/simulator/sc
 import { CANDIDATES } from '../../../src/plimsoll/simulator/tuning.js';
 
 const scenarios = new URL('../../../loadtests/scenarios/', import.meta.url);
-const SHIPPED = ['burst', 'db-slowdown', 'herd', 'peak', 'prometheus-outage', 'provider-outage', 'sustained'];
+const SHIPPED = ['burst', 'db-slowdown', 'herd', 'peak', 'prometheus-outage', 'provider-outage', 'sawtooth', 'sustained'];
 
 async function load(name: string) {
   const { scenario, policyPath } = await loadScenario(new URL(`${name}.yaml`, scenarios).pathname);
@@ -136,4 +136,18 @@ test('work-conserving: while Plimsoll answers locally at Full, the providers run
   const answered = overflow.reduce((s, t) => s + t.outcomes.provider, 0);
   const allowed = overflow.reduce((s, t) => s + t.providerLimit, 0);
   assert.ok(answered >= 0.9 * allowed, `provider answers ${answered.toFixed(0)} of ${allowed.toFixed(0)} allowed`);
+});
+
+// Issue 13 §3: the level follows the load. In a sawtooth, Plimsoll escalates at most once per
+// load cycle and is back at Full in every quiet phase (nothing is wrong there).
+test('sawtooth: at most one escalation per cycle, and Full in every quiet phase', async () => {
+  const { scenario, spec } = await load('sawtooth');
+  const ticks = simulate(spec, scenario).timelines.plimsoll!;
+  let escalations = 0;
+  for (let i = 1; i < ticks.length; i++) if (ticks[i]!.levelRank > ticks[i - 1]!.levelRank) escalations++;
+  assert.ok(escalations <= 10, `${escalations} escalations in 10 cycles`);
+  for (let cycle = 0; cycle < 10; cycle++) {
+    const quietEnd = ticks[cycle * 180 + 89]!;
+    assert.equal(quietEnd.levelRank, 0, `Full at the end of quiet phase ${cycle + 1}`);
+  }
 });
