@@ -9,6 +9,7 @@ import { parseScalingPolicy } from '../../src/plimsoll/api/validate.js';
 import { SERVICE_LEVELS } from '../../src/plimsoll/contract/service-levels.js';
 import { readSingleDocument } from '../../src/plimsoll/shared/files.js';
 import { unmappedSignals } from '../../src/plimsoll/simulator/controllers/plimsoll.js';
+import { suspectQueries } from '../../src/plimsoll/simulator/query-check.js';
 import type { Tick } from '../../src/plimsoll/simulator/model.js';
 import { percentile } from '../../src/plimsoll/simulator/observed.js';
 import { simulate, type ControllerSummary } from '../../src/plimsoll/simulator/run.js';
@@ -32,6 +33,8 @@ export interface Prediction {
   /** Mean over the run of the replicas' mean CPU utilisation (cores). */
   meanCpuPerReplica: number;
   unmappedSignals: string[];
+  /** Prometheus signals whose query does not read what the model assumes (query-check.ts). */
+  suspectQueries: string[];
   series: Series[];
 }
 
@@ -74,6 +77,7 @@ export async function predict(scaledScenarioFile: string, policyOverride: string
     peakPoolMax: ticks.reduce((m, t) => Math.max(m, t.poolMax), 0),
     meanCpuPerReplica: ticks.reduce((m, t) => m + t.metrics.cpuUtilization, 0) / Math.max(1, ticks.length),
     unmappedSignals: unmappedSignals(policy.spec, scenario),
+    suspectQueries: suspectQueries(policy.spec, scenario),
     series: [
       sim('offered', 'offered requests/s', 'throughput', (t) => t.arrivals),
       sim('success', 'successes/s', 'throughput', (t) => t.succeeded),

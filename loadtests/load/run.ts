@@ -234,7 +234,10 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   for (const f of faults.faults) if (f.status === 'skipped' || f.status === 'failed' || f.reason?.startsWith('restore failed')) warnings.push(`fault ${f.type} ${f.subject}: ${f.status}: ${f.reason}`);
   if (workload.exhaustedPairs > 0) warnings.push(`${workload.exhaustedPairs} "new" analyses re-asked a pair already asked: the seeded resume × job pairs ran out (seed more: matcher-dev seed --resumes N)`);
   if ('error' in prediction) warnings.push(`the simulator could not run: ${prediction.error}`);
-  else if (prediction.unmappedSignals.length > 0) warnings.push(`the simulator's model has no metric for signals ${prediction.unmappedSignals.join(', ')}: they read as missing in the prediction`);
+  else {
+    if (prediction.unmappedSignals.length > 0) warnings.push(`the simulator's model has no metric for signals ${prediction.unmappedSignals.join(', ')}: they read as missing in the prediction`);
+    for (const problem of prediction.suspectQueries) warnings.push(`the prediction may be wrong: ${problem}`);
+  }
   if (!promSeries.some((s) => s.id === 'replicas-up' && s.points.length > 0)) warnings.push(`Prometheus has no up{${o.selectors.matcher}} series over the run: it does not scrape the target, so the timeline is empty`);
   // A shared target: traffic from others makes the comparison meaningless, so say so.
   const served = promSeries.find((x) => x.id === 'request-rate')?.points.filter(([t]) => t >= 0 && t < loadSeconds) ?? [];

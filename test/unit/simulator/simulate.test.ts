@@ -12,6 +12,7 @@ import { renderJson } from '../../../src/plimsoll/simulator/report.js';
 import { simulate, type SimulationResult } from '../../../src/plimsoll/simulator/run.js';
 import { loadScenario, scenarioSchema } from '../../../src/plimsoll/simulator/scenario.js';
 import { CANDIDATES } from '../../../src/plimsoll/simulator/tuning.js';
+import { suspectQueries } from '../../../src/plimsoll/simulator/query-check.js';
 
 const scenarios = new URL('../../../loadtests/scenarios/', import.meta.url);
 const SHIPPED = ['burst', 'db-slowdown', 'herd', 'peak', 'prometheus-outage', 'provider-outage', 'sawtooth', 'sustained'];
@@ -150,4 +151,16 @@ test('sawtooth: at most one escalation per cycle, and Full in every quiet phase'
     const quietEnd = ticks[cycle * 180 + 89]!;
     assert.equal(quietEnd.levelRank, 0, `Full at the end of quiet phase ${cycle + 1}`);
   }
+});
+
+test('a Prometheus signal whose query does not read what the model assumes is reported', async () => {
+  const { scenario, spec } = await load('burst');
+  assert.deepEqual(suspectQueries(spec, scenario), [], 'the example policy reads what the model stands for');
+  const wrong = structuredClone(spec);
+  wrong.signals.find((s) => s.name === 'request-rate')!.prometheus!.query = 'sum(rate(nginx_requests_total[1m]))';
+  wrong.signals.find((s) => s.name === 'groq-latency')!.prometheus!.query = 'histogram_quantile(0.5, sum by (le) (rate(matcher_provider_request_duration_seconds_bucket{provider="openai"}[1m])))';
+  const problems = suspectQueries(wrong, scenario);
+  assert.equal(problems.length, 2, problems.join('\n'));
+  assert.match(problems[0]!, /request-rate.*does not read matcher_http_requests_total/);
+  assert.match(problems[1]!, /groq-latency.*does not name groq/);
 });

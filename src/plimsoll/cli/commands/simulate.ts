@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseScalingPolicy } from '../../api/validate.js';
 import { PlimsollError } from '../../errors.js';
 import { unmappedSignals } from '../../simulator/controllers/plimsoll.js';
+import { suspectQueries } from '../../simulator/query-check.js';
 import { renderCsv, renderJson, renderSvg, renderTable } from '../../simulator/report.js';
 import { simulate } from '../../simulator/run.js';
 import { loadScenario, scenarioDuration } from '../../simulator/scenario.js';
@@ -57,6 +58,9 @@ provider answers ÷ the healthy providers' rate limits, over the seconds demand 
     const policy = parseScalingPolicy(await readSingleDocument(policyFile, 'ScalingPolicy'), policyFile);
     for (const name of unmappedSignals(policy.spec, scenario)) {
       io.stderr.write(`warning: the model has no metric for signal "${name}"; it reads as missing (map it under "signals:" in the scenario)\n`);
+    }
+    for (const problem of suspectQueries(policy.spec, scenario)) {
+      io.stderr.write(`warning: ${problem}; the simulation assumes it does (map the signal under "signals:" in the scenario to say what it reads)\n`);
     }
 
     // Progress only for runs long enough to wonder about: after 2 s, at most once a second.
