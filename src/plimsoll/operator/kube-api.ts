@@ -113,7 +113,9 @@ export class KubeApi {
     const pod = new RegExp(`^${deployment.replace(/[.]/g, '\\.')}-[a-z0-9]+-[a-z0-9]+$`);
     const addresses = new Set<string>();
     for (const slice of slices.items) {
-      for (const endpoint of slice.endpoints) {
+      // A slice of a Service with no pods (a Deployment at 0) has no endpoints field at all,
+      // whatever the client's types say: none ready, not an error that blocks scaling out.
+      for (const endpoint of slice.endpoints ?? []) {
         if (endpoint.conditions?.ready === false) continue;
         if (endpoint.targetRef?.kind !== 'Pod' || !pod.test(endpoint.targetRef.name ?? '')) continue;
         const address = endpoint.addresses[0];
