@@ -68,13 +68,25 @@ async function main(): Promise<number> {
   }
   const o = parsed.data;
   const root = process.cwd();
+  // Ctrl-C once: the running load stops early (its partial report is kept), no other contender
+  // starts, and the stack is given back to Plimsoll. Twice: exit at once, the stack as it is.
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(130);
+    log(`${signal}: stopping after the current load (again to quit at once; then run make up to restore the stack)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const { dir, results } = await runCompare({
     root, scenario: o.scenario, timeScale: o.timeScale, contenders: o.contenders, outDir: resolve(o.out),
     kubeconfig: resolve(o.kubeconfig), namespace: 'default', policyFile: resolve(o.policy), keysFile: resolve(o.keys),
     runnerStatusUrl: 'http://127.0.0.1:18090/status', settleSeconds: o.settleSeconds, loadArgs: split < 0 ? [] : argv.slice(split + 1), log,
+    signal: controller.signal,
   });
   process.stdout.write(`\n${renderCompareTable(o.scenario, o.timeScale, results)}\nreport: ${dir}/compare.html\n`);
-  return 0;
+  return controller.signal.aborted ? 130 : 0;
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {

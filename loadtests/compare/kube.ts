@@ -17,10 +17,18 @@ export interface CommandResult { code: number; stdout: string; stderr: string }
 /** Runs a command to completion; `onLine` sees its output line by line (progress). */
 export function runCommand(
   command: string, args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; onLine?: (line: string, stream: 'stdout' | 'stderr') => void } = {},
+  options: {
+    env?: NodeJS.ProcessEnv; input?: string; onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+    /** On abort the command gets SIGINT (the load runner then stops early and still writes its report). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const interrupt = () => child.kill('SIGINT');
+    if (options.signal?.aborted) interrupt();
+    options.signal?.addEventListener('abort', interrupt, { once: true });
+    child.on('close', () => options.signal?.removeEventListener('abort', interrupt));
     let stdout = '';
     let stderr = '';
     const partial = { stdout: '', stderr: '' };

@@ -49,7 +49,7 @@ function ratio(row: Row, results: ContenderResult[]): string {
   const [p, k] = [of('plimsoll'), of('keda')];
   if (!p || !k) return '';
   const [a, b] = [row.value(p), row.value(k)];
-  if (a === null || b === null || b === 0) return '—';
+  if (a === null || b === null || a === undefined || b === undefined || b === 0) return '—';
   return `${(a / b).toFixed(2)}×`;
 }
 
@@ -60,7 +60,8 @@ export function tableRows(results: ContenderResult[]): string[][] {
     row.label,
     ...results.map((r) => {
       const v = row.value(r.scorecard);
-      return v === null ? '—' : row.format(v);
+      // null: not measured (undefined: a scorecard written before the field existed).
+      return v === null || v === undefined ? '—' : row.format(v);
     }),
     ...(withRatio ? [ratio(row, results)] : []),
   ])];

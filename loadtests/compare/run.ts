@@ -36,6 +36,8 @@ export interface CompareOptions {
   settleSeconds: number;
   loadArgs: string[];
   log: (line: string) => void;
+  /** Aborted (Ctrl-C): the running load stops early, no further contender starts, the stack is restored. */
+  signal?: AbortSignal;
 }
 
 export interface ContenderResult {
@@ -120,8 +122,10 @@ async function runLoad(o: CompareOptions, plan: ContenderPlan, runDir: string): 
     onLine: (line, stream) => {
       if (stream === 'stderr' && line.trim()) o.log(`[${plan.name}] ${line}`);
     },
+    ...(o.signal ? { signal: o.signal } : {}),
   });
-  if (result.code !== 0) throw new CompareError('LOAD_RUN_FAILED', `the load run for ${plan.name} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  // 130: interrupted, with a partial report (the load runner's own exit code for it).
+  if (result.code !== 0 && !(result.code === 130 && o.signal?.aborted)) throw new CompareError('LOAD_RUN_FAILED', `the load run for ${plan.name} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join(' | ')}`);
   const report = JSON.parse(await readFile(join(runDir, 'report.json'), 'utf8')) as LoadReport;
   return { plan, runDir, report, scorecard: scorecard(report) };
 }
@@ -157,6 +161,10 @@ export async function runCompare(o: CompareOptions): Promise<{ dir: string; resu
   const results: ContenderResult[] = [];
   try {
     for (const [i, name] of o.contenders.entries()) {
+      if (o.signal?.aborted) {
+        o.log(`interrupted: ${o.contenders.slice(i).join(', ')} not run`);
+        break;
+      }
       const plan = allPlans.find((p) => p.name === name)!;
       o.log(`── ${i + 1}/${o.contenders.length} ${name}: ${plan.description}`);
       await prepare(o, kubectl, plan, envKeys, kedaServed);
