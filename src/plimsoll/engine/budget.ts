@@ -11,9 +11,22 @@ import type { Decided } from './types.js';
 
 /** budget − reserved, or undefined when it comes from a signal that is missing. */
 export function availableConnections(budget: ConnectionBudget, values: Map<string, number>): number | undefined {
-  const total = budget.maxConnections ?? (budget.fromSignal === undefined ? undefined : values.get(budget.fromSignal));
-  if (total === undefined) return undefined;
-  return Math.max(0, Math.floor(total) - budget.reserved);
+  if (budget.maxConnections !== undefined) return Math.max(0, budget.maxConnections - budget.reserved);
+  const total = budget.fromSignal === undefined ? undefined : values.get(budget.fromSignal);
+  if (total === undefined || implausibleBudget(budget, total)) return undefined;
+  return Math.floor(total) - budget.reserved;
+}
+
+/**
+ * Why a budget read from a signal cannot be believed, or undefined. 0 is PgBouncer's "unlimited"
+ * max_db_connections; a negative or non-finite value is a broken query; below reserved + one
+ * pool.min there is no room for a single replica. Each would shrink the fleet below what the
+ * objectives need on one bad reading, so it counts as missing and the policy holds.
+ */
+export function implausibleBudget(budget: ConnectionBudget, total: number): string | undefined {
+  if (!Number.isFinite(total) || total <= 0) return `${budget.fromSignal} reads ${total}, not a connection limit (0 is PgBouncer's "unlimited")`;
+  if (total < budget.reserved + budget.pool.min) return `${budget.fromSignal} reads ${total}, below reserved ${budget.reserved} + pool.min ${budget.pool.min}`;
+  return undefined;
 }
 
 /** The most replicas whose smallest pools still fit the budget (never below one). */

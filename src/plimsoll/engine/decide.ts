@@ -4,7 +4,7 @@
  * Pure and deterministic: no I/O, no clock, no randomness.
  */
 import type { ScalingPolicySpec } from '../api/scaling-policy.js';
-import { availableConnections, databaseSaturation, poolFor, replicaCap } from './budget.js';
+import { availableConnections, databaseSaturation, implausibleBudget, poolFor, replicaCap } from './budget.js';
 import { decideConcurrency } from './concurrency.js';
 import { decideReplicas } from './replicas.js';
 import { decideLevel } from './service-level.js';
@@ -47,7 +47,9 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
     if (connectionBudget === undefined) {
       // Without a known budget no larger total can be proven safe: hold replicas and pools.
       if (replicas.value > current) Object.assign(replicas, { value: current, limitedBy: 'BudgetUnknown' });
-      poolMax = { value: observations.currentPoolMax ?? budget.pool.min, reason: 'BudgetUnknown', message: `signal ${budget.fromSignal} is missing` };
+      const read = budget.fromSignal === undefined ? undefined : values.get(budget.fromSignal);
+      const why = read === undefined ? `signal ${budget.fromSignal} is missing` : `${implausibleBudget(budget, read)}: treated as missing`;
+      poolMax = { value: observations.currentPoolMax ?? budget.pool.min, reason: 'BudgetUnknown', message: why };
     } else {
       const saturated = databaseSaturation(budget, values);
       if (saturated && replicas.value > current) {

@@ -49,6 +49,26 @@ test('a budget read from a missing signal holds replicas from growing', () => {
   assert.equal(d.poolMax!.value, 20);
 });
 
+// Issue 14: one reading of 0 (PgBouncer's "unlimited" max_db_connections) took 10 replicas to 1
+// with pool 0. An implausible budget is treated as missing: replicas and pools hold.
+for (const [reading, why] of [[0, /not a connection limit/], [-5, /not a connection limit/], [18, /below reserved 15 \+ pool.min 4/]] as const) {
+  test(`a budget signal reading ${reading} is implausible: the policy holds`, () => {
+    const s = spec({ replicas: { min: 2, max: 12 }, connectionBudget: { fromSignal: 'budget', reserved: 15, pool: { min: 4, max: 32 } } });
+    const d = decide({ spec: s, observations: { currentReplicas: 10, signals: fresh({ rate: 400, budget: reading }, T0), currentPoolMax: 6 }, memory: emptyMemory(T0), now: T0 });
+    assert.equal(d.replicas.value, 10, 'not scaled down by a bad budget');
+    assert.equal(d.poolMax!.value, 6, 'the pool in force holds');
+    assert.equal(d.poolMax!.reason, 'BudgetUnknown');
+    assert.match(d.poolMax!.message ?? '', why);
+  });
+}
+
+test('a plausible budget signal is used: 100 − 15 over 10 replicas', () => {
+  const s = spec({ replicas: { min: 2, max: 12 }, connectionBudget: { fromSignal: 'budget', reserved: 15, pool: { min: 4, max: 32 } } });
+  const d = decide({ spec: s, observations: { currentReplicas: 10, signals: fresh({ rate: 400, budget: 100 }, T0), currentPoolMax: 6 }, memory: emptyMemory(T0), now: T0 });
+  assert.equal(d.connectionBudget, 85);
+  assert.ok(d.replicas.value * d.poolMax!.value <= 85);
+});
+
 const levelSpec = () =>
   spec({
     degradation: {
