@@ -93,10 +93,11 @@ const CHARTS: Chart[] = [
 
 const W = 980;
 const H = 150;
-const LEFT = 60;
+const LEFT = 84;
 
 function chartSvg(chart: Chart, results: ContenderResult[], duration: number): string {
-  const lines = results.map((r) => ({ name: r.plan.name, points: r.report.timeline.series.find((s) => s.id === chart.series)?.points ?? [] }));
+  // Points past the load (answers drained after it) are left out: the axes are the load's.
+  const lines = results.map((r) => ({ name: r.plan.name, points: (r.report.timeline.series.find((s) => s.id === chart.series)?.points ?? []).filter(([t]) => t <= duration) }));
   const budget = chart.series === 'pgb-clients' ? results.map((r) => r.scorecard.dbClientConnectionBudgetCount).find((b) => b !== null) ?? undefined : undefined;
   const max = chart.max ?? Math.max(1e-9, ...lines.flatMap((l) => l.points.map(([, v]) => v)), budget ?? 0) * 1.08;
   const x = (t: number) => LEFT + (t / Math.max(1, duration)) * (W - LEFT - 10);
