@@ -245,6 +245,60 @@ describe('analyses through providers and queues', () => {
     }
   });
 
+  it('work-conserving admission: a full queue overflows to the next provider, then the local matcher answers at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plimsoll-admit-'));
+    const file = join(dir, 'runtime.json');
+    // Workers paused (concurrency 0), so what is queued stays waiting and the counts are exact.
+    const write = (g: number, accurateMax: number) => {
+      writeFileSync(`${file}.tmp`, JSON.stringify({ policy: 'm', generation: g, issuedAt: new Date().toISOString(), serviceLevel: 'Full', replicas: 1,
+        queues: { accurate: { concurrency: 0, maxWaiting: accurateMax }, quick: { concurrency: 0, maxWaiting: 1 } } }));
+      renameSync(`${file}.tmp`, file);
+    };
+    write(1, 1);
+    const h = await providerHarness([{ name: 'accurate', accuracy: 0.9 }, { name: 'quick', accuracy: 0.4 }]);
+    try {
+      const m = await h.start({ MATCHER_RUNTIME_FILE: file, MATCHER_RUNTIME_POLL_MS: '100' });
+      const key = h.tenant.key;
+      const waiting = (p: string) => m.queues!.details()[p]!.counts.waiting;
+      // The queue counts refresh every second: wait until the matcher sees what was queued.
+      const sees = async (p: string, n: number) => {
+        const deadline = Date.now() + 5000;
+        while (waiting(p) !== n) {
+          if (Date.now() > deadline) throw new Error(`${p} shows ${waiting(p)} waiting, not ${n}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const post = async () => api(m.url, 'POST', '/v1/analyses', { key, body: await createPair(m.url, key) });
+      const first = await post();
+      assert.equal(first.status, 202);
+      assert.equal(first.body.data.provider, 'accurate', 'the most accurate provider while its queue has room');
+      await sees('accurate', 1);
+      const second = await post();
+      assert.equal(second.status, 202);
+      assert.equal(second.body.data.provider, 'quick', 'a full queue overflows to the next provider');
+      await sees('quick', 1);
+      const third = await post();
+      assert.equal(third.status, 201, 'every queue full: the local matcher answers at once');
+      assert.equal(third.body.data.answeredBy, 'local');
+      assert.equal(m.levels.current(), 'Full', 'no level change: admission, not degradation');
+      const metrics = await (await fetch(`${m.url}/metrics`)).text();
+      assert.match(metrics, /matcher_analyses_total\{source="local",level="Full"\} 1\n/);
+      // A larger admission limit (the operator's next document) lets the accurate queue take more.
+      write(2, 5);
+      const deadline = Date.now() + 3000;
+      while (m.queues!.details().accurate!.maxWaiting !== 5) {
+        if (Date.now() > deadline) throw new Error('maxWaiting 5 not applied within 3 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const fourth = await post();
+      assert.equal(fourth.status, 202);
+      assert.equal(fourth.body.data.provider, 'accurate');
+    } finally {
+      await h.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('shrinking the pool and the concurrency under load (runtime document) fails no request', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plimsoll-rt-'));
     const file = join(dir, 'runtime.json');
