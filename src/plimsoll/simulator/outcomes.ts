@@ -11,7 +11,7 @@ export interface AnalysisOutcomes {
   cacheProvider: number;
   /** Served from the cache, an answer the local matcher produced earlier. */
   cacheLocal: number;
-  /** Answered by the local matcher: inline (Basic, no healthy provider) or a queued job handed to it. */
+  /** Answered by the local matcher: inline (Basic, no healthy provider, every queue at its admission limit) or a queued job handed to it. */
   local: number;
   /** Answered after its deadline: a queued job past `jobDeadlineSeconds`, an inline answer past the client's timeout. */
   late: number;
