@@ -27,7 +27,7 @@ test('a new policy becomes Ready with status, a runtime ConfigMap and Events; de
     });
     assert.equal(doc.policy, 'matcher');
     assert.equal((doc.db as { poolMax: number }).poolMax, Math.floor((100 - 15) / 3 * 0.75));
-    assert.deepEqual(doc.queues, { groq: { concurrency: (doc.queues as { groq: { concurrency: number } }).groq.concurrency, rateLimit: { max: 30, durationMs: 60_000 } } });
+    assert.deepEqual(doc.queues, { groq: { concurrency: (doc.queues as { groq: { concurrency: number } }).groq.concurrency, rateLimit: { max: 30, durationMs: 60_000 }, maxWaiting: 24 } });
     assert.equal(doc.serviceLevel, 'Full');
 
     const p = await getPolicy(env, 'matcher');
