@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScalingPolicySpec } from '../../src/plimsoll/api/scaling-policy.js';
 import type { Scenario } from '../../src/plimsoll/simulator/scenario.js';
+import { userSchedule } from '../load/schedule.js';
 
 export const CONTENDERS = ['plimsoll', 'keda', 'static'] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
@@ -35,15 +36,10 @@ export function parseEnvFile(text: string, file: string): Record<string, string>
   return env;
 }
 
-/** The fleet's peak request rate in the scenario: users ÷ think time at the busiest phase, or arrivals. */
+/** The fleet's peak request rate in the scenario: its most users (arrival rates as the load runner drives them) ÷ think time. */
 export function peakRequestRate(scenario: Scenario): number {
-  let peak = 0;
-  for (const phase of scenario.load.phases) {
-    const shape = phase.users ?? phase.arrivalRate!;
-    const top = typeof shape === 'number' ? shape : Math.max(shape.from, shape.to);
-    peak = Math.max(peak, phase.users !== undefined ? top / scenario.load.thinkTimeSeconds : top);
-  }
-  return peak;
+  const schedule = userSchedule(scenario);
+  return schedule.maxUsers / schedule.thinkTimeSeconds;
 }
 
 /**

@@ -14,6 +14,7 @@ import { parseScalingPolicy } from '../../src/plimsoll/api/validate.js';
 import { readSingleDocument } from '../../src/plimsoll/shared/files.js';
 import { loadScenario } from '../../src/plimsoll/simulator/scenario.js';
 import type { LoadReport } from '../load/report.js';
+import { timestamp } from '../load/run.js';
 import { resolveScenarioPath, scaleScenario } from '../load/scenario-scale.js';
 import { scorecard, type Scorecard } from '../load/scorecard.js';
 import { contenderEnvKeys, CONTENDERS, planContender, type ContenderName, type ContenderPlan } from './contenders.js';
@@ -50,10 +51,6 @@ export interface ContenderResult {
 const DEPLOYMENT = 'deployment/matcher';
 const MATCHER_PODS = 'app.kubernetes.io/name=matcher';
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
 /** The replica runner's processes (GET /status), each with its readiness by the runner's probe. */
 async function runnerReplicas(o: CompareOptions): Promise<Array<{ pod: string; ready: boolean }>> {
   const res = await fetch(o.runnerStatusUrl, { signal: AbortSignal.timeout(5000) });
@@ -61,12 +58,9 @@ async function runnerReplicas(o: CompareOptions): Promise<Array<{ pod: string; r
   return ((await res.json()) as { replicas: Array<{ pod: string; ready: boolean }> }).replicas;
 }
 
-interface PodList { items: unknown[] }
-
 /** How many matcher pods exist (the pods, not the Deployment's status, which lags). */
-async function matcherPods(kubectl: Kubectl): Promise<{ pods: number }> {
-  const { items } = await kubectl.json<PodList>(['get', 'pods', '-l', MATCHER_PODS]);
-  return { pods: items.length };
+async function matcherPods(kubectl: Kubectl): Promise<number> {
+  return (await kubectl.json<{ items: unknown[] }>(['get', 'pods', '-l', MATCHER_PODS])).items.length;
 }
 
 /** No governor left: the policy (Plimsoll stops; the runtime ConfigMap goes with it) and the ScaledObject (KEDA deletes its HPA). */
@@ -82,7 +76,7 @@ async function prepare(o: CompareOptions, kubectl: Kubectl, plan: ContenderPlan,
   step('stopping whoever governs the matcher, scaling it to 0');
   await removeGovernors(kubectl, kedaServed);
   await kubectl.run(['scale', DEPLOYMENT, '--replicas=0']);
-  await waitFor('the matcher pods to be gone', 180, async () => ((await matcherPods(kubectl)).pods === 0 ? true : undefined));
+  await waitFor('the matcher pods to be gone', 180, async () => ((await matcherPods(kubectl)) === 0 ? true : undefined));
   // Pods vanish before their processes finish the grace period: wait for the processes too, so
   // nothing writes to the database or Redis after the reset.
   await waitFor('the replica runner to stop every replica process', 120, async () => ((await runnerReplicas(o)).length === 0 ? true : undefined));
@@ -101,7 +95,7 @@ async function prepare(o: CompareOptions, kubectl: Kubectl, plan: ContenderPlan,
   // Ready by the runner's own probes of the processes: kwok may report a new pod Ready first.
   await waitFor(`${plan.initialReplicas} ready replicas`, 300, async () => {
     const [pods, processes] = await Promise.all([matcherPods(kubectl), runnerReplicas(o)]);
-    return pods.pods === plan.initialReplicas && processes.filter((r) => r.ready).length === plan.initialReplicas ? true : undefined;
+    return pods === plan.initialReplicas && processes.filter((r) => r.ready).length === plan.initialReplicas ? true : undefined;
   });
   if (plan.governor) {
     step(`applying the ${plan.governor.kind} (${plan.governor.file.replace(`${o.root}/`, '')})`);
@@ -154,7 +148,7 @@ export async function runCompare(o: CompareOptions): Promise<{ dir: string; resu
   const inputs = { root: o.root, spec, scenario: scaled, policyFile: o.policyFile, providersJson };
   const allPlans = CONTENDERS.map((name) => planContender(name, inputs));
   const envKeys = contenderEnvKeys(allPlans);
-  const dir = resolve(o.outDir, `${scaled.name}-${timestamp()}`);
+  const dir = resolve(o.outDir, `${scaled.name}-${timestamp(new Date())}`);
   await mkdir(dir, { recursive: true });
   o.log(`comparing ${o.contenders.join(', ')} on ${scaled.name} at time scale ${o.timeScale}; reports in ${dir}`);
 

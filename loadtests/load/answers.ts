@@ -5,11 +5,13 @@
  * stored result is only as good as whoever produced it first. Pure: reads the matcher's answer
  * bodies and classifies the records the workload kept.
  */
+import { answeredBy } from '../../src/matcher/analysis/answered-by.js';
+import { LOCAL_PROVIDER } from '../../src/matcher/providers/provider.js';
 import type { Series } from './prometheus.js';
 import type { AnalysisRecord, AnalysisSource } from './records.js';
 
 /** The `answeredBy` of an analysis the local matcher produced. */
-export const LOCAL = 'local';
+export const LOCAL = LOCAL_PROVIDER;
 
 /**
  * One outcome per requested analysis:
@@ -46,9 +48,7 @@ export function analysisSourceOf(header: string | undefined): AnalysisSource | u
  */
 export function answeredByOf(data: { answeredBy?: unknown; matcherVersion?: unknown } | undefined): string | undefined {
   if (typeof data?.answeredBy === 'string' && data.answeredBy !== '') return data.answeredBy;
-  if (typeof data?.matcherVersion !== 'string') return undefined;
-  const prefix = /^([a-z][a-z0-9_-]*):/i.exec(data.matcherVersion)?.[1]?.toLowerCase();
-  return prefix && prefix !== LOCAL ? prefix : LOCAL;
+  return typeof data?.matcherVersion === 'string' ? answeredBy(data.matcherVersion) : undefined;
 }
 
 export function analysisOutcome(a: AnalysisRecord): AnalysisOutcome {

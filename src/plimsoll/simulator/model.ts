@@ -131,6 +131,8 @@ export class MatcherModel {
   private readonly cache = new CacheMix();
   private nextId = 0;
   private pgbBacklog = 0;
+  /** Each provider's rate limit: the weights new jobs are spread by. */
+  private readonly rateWeights: Record<string, number>;
 
   constructor(
     private readonly params: MatcherModelParams,
@@ -142,6 +144,7 @@ export class MatcherModel {
     for (const name of Object.keys(params.providers)) {
       this.providers.set(name, { queue: [], breakerOpenUntil: -Infinity, inFlight: 0, throttledPerSecond: 0 });
     }
+    this.rateWeights = Object.fromEntries(Object.entries(params.providers).map(([name, pp]) => [name, pp.requestsPerMinute]));
   }
 
   private newReplica(readyAt: number): Replica {
@@ -276,7 +279,7 @@ export class MatcherModel {
     const refusedShare = openConnections > p.database.maxClientConnections ? (openConnections - p.database.maxClientConnections) / openConnections : 0;
     const cacheProviderShare = this.cache.providerShare();
     // Admission: the room each healthy provider's queue has left, shared evenly by the replicas.
-    const weights = Object.fromEntries(Object.entries(p.providers).map(([name, pp]) => [name, pp.requestsPerMinute]));
+    const weights = this.rateWeights;
     const roomPerReplica: Record<string, number> = {};
     for (const name of healthy) {
       const limit = knobs.maxWaiting?.[name];
