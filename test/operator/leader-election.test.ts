@@ -2,46 +2,10 @@
 // and exits promptly, and the second takes over within the lease duration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
-import { REPO_ROOT, withNamespace } from '../support/cluster.js';
-import { applyPolicy, constantPolicy, createDeployment, replicasOf, setUp, waitFor, type Env } from './harness.js';
-
-interface Proc { child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> }
-
-function startProcess(env: Env, identity: string, port: number): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/plimsoll/cli/bin.ts', 'operator'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      KUBECONFIG: env.operatorKubeconfigPath,
-      OPERATOR_NAMESPACE: env.namespace,
-      OPERATOR_METRICS_HOST: '127.0.0.1',
-      OPERATOR_METRICS_PORT: String(port),
-      OPERATOR_IDENTITY: identity,
-      LEADER_ELECTION: 'on',
-      OPERATOR_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, port, output: () => out, exited };
-}
-
-async function leaderGauge(port: number): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('plimsoll_leader'));
-  return line ? Number(line.split(' ').pop()) : undefined;
-}
-
-async function writesOf(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text.split('\n').filter((l) => l.startsWith('plimsoll_api_writes_total{') && !l.includes('kind="lease"'))
-    .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
-}
+import { withNamespace } from '../support/cluster.js';
+import { applyPolicy, constantPolicy, createDeployment, replicasOf, setUp, waitFor } from './harness.js';
+import { leaderGauge, startOperatorProcess as startProcess, writesOf } from './operator-process.js';
 
 test('two operators: one leader writes; SIGTERM hands over within the lease duration', async (t) => {
   await withNamespace(t, async (namespace, cluster) => {

@@ -5,10 +5,18 @@
  * clocks need not agree); a leader that cannot renew within renewDeadline stops leading.
  * Updates carry the resourceVersion read, so two candidates can never both win one round.
  * release() empties the holder so a successor need not wait out the lease.
+ *
+ * Fencing: the elector keeps the LeaseFence (lease-fence.ts) that guards every request the
+ * leader's writer makes; each successful renew extends it by renewDeadline from the moment the
+ * request was sent, and stepping down revokes it. Its own Lease requests carry a deadline (what
+ * is left of the renew deadline, at least one retry period), so a hung API server cannot hold
+ * a renew, and with it the step-down, past the deadline.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { sleep } from './clock.js';
+import { guardedKubeConfig } from './guarded-kube-config.js';
+import type { LeaseFence } from './lease-fence.js';
 import type { OperatorMetrics } from './metrics.js';
 
 export interface LeaderElectionOptions {
@@ -21,6 +29,8 @@ export interface LeaderElectionOptions {
   retryPeriodMs?: number;
   logger: Logger;
   metrics: OperatorMetrics;
+  /** Guards the leader's writes; extended by each renew, revoked on stepping down. */
+  fence: LeaseFence;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
 }
@@ -32,15 +42,15 @@ export class LeaderElector {
   private readonly retryPeriodMs: number;
   private observed: { record: string; at: number } | undefined;
   private leading = false;
-  private lastRenew = 0;
+  private attemptSignal: AbortSignal = AbortSignal.timeout(0);
   private readonly stopSignal = new AbortController();
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: LeaderElectionOptions) {
-    this.api = options.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
+    this.api = guardedKubeConfig(options.kubeConfig, () => this.attemptSignal).makeApiClient(k8s.CoordinationV1Api);
   }
 
   get isLeader(): boolean {
@@ -56,14 +66,18 @@ export class LeaderElector {
     this.stopSignal.abort();
     await this.loop;
     if (this.leading) {
+      this.attemptSignal = AbortSignal.timeout(this.retryPeriodMs);
       await this.release().catch((err: unknown) => this.options.logger.warn({ err: String(err) }, 'lease release failed'));
       this.setLeading(false);
     }
   }
 
   private async run(): Promise<void> {
+    const { fence } = this.options;
     while (!this.stopSignal.signal.aborted) {
       let ok = false;
+      const sentAt = fence.stamp();
+      this.attemptSignal = AbortSignal.timeout(this.attemptDeadlineMs());
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (err) {
@@ -71,9 +85,9 @@ export class LeaderElector {
       }
       if (this.stopSignal.signal.aborted) break;
       if (ok) {
-        this.lastRenew = Date.now();
+        fence.renewed(sentAt);
         if (!this.leading) this.setLeading(true);
-      } else if (this.leading && Date.now() - this.lastRenew > this.renewDeadlineMs) {
+      } else if (this.leading && !fence.held) {
         this.options.logger.error({ lease: this.options.name }, 'could not renew the lease within the renew deadline: stepping down');
         this.setLeading(false);
       }
@@ -81,7 +95,13 @@ export class LeaderElector {
     }
   }
 
+  /** A leader's attempt may use what is left of its renew deadline; a candidate's, one lease. */
+  private attemptDeadlineMs(): number {
+    return Math.ceil(this.leading ? Math.max(this.retryPeriodMs, this.options.fence.remainingMs) : this.leaseDurationMs);
+  }
+
   private setLeading(value: boolean): void {
+    if (!value) this.options.fence.revoke('stopped leading');
     this.leading = value;
     this.options.metrics.isLeader.set(value ? 1 : 0);
     this.options.logger.info({ lease: this.options.name, identity: this.options.identity }, value ? 'became leader' : 'stopped leading');

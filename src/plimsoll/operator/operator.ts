@@ -10,11 +10,13 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import { Controller } from './controller.js';
 import { startProbeServer, type ProbeServer } from './http-server.js';
+import { guardedKubeConfig } from './guarded-kube-config.js';
 import { KubeApi } from './kube-api.js';
 import { LeaderElector } from './leader-election.js';
+import { LeaseFence } from './lease-fence.js';
 import { createOperatorMetrics, type OperatorMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
-import { createSignalRegistry, type SignalRegistry } from './signals/index.js';
+import { createSignalRegistry, type SignalOptions, type SignalRegistry } from './signals/index.js';
 
 export interface OperatorOptions {
   kubeConfig: k8s.KubeConfig;
@@ -27,6 +29,8 @@ export interface OperatorOptions {
   http?: { port: number; host: string };
   identity?: string;
   watchSilenceMs?: number;
+  /** Signal clients' bounds (per-host concurrency, PgBouncer timeout); defaults otherwise. */
+  signals?: SignalOptions;
 }
 
 export class Operator {
@@ -36,6 +40,8 @@ export class Operator {
   private readonly signals: SignalRegistry;
   private readonly reconciler: Reconciler;
   private elector: LeaderElector | undefined;
+  /** With leader election, every request of the reconciler's writer passes this fence. */
+  private readonly fence: LeaseFence | undefined;
   private server: ProbeServer | undefined;
   private synced = false;
   private leading = false;
@@ -49,8 +55,13 @@ export class Operator {
       ...(options.workers ? { workers: options.workers } : {}),
       ...(options.watchSilenceMs ? { watchSilenceMs: options.watchSilenceMs } : {}),
     });
-    this.signals = createSignalRegistry();
-    const api = new KubeApi(options.kubeConfig, this.metrics, this.identity);
+    this.signals = createSignalRegistry(options.signals);
+    const { leaderElection } = options;
+    if (leaderElection?.enabled) {
+      this.fence = new LeaseFence(leaderElection.renewDeadlineMs ?? 10_000, () => this.metrics.fencedRequests.inc());
+    }
+    const writer = this.fence ? guardedKubeConfig(options.kubeConfig, this.fence.guard) : options.kubeConfig;
+    const api = new KubeApi(writer, this.metrics, this.identity);
     this.reconciler = new Reconciler({ caches: this.controller.caches, api, signals: this.signals, metrics: this.metrics, logger: options.logger });
   }
 
@@ -68,8 +79,9 @@ export class Operator {
     await this.controller.startInformers();
     this.synced = true;
     logger.info({ namespace: this.options.namespace ?? '(all)', identity: this.identity }, 'informers synced');
-    if (leaderElection?.enabled) {
+    if (leaderElection?.enabled && this.fence) {
       this.elector = new LeaderElector({
+        fence: this.fence,
         kubeConfig: this.options.kubeConfig, logger, metrics: this.metrics, identity: this.identity,
         name: leaderElection.leaseName, namespace: leaderElection.leaseNamespace,
         ...(leaderElection.leaseDurationMs ? { leaseDurationMs: leaderElection.leaseDurationMs } : {}),
