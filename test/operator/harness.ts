@@ -93,7 +93,17 @@ export async function startOperator(t: TestContext, env: Env, extra: Partial<Ope
     registry: createMetricsRegistry({ defaultMetrics: false }),
     ...extra,
   });
-  t.after(() => operator.stop());
+  t.after(async () => {
+    await operator.stop();
+    // Without the operator nobody removes its finalizer: let the test namespace go.
+    const list = (await env.custom.listNamespacedCustomObject({ group: 'plimsoll.dev', version: 'v1alpha1', plural: 'scalingpolicies', namespace: env.namespace })) as { items: PolicyObject[] };
+    for (const p of list.items) {
+      await env.custom.patchNamespacedCustomObject(
+        { group: 'plimsoll.dev', version: 'v1alpha1', plural: 'scalingpolicies', namespace: env.namespace, name: p.metadata.name, body: { metadata: { finalizers: null } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      ).catch(() => undefined);
+    }
+  });
   await operator.start();
   return operator;
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_DIR, withNamespace } from '../support/cluster.js';
@@ -69,6 +69,33 @@ test('Prometheus unreachable: fallback holds replicas, SignalsHealthy=False with
     assert.match(p.status?.desired?.replicas?.reason ?? '', /Fallback/, JSON.stringify(p.status?.desired));
     assert.equal(await replicasOf(env, 'matcher'), 3, 'ScaleUpOnly with no usable objective holds replicas');
     assert.equal(condition(p, 'Ready')?.status, 'True', 'the policy is still reconciled');
+  });
+});
+
+test('a hung Prometheus: its policy reports SIGNAL_TIMEOUT, another policy sharing the one worker scales as usual', async (t) => {
+  await withNamespace(t, async (namespace, cluster) => {
+    const env = await setUp(cluster, namespace);
+    // Accepts connections and never answers: a Prometheus that hangs.
+    const sockets = new Set<Socket>();
+    const hung = createTcpServer((s) => { sockets.add(s); });
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    t.after(() => { for (const s of sockets) s.destroy(); hung.close(); });
+    const address = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+    await createDeployment(env, 'stuck', 2);
+    await createDeployment(env, 'fine', 1);
+    // One worker: a reconcile that waited on the hung server without a bound would starve the other.
+    await startOperator(t, env, { workers: 1 });
+    const stuck = constantPolicy('stuck', 0);
+    stuck.signals = [{ name: 'load', prometheus: { serverAddress: address, query: 'sum(up)', timeoutSeconds: 2 } }];
+    await applyPolicy(env, 'stuck', stuck);
+    await applyPolicy(env, 'fine', constantPolicy('fine', 25));
+    await waitFor('fine at 3 replicas', async () => (await replicasOf(env, 'fine')) === 3, { timeoutMs: 15_000 });
+    const p = await waitFor('stuck reports the timeout', async () => {
+      const p = await getPolicy(env, 'stuck');
+      return p.status?.signals?.[0]?.lastError ? p : undefined;
+    }, { timeoutMs: 15_000 });
+    assert.equal(p.status!.signals![0]!.lastError, `SIGNAL_TIMEOUT: prometheus ${address}: no answer within 2 s`);
+    assert.equal(await replicasOf(env, 'stuck'), 2, 'no reading, no change');
   });
 });
 

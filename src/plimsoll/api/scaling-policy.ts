@@ -380,10 +380,25 @@ export const fallbackSchema = z
     ...rules({ rule: "self.behavior != 'StaticReplicas' || has(self.replicas)", message: 'fallback.replicas is required when behavior is StaticReplicas', fieldPath: '.replicas' }),
   });
 
+export const acknowledgementSchema = z
+  .strictObject({
+    mode: z.enum(['IfReported', 'Required', 'Disabled']).default('IfReported').meta({
+      description: 'Whether a scale-out waits until every ready replica reports (runtimeGeneration and runtime.lineage in the health signal\'s document) that it runs the smaller pool. IfReported (default): waits when the policy has a health signal and the replicas report; otherwise it proceeds and Propagated says why (NoHealthSignal, GenerationNotReported). Required: a health signal is required and a replica that does not report counts as not acknowledged. Disabled: never waits.',
+    }),
+    timeoutSeconds: seconds(1, 3600).default(60).meta({
+      description: 'How long a scale-out waits for the acknowledgement of one runtime document before onTimeout applies (default 60). Replicas slow to answer under overload must not hold back the scale-out that would relieve them.',
+    }),
+    onTimeout: z.enum(['ScaleWithinBudget', 'Hold']).default('ScaleWithinBudget').meta({
+      description: 'After the timeout: ScaleWithinBudget (default) scales out as far as the connection budget holds with every replica that has not acknowledged counted at the larger pool it may still run (the one it reports, else the one in force before); Hold keeps waiting. Either way the replicas that have not acknowledged are named in status.acknowledgement and in a Warning Event.',
+    }),
+  })
+  .meta({ description: 'The acknowledgement barrier between publishing a smaller pool and adding replicas.' });
+
 export const runtimeSchema = z
   .strictObject({
     configMapName: z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a valid ConfigMap name').optional()
       .meta({ description: 'Name of the ConfigMap carrying the runtime document (default: <policy name>-runtime).' }),
+    acknowledgement: defaulted(acknowledgementSchema),
   })
   .meta({ description: 'Where the runtime document every replica applies live is published.' });
 
@@ -429,6 +444,11 @@ export const scalingPolicySpecSchema = z
         rule: "!has(self.queues) || self.queues.providers.all(p, [has(p.latencySignal) ? p.latencySignal : '', has(p.throttledSignal) ? p.throttledSignal : '', has(p.errorRatioSignal) ? p.errorRatioSignal : '', has(p.inFlightSignal) ? p.inFlightSignal : ''].all(n, n == '' || (has(self.signals) && self.signals.exists(s, s.name == n))))",
         message: 'every provider signal (latencySignal, throttledSignal, errorRatioSignal, inFlightSignal) must name a signal declared in spec.signals',
         fieldPath: '.queues.providers',
+      },
+      {
+        rule: "!has(self.runtime) || !has(self.runtime.acknowledgement) || !has(self.runtime.acknowledgement.mode) || self.runtime.acknowledgement.mode != 'Required' || (has(self.signals) && self.signals.exists(s, has(s.health)))",
+        message: "runtime.acknowledgement.mode Required needs a health signal: the replicas report what they applied in their health document",
+        fieldPath: '.runtime.acknowledgement.mode',
       },
       {
         rule: "!has(self.fallback) || !has(self.fallback.replicas) || (self.fallback.replicas >= self.replicas.min && self.fallback.replicas <= self.replicas.max)",
@@ -519,6 +539,15 @@ export const scalingPolicyStatusSchema = z
       .max(32)
       .optional()
       .meta({ description: 'Health of each signal.' }),
+    acknowledgement: z
+      .strictObject({
+        generation: z.int().min(0).meta({ description: 'The runtime generation a scale-out waits for.' }),
+        waitingSince: z.string().max(64).meta({ description: 'When the wait began (RFC 3339).' }),
+        unacknowledged: z.array(z.string().max(512)).max(32).meta({ description: 'The ready replicas (pod names, or the health URL) that do not run it yet, at most 32.' }),
+        timedOut: z.boolean().meta({ description: 'True once runtime.acknowledgement.timeoutSeconds has passed.' }),
+      })
+      .optional()
+      .meta({ description: 'A scale-out waiting for the replicas to acknowledge a smaller pool; absent when none waits.' }),
     lastScaleTime: z.string().max(64).optional().meta({ description: 'When replicas were last changed (RFC 3339).' }),
     lastLevelTransitionTime: z.string().max(64).optional().meta({ description: 'When the service level last changed (RFC 3339).' }),
   })

@@ -22,6 +22,10 @@ export const operatorEnvDefaults = {
   OPERATOR_LOG_LEVEL: 'info',
   OPERATOR_SHUTDOWN_GRACE_MS: '30000',
   OPERATOR_IDENTITY: '',
+  /** Signal requests in flight at once per server (host:port); the rest wait within their timeout. */
+  OPERATOR_SIGNAL_HOST_CONCURRENCY: '4',
+  /** PgBouncer admin console reads: connect and query within this many ms. */
+  OPERATOR_PGBOUNCER_TIMEOUT_MS: '5000',
   /** The namespace the operator's pod runs in (downward API), home of the Lease by default. */
   POD_NAMESPACE: 'plimsoll-system',
 } as const;
@@ -42,6 +46,7 @@ export const operatorConfigSchema = z.object({
   }).refine((l) => l.renewDeadlineMs < l.leaseDurationMs && l.retryPeriodMs < l.renewDeadlineMs, {
     message: 'need retryPeriod < renewDeadline < leaseDuration',
   }),
+  signals: z.object({ hostConcurrency: int(1, 64), pgbouncerTimeoutMs: int(100, 60_000) }),
   ...processFields,
   identity: z.string().max(128).optional(),
 });
@@ -64,6 +69,7 @@ export function loadOperatorConfig(environment: Env = process.env, overrides: En
       renewDeadlineMs: get('LEADER_ELECTION_RENEW_DEADLINE_MS'),
       retryPeriodMs: get('LEADER_ELECTION_RETRY_PERIOD_MS'),
     },
+    signals: { hostConcurrency: get('OPERATOR_SIGNAL_HOST_CONCURRENCY'), pgbouncerTimeoutMs: get('OPERATOR_PGBOUNCER_TIMEOUT_MS') },
     logLevel: get('OPERATOR_LOG_LEVEL'),
     shutdownGraceMs: get('OPERATOR_SHUTDOWN_GRACE_MS'),
     identity: get('OPERATOR_IDENTITY') || undefined,

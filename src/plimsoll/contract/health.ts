@@ -9,6 +9,11 @@ import { z } from 'zod';
 export const runtimeReportSchema = z.object({
   /** The generation applied (null: none yet). */
   generation: z.number().int().min(0).nullable(),
+  /**
+   * The lineage (publishing policy's uid) of the applied document: null when it had none;
+   * absent from older replicas, which the operator then judges by generation alone.
+   */
+  lineage: z.string().nullable().optional(),
   policy: z.string().nullable(),
   appliedAt: z.string().nullable(),
   issuedAt: z.string().nullable(),
@@ -38,6 +43,8 @@ export const ACKNOWLEDGEMENT_FIELD = 'runtimeGeneration' satisfies keyof Runtime
 /** What the operator learns from one replica's health document. */
 export interface AppliedRuntime {
   generation: number | null;
+  /** The applied document's lineage; undefined when the replica does not report one (older replicas). */
+  lineage?: string | null;
   /** The pool the replica runs, when it says (older replicas report only the generation). */
   poolMax: number | null;
 }
@@ -52,5 +59,17 @@ export function readAppliedRuntime(health: unknown): AppliedRuntime | 'absent' {
   const fields = health as Record<string, unknown>;
   const generation = runtimeHealthSchema.shape.runtimeGeneration.safeParse(fields[ACKNOWLEDGEMENT_FIELD]);
   const report = runtimeReportSchema.safeParse(fields.runtime);
-  return { generation: generation.success ? generation.data : null, poolMax: report.success ? report.data.poolMax : null };
+  const applied: AppliedRuntime = { generation: generation.success ? generation.data : null, poolMax: report.success ? report.data.poolMax : null };
+  if (report.success && report.data.lineage !== undefined) applied.lineage = report.data.lineage;
+  return applied;
+}
+
+/**
+ * Does a replica's report acknowledge document `doc`? It runs it or a later one of the same
+ * lineage. A replica that reports no lineage (an older runtime client) is judged by generation.
+ */
+export function acknowledges(report: AppliedRuntime, doc: { lineage?: string | undefined; generation: number }): boolean {
+  if (report.generation === null) return false;
+  if (report.lineage !== undefined && (report.lineage ?? undefined) !== doc.lineage) return false;
+  return report.generation >= doc.generation;
 }

@@ -8,11 +8,19 @@ import { SERVICE_LEVELS } from './service-levels.js';
  * it reads back with it, as a replica does. Unknown fields are tolerated (stripped) so a newer
  * operator may add one without breaking older replicas; the known ones are validated strictly.
  *
- * `generation` grows by one exactly when the content (everything but `generation` and
+ * `generation` grows by one exactly when the content (everything but `lineage`, `generation` and
  * `issuedAt`) changes, so a replica's applied generation says exactly which content it runs.
+ * Generations are ordered within one `lineage` (the uid of the policy that publishes them): a
+ * policy deleted and created again starts a new lineage, whose generations restart at 1.
  */
 export const runtimeDocumentSchema = z.object({
   policy: z.string().min(1),
+  /**
+   * The publishing policy's uid. A replica applies a document of another lineage whatever its
+   * generation, and reports the lineage with the generation; absent from older operators'
+   * documents, which then order by generation alone.
+   */
+  lineage: z.string().min(1).optional(),
   generation: z.number().int().min(0),
   issuedAt: z.string().min(1),
   serviceLevel: z.enum(SERVICE_LEVELS),
@@ -33,11 +41,21 @@ export const runtimeDocumentSchema = z.object({
 });
 export type RuntimeDocument = z.infer<typeof runtimeDocumentSchema>;
 
-/** What the operator decides; the document adds its identity (generation, issue time). */
-export type RuntimeContent = Omit<RuntimeDocument, 'generation' | 'issuedAt'>;
+/** What the operator decides; the document adds its identity (lineage, generation, issue time). */
+export type RuntimeContent = Omit<RuntimeDocument, 'lineage' | 'generation' | 'issuedAt'>;
 
 /** The knobs a document sets: every field but the policy it comes from and its identity. */
-export type RuntimeKnob = Exclude<keyof RuntimeDocument, 'policy' | 'generation' | 'issuedAt'>;
+export type RuntimeKnob = Exclude<keyof RuntimeDocument, 'policy' | 'lineage' | 'generation' | 'issuedAt'>;
+
+/**
+ * Is `doc` newer than `applied`? Within one lineage, a higher generation; a document of another
+ * lineage (the policy was re-created) always is. One rule for the replica that applies and the
+ * operator that waits for the acknowledgement.
+ */
+export function supersedes(doc: { lineage?: string | null | undefined; generation: number }, applied: { lineage?: string | null | undefined; generation: number }): boolean {
+  if ((doc.lineage ?? null) !== (applied.lineage ?? null)) return true;
+  return doc.generation > applied.generation;
+}
 
 /**
  * A handler for every knob, optional ones included: a replica's table of these stops compiling

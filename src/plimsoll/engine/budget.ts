@@ -7,6 +7,7 @@
  * budget is too small for one pool of pool.min.
  */
 import type { ConnectionBudget } from '../api/scaling-policy.js';
+import { surgeFor, type RolloutStrategy } from './fleet.js';
 import type { Decided } from './types.js';
 
 /** budget − reserved, or undefined when it comes from a signal that is missing. */
@@ -29,27 +30,40 @@ export function implausibleBudget(budget: ConnectionBudget, total: number): stri
   return undefined;
 }
 
-/** The most replicas whose smallest pools still fit the budget (never below one). */
-export function replicaCap(available: number, budget: ConnectionBudget): number {
-  return Math.max(1, Math.floor(available / budget.pool.min));
+/**
+ * The most replicas whose smallest pools still fit the budget together with the surge pods a
+ * rollout may add (never below one).
+ */
+export function replicaCap(available: number, budget: ConnectionBudget, rollout?: RolloutStrategy): number {
+  for (let r = Math.floor(available / budget.pool.min); r > 1; r--) {
+    if ((r + surgeFor(r, rollout)) * budget.pool.min <= available) return r;
+  }
+  return 1;
 }
 
-export function poolFor(replicas: number, available: number, budget: ConnectionBudget): Decided {
+/**
+ * The pool per replica: the safety-factored share over the replicas, never above what fits
+ * the replicas plus a rollout's surge pods (the hard ceiling: a rollout can start at any time,
+ * and its surge pods apply the same document).
+ */
+export function poolFor(replicas: number, available: number, budget: ConnectionBudget, rollout?: RolloutStrategy): Decided {
   const { min, max } = budget.pool;
   const r = Math.max(1, replicas);
+  const surge = surgeFor(r, rollout);
   const share = Math.floor((available / r) * budget.safetyFactor);
   let value = Math.min(Math.max(share, min), max);
   let limitedBy = share > max ? 'PoolMax' : share < min ? 'PoolMin' : 'ConnectionBudget';
-  const hardCeiling = Math.floor(available / r);
+  const hardCeiling = Math.floor(available / (r + surge));
   if (value > hardCeiling) {
     value = hardCeiling;
-    limitedBy = 'ConnectionBudget';
+    limitedBy = surge > 0 ? 'RolloutSurge' : 'ConnectionBudget';
   }
+  const room = surge > 0 ? ` (room for ${surge} surge pod${surge === 1 ? '' : 's'})` : '';
   return {
     value,
     reason: 'BudgetShare',
     limitedBy,
-    message: `${available} connections over ${r} replica${r === 1 ? '' : 's'} × safety ${budget.safetyFactor} → ${share}, bounded to ${value}`,
+    message: `${available} connections over ${r} replica${r === 1 ? '' : 's'} × safety ${budget.safetyFactor} → ${share}, bounded to ${value}${room}`,
   };
 }
 

@@ -6,6 +6,7 @@
 import type { ScalingPolicySpec } from '../api/scaling-policy.js';
 import { availableConnections, databaseSaturation, implausibleBudget, poolFor, replicaCap } from './budget.js';
 import { decideConcurrency } from './concurrency.js';
+import type { RolloutStrategy } from './fleet.js';
 import { decideReplicas } from './replicas.js';
 import { decideLevel } from './service-level.js';
 import { readSignals, usableValues } from './signals.js';
@@ -16,6 +17,8 @@ export interface EngineInput {
   observations: Observations & {
     /** The pool size in the runtime document now in force, if one was published. */
     currentPoolMax?: number;
+    /** How the target replaces pods: its surge pods share the budget too (none when absent). */
+    rollout?: RolloutStrategy;
   };
   memory: EngineMemory;
   /** Epoch milliseconds. */
@@ -55,16 +58,16 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
       if (saturated && replicas.value > current) {
         Object.assign(replicas, { value: Math.max(current, spec.replicas.min), limitedBy: 'DatabaseSaturated', message: saturated });
       }
-      const cap = replicaCap(connectionBudget, budget);
+      const cap = replicaCap(connectionBudget, budget, observations.rollout);
       if (replicaDecision.unconstrained > cap) budgetConstrained = true;
       if (replicas.value > cap) {
         Object.assign(replicas, {
           value: cap,
           limitedBy: 'ConnectionBudget',
-          message: `${connectionBudget} connections fit ${cap} replicas of at least ${budget.pool.min}; objectives ask for ${replicaDecision.unconstrained}`,
+          message: `${connectionBudget} connections fit ${cap} replicas (and their rollout surge) of at least ${budget.pool.min}; objectives ask for ${replicaDecision.unconstrained}`,
         });
       }
-      poolMax = poolFor(replicas.value, connectionBudget, budget);
+      poolMax = poolFor(replicas.value, connectionBudget, budget, observations.rollout);
     }
   }
 

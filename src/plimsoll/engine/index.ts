@@ -1,2 +1,3 @@
 export { decide, recordScale, type EngineInput } from './decide.js';
 export * from './types.js';
+export * from './fleet.js';

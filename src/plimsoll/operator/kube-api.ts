@@ -7,7 +7,9 @@
  * - scalingpolicies/status: patch (server-side apply)
  * - events (events.k8s.io/v1): create
  * - secrets: get (the pgbouncer signal's credentials, cached 30 s)
- * - endpointslices: list (the health signal's ready endpoints)
+ * - endpointslices: list (the health signal's ready endpoints, and which pods they are)
+ * - pods: list (the connection budget counts every pod of the target, terminating ones too)
+ * - scalingpolicies: patch (the finalizer that restores Full service when a policy is deleted)
  * - keda.sh scaledobjects: list (only when the API group is served)
  */
 import { randomBytes } from 'node:crypto';
@@ -103,15 +105,19 @@ export class KubeApi {
     return value;
   }
 
-  /**
-   * Ready endpoint addresses of a Deployment's pods. EndpointSlices name their pods in
-   * targetRef; a Deployment's pods are named <deployment>-<template hash>-<suffix>, which
-   * spares the operator a pods permission.
-   */
+  /** Ready endpoint addresses of a Deployment's pods (see readyEndpointPods). */
   async readyEndpoints(namespace: string, deployment: string): Promise<string[]> {
+    return (await this.readyEndpointPods(namespace, deployment)).map((e) => e.address);
+  }
+
+  /**
+   * Ready endpoints of a Deployment's pods, with the pod each one is. EndpointSlices name their
+   * pods in targetRef; a Deployment's pods are named <deployment>-<template hash>-<suffix>.
+   */
+  async readyEndpointPods(namespace: string, deployment: string): Promise<Array<{ address: string; pod: string }>> {
     const slices = await this.discovery.listNamespacedEndpointSlice({ namespace });
     const pod = new RegExp(`^${deployment.replace(/[.]/g, '\\.')}-[a-z0-9]+-[a-z0-9]+$`);
-    const addresses = new Set<string>();
+    const found = new Map<string, string>();
     for (const slice of slices.items) {
       // A slice of a Service with no pods (a Deployment at 0) has no endpoints field at all,
       // whatever the client's types say: none ready, not an error that blocks scaling out.
@@ -119,10 +125,31 @@ export class KubeApi {
         if (endpoint.conditions?.ready === false) continue;
         if (endpoint.targetRef?.kind !== 'Pod' || !pod.test(endpoint.targetRef.name ?? '')) continue;
         const address = endpoint.addresses[0];
-        if (address) addresses.add(address);
+        if (address) found.set(address, endpoint.targetRef.name!);
       }
     }
-    return [...addresses];
+    return [...found].map(([address, name]) => ({ address, pod: name }));
+  }
+
+  /**
+   * Every pod the Deployment's selector matches, terminating ones included: uncached, read only
+   * when the budget must be checked against the pods that exist (a larger pool, a scale-out).
+   */
+  async podsOf(namespace: string, selector: k8s.V1LabelSelector): Promise<k8s.V1Pod[]> {
+    const list = await this.core.listNamespacedPod({ namespace, labelSelector: labelSelector(selector) });
+    return list.items;
+  }
+
+  /** Sets the policy's finalizers (JSON patch guarded by resourceVersion: a concurrent change fails, and the reconcile retries). */
+  async setFinalizers(policy: PolicyRef, resourceVersion: string, finalizers: string[]): Promise<void> {
+    this.metrics.apiWrites.inc({ kind: 'finalizer' });
+    await this.custom.patchNamespacedCustomObject(
+      {
+        group: 'plimsoll.dev', version: 'v1alpha1', plural: 'scalingpolicies', namespace: policy.namespace, name: policy.name,
+        body: [{ op: 'test', path: '/metadata/resourceVersion', value: resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: finalizers }],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
   }
 
   /** Names of the KEDA ScaledObjects targeting the Deployment, or [] when KEDA is not installed. */
@@ -145,4 +172,17 @@ export class KubeApi {
     const groups = await api.getAPIVersions();
     return groups.groups.some((g) => g.name === group && g.versions.some((v) => v.version === version));
   }
+}
+
+/** A LabelSelector as the list API's labelSelector string. */
+export function labelSelector(selector: k8s.V1LabelSelector): string {
+  const terms = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector.matchExpressions ?? []) {
+    const values = (e.values ?? []).join(',');
+    if (e.operator === 'In') terms.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') terms.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') terms.push(e.key);
+    else if (e.operator === 'DoesNotExist') terms.push(`!${e.key}`);
+  }
+  return terms.join(',');
 }

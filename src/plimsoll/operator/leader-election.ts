@@ -50,7 +50,7 @@ export class LeaderElector {
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    this.api = guardedKubeConfig(options.kubeConfig, () => this.attemptSignal).makeApiClient(k8s.CoordinationV1Api);
+    this.api = guardedKubeConfig(options.kubeConfig, { signal: () => this.attemptSignal }).makeApiClient(k8s.CoordinationV1Api);
   }
 
   get isLeader(): boolean {

@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { PlimsollError } from '../errors.js';
+import type { RequestGuard } from './guarded-kube-config.js';
 
 export class LeaseFence {
   private heldUntil = Number.NEGATIVE_INFINITY;
@@ -47,13 +48,15 @@ export class LeaseFence {
     if (!this.term.signal.aborted) this.term.abort(new PlimsollError('LEADER_FENCED', reason));
   }
 
-  /** The request guard: throws LEADER_FENCED past the deadline, else the term's abort signal. */
-  readonly guard = (): AbortSignal => {
-    if (!this.held) {
-      this.revoke('the leader Lease was not renewed within the renew deadline');
-      this.onRefused();
-      throw new PlimsollError('LEADER_FENCED', 'refused an API request: this operator may no longer hold the leader Lease');
-    }
-    return this.term.signal;
+  /** The fence as a request guard: LEADER_FENCED past the deadline, else the term's abort signal. */
+  readonly guard: RequestGuard = {
+    signal: () => {
+      if (!this.held) {
+        this.revoke('the leader Lease was not renewed within the renew deadline');
+        this.onRefused();
+        throw new PlimsollError('LEADER_FENCED', 'refused an API request: this operator may no longer hold the leader Lease');
+      }
+      return this.term.signal;
+    },
   };
 }

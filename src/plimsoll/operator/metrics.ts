@@ -18,6 +18,7 @@ export interface OperatorMetrics {
   apiWrites: Counter<'kind'>;
   isLeader: Gauge;
   fencedRequests: Counter;
+  kubeApiRequests: Counter<'kind'>;
 }
 
 export function createOperatorMetrics(registry: Registry): OperatorMetrics {
@@ -50,6 +51,7 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     informerRestarts: new Counter({ name: 'plimsoll_informer_restarts_total', help: 'Watch restarts by informer and reason (error, gone, silent).', labelNames: ['informer', 'reason'], registers }),
     apiWrites: new Counter({ name: 'plimsoll_api_writes_total', help: 'Writes to the API server by kind (scale, runtime, status, event, lease).', labelNames: ['kind'], registers }),
     isLeader: new Gauge({ name: 'plimsoll_leader', help: '1 while this replica holds the leader Lease.', registers }),
+    kubeApiRequests: new Counter({ name: 'plimsoll_kube_api_requests_total', help: 'Requests to the API server by kind: read (GET, lists included), write, watch (each watch started).', labelNames: ['kind'], registers }),
     fencedRequests: new Counter({ name: 'plimsoll_fenced_requests_total', help: 'API requests refused because the leader Lease was not renewed within the renew deadline.', registers }),
   };
 }

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import { Controller } from './controller.js';
 import { startProbeServer, type ProbeServer } from './http-server.js';
-import { guardedKubeConfig } from './guarded-kube-config.js';
+import { guardedKubeConfig, type RequestGuard } from './guarded-kube-config.js';
 import { KubeApi } from './kube-api.js';
 import { LeaderElector } from './leader-election.js';
 import { LeaseFence } from './lease-fence.js';
@@ -49,8 +49,10 @@ export class Operator {
   constructor(private readonly options: OperatorOptions) {
     this.identity = options.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
     this.metrics = createOperatorMetrics(options.registry);
+    // Every request is counted: informers (lists, watches) and the reconciler's reads and writes.
+    const counted: RequestGuard = { before: (kind) => this.metrics.kubeApiRequests.inc({ kind }) };
     this.controller = new Controller({
-      kubeConfig: options.kubeConfig, logger: options.logger, metrics: this.metrics,
+      kubeConfig: guardedKubeConfig(options.kubeConfig, counted), logger: options.logger, metrics: this.metrics,
       ...(options.namespace ? { namespace: options.namespace } : {}),
       ...(options.workers ? { workers: options.workers } : {}),
       ...(options.watchSilenceMs ? { watchSilenceMs: options.watchSilenceMs } : {}),
@@ -60,7 +62,7 @@ export class Operator {
     if (leaderElection?.enabled) {
       this.fence = new LeaseFence(leaderElection.renewDeadlineMs ?? 10_000, () => this.metrics.fencedRequests.inc());
     }
-    const writer = this.fence ? guardedKubeConfig(options.kubeConfig, this.fence.guard) : options.kubeConfig;
+    const writer = guardedKubeConfig(options.kubeConfig, counted, ...(this.fence ? [this.fence.guard] : []));
     const api = new KubeApi(writer, this.metrics, this.identity);
     this.reconciler = new Reconciler({ caches: this.controller.caches, api, signals: this.signals, metrics: this.metrics, logger: options.logger });
   }

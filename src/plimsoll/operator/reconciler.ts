@@ -11,8 +11,13 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { scalingPolicySpecSchema, type Condition, type ScalingPolicySpec, type ScalingPolicyStatus } from '../api/scaling-policy.js';
-import { levelRank, PAUSED_ANNOTATION, runtimeConfigMapName, type RuntimeDocument, type ServiceLevel } from '../contract/index.js';
-import { decide, emptyMemory, recordScale, type Decision, type EngineMemory, type SignalObservation } from '../engine/index.js';
+import {
+  acknowledges, levelRank, PAUSED_ANNOTATION, runtimeConfigMapName, type AppliedRuntime, type RuntimeDocument, type ServiceLevel,
+} from '../contract/index.js';
+import {
+  checkFleet, decide, emptyMemory, recordScale, replicasThatFit, surgeFor,
+  type Decision, type EngineMemory, type FleetPod, type RolloutStrategy, type SignalObservation,
+} from '../engine/index.js';
 import type { Logger } from '../observability/logger.js';
 import { PlimsollError } from '../errors.js';
 import { Conditions } from './conditions.js';
@@ -22,7 +27,7 @@ import {
   canonicalJson, readRuntimeDocument, runtimeConfigMap, runtimeContent, sameContent,
 } from './runtime-document.js';
 import { collectSignals } from './signal-collector.js';
-import { appliedRuntime, healthUrls } from './signals/health.js';
+import { appliedRuntime } from './signals/health.js';
 import type { SignalContext, SignalRegistry } from './signals/index.js';
 
 /** How often a status rewrites lastSuccessTime alone, so that steady state costs ~no writes. */
@@ -30,6 +35,10 @@ const SIGNAL_HEARTBEAT_MS = 60_000;
 /** Re-check acknowledgement this often while a scale-out waits for it. */
 const ACK_POLL_MS = 1_000;
 const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+/** Held while the policy lives; removed once the fleet was given Full service back (see finalize). */
+export const FINALIZER = 'plimsoll.dev/restore-service';
+/** Names of replicas shown in status and Events, at most. */
+const MAX_NAMED = 32;
 
 export interface ScalingPolicyObject extends k8s.KubernetesObject {
   spec?: unknown;
@@ -53,6 +62,12 @@ interface PolicyState {
   memory: EngineMemory;
   /** When the signals were last read, and for which spec generation. */
   polled?: { at: number; generation: number | undefined };
+  /** The last document published and the pool in force before it (what a laggard may still run). */
+  lastPublish?: { generation: number; fromPool: number | undefined };
+  /** A scale-out waiting for the acknowledgement of one document. */
+  waiting?: { generation: number; since: number; fromPool: number | undefined; announced: boolean };
+  /** When the finalizer began to wait for the Full document's acknowledgement. */
+  finalizingSince?: number;
 }
 
 /** A requeue timer may fire a little before the interval has fully passed. */
@@ -90,7 +105,23 @@ type Ack = {
   message: string;
   /** The largest pool the acknowledging replicas say they run, when they say. */
   runningPoolMax?: number;
+  /** What each ready replica reported, by pod IP (the fleet budget counts it at its pool). */
+  reports?: Map<string, AppliedRuntime | 'absent' | 'unreachable'>;
+  /** The ready replicas (pod names, or the health URL) that do not run the document yet. */
+  laggards?: string[];
+  /** Addresses of the laggards. */
+  laggardAddresses?: Set<string>;
 };
+
+/** spec.strategy of the target: its surge pods share the connection budget. */
+export function rolloutOf(deployment: k8s.V1Deployment): RolloutStrategy {
+  const strategy = deployment.spec?.strategy;
+  if (strategy?.type === 'Recreate') return { type: 'Recreate' };
+  const maxSurge = strategy?.rollingUpdate?.maxSurge;
+  return { type: 'RollingUpdate', maxSurge: maxSurge === undefined ? '25%' : maxSurge };
+}
+
+const named = (names: string[]) => names.length <= 8 ? names.join(', ') : `${names.slice(0, 8).join(', ')} and ${names.length - 8} more`;
 
 /**
  * The cached value, unless the cache has not yet seen our last write of it. Once the cache has
@@ -127,6 +158,7 @@ export class Reconciler {
       return {};
     }
     const ref: PolicyRef = { name, namespace, uid: policy.metadata?.uid ?? '' };
+    if (policy.metadata?.deletionTimestamp) return this.finalize(key, policy, ref);
     const generation = policy.metadata?.generation;
     const nowMs = this.now();
     const nowIso = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -154,6 +186,11 @@ export class Reconciler {
       if (conditions.flipped('Paused')) await this.event(ref, 'Normal', 'Paused', 'Pause', 'reconciliation paused by annotation');
       await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
       return {}; // removing the annotation is a policy event: no polling needed meanwhile
+    }
+
+    if (spec.mode === 'Enforce' && !policy.metadata?.finalizers?.includes(FINALIZER)) {
+      // Deleting the policy must give the fleet Full service back before the document goes.
+      await this.deps.api.setFinalizers(ref, policyRv ?? '', [...(policy.metadata?.finalizers ?? []), FINALIZER]);
     }
 
     const deployment = caches.deployment(`${namespace}/${spec.targetRef.name}`);
@@ -192,7 +229,8 @@ export class Reconciler {
     const configMapRv = cached?.metadata?.resourceVersion;
     const readBack = readRuntimeDocument(cached, (err) => this.deps.logger.warn({ policy: key, configMap: configMapName, err: err.message }, 'published runtime document is invalid; publishing a new one'));
     const publishedBefore = fresher(writes, 'runtime', readBack, configMapRv);
-    const observations: Parameters<typeof decide>[0]['observations'] = { currentReplicas, signals: state.observations };
+    const rollout = rolloutOf(deployment);
+    const observations: Parameters<typeof decide>[0]['observations'] = { currentReplicas, signals: state.observations, rollout };
     const publishedPool = publishedBefore?.db?.poolMax ?? previous.current?.poolMax;
     if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
     const decision = decide({ spec, observations, memory: state.memory, now: this.now() });
@@ -205,27 +243,56 @@ export class Reconciler {
     // Look again at the next poll (a reconcile between polls keeps that schedule).
     let requeueAfterMs = Math.max(POLL_SLACK_MS, polled.at + intervalMs - nowMs);
     let ack: Ack | undefined;
+    /** Why part of the decision waits for pods to go (the budget over the pods that exist). */
+    let heldBy: string | undefined;
+    const budget = spec.connectionBudget && decision.connectionBudget;
     if (!dryRun) {
       try {
         for (const step of decision.plan) {
           if (step.action === 'PublishRuntime') {
-            const doc = await this.publish(ref, configMapName, decision, published, previous);
+            let toPublish = decision;
+            const wanted = decision.poolMax?.value;
+            const inForce = published?.db?.poolMax ?? spec.connectionBudget?.pool.min;
+            if (budget !== undefined && wanted !== undefined && inForce !== undefined && wanted > inForce) {
+              // A larger pool only once the pods that would take the fleet over the budget are gone.
+              const pods = await this.fleetPods(namespace, deployment, () => inForce);
+              const check = checkFleet(pods, replicas, surgeFor(replicas, rollout), wanted, budget);
+              if (!check.fits) {
+                heldBy = `pool ${wanted} waits for ${check.terminating.length > 0 ? `terminating pods ${named(check.terminating)}` : 'pods above the replica count'}: ${pods.length} pods and room for ${replicas} replicas + ${surgeFor(replicas, rollout)} surge at pool ${wanted} need ${check.connections} connections, the budget is ${budget}; pool ${inForce} stays in force`;
+                toPublish = { ...decision, poolMax: { value: inForce, reason: 'WaitingForPods', limitedBy: 'RunningPods', message: heldBy } };
+                requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
+              }
+            }
+            const doc = await this.publish(ref, configMapName, toPublish, published, previous, state);
             if (doc !== published) writes.runtime = { basedOn: configMapRv, value: doc };
             published = doc;
             if (step.waitForAcknowledgement) {
-              ack = await this.acknowledged(spec, published, context);
-              if (ack.status === 'False') {
+              ack = await this.acknowledged(spec, published, namespace, context);
+              if (ack.status === 'False' && !this.waitTimedOut(ref, spec, state, published, ack, nowMs)) {
                 requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
                 break; // replicas grow only once every ready replica runs the smaller pool
               }
             }
           } else if (step.replicas !== replicas) {
-            await this.deps.api.scale(namespace, spec.targetRef.name, step.replicas);
-            writes.replicas = { basedOn: deploymentRv, value: step.replicas };
+            let target = step.replicas;
+            if (target > replicas && budget !== undefined && published?.db) {
+              // As far as the pods that exist, at the pools they run, leave room for.
+              const pool = published.db.poolMax;
+              const pods = await this.fleetPods(namespace, deployment, (pod) => this.poolOfPod(pod, ack, state, pool, spec.connectionBudget!.pool.max));
+              target = replicasThatFit(pods, replicas, step.replicas, pool, budget, rollout);
+              if (target < step.replicas) {
+                const terminating = pods.filter((p) => p.terminating).map((p) => p.name);
+                heldBy = `replicas ${step.replicas} wait for ${terminating.length > 0 ? `terminating pods ${named(terminating)}` : 'replicas that have not acknowledged'}: only ${target} fit the budget ${budget} with the ${pods.length} pods that exist`;
+                requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
+              }
+            }
+            if (target === replicas) continue;
+            await this.deps.api.scale(namespace, spec.targetRef.name, target);
+            writes.replicas = { basedOn: deploymentRv, value: target };
             const d = decision.replicas;
-            await this.event(ref, 'Normal', step.replicas > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
-              `replicas ${replicas} → ${step.replicas}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}`);
-            replicas = step.replicas;
+            await this.event(ref, 'Normal', target > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
+              `replicas ${replicas} → ${target}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}${target !== step.replicas ? ` (${heldBy})` : ''}`);
+            replicas = target;
           }
         }
       } catch (err) {
@@ -237,7 +304,12 @@ export class Reconciler {
         await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() }).catch(() => undefined);
         throw new PlimsollError('ACTUATION_FAILED', `${key}: ${message}`, { cause: err });
       }
-      ack ??= await this.acknowledged(spec, published, context);
+      ack ??= await this.acknowledged(spec, published, namespace, context);
+      if (ack.status !== 'False') delete state.waiting;
+      const skipped = ['NoHealthSignal', 'GenerationNotReported', 'AcknowledgementDisabled'];
+      if (skipped.includes(ack.reason) && previous.conditions?.find((c) => c.type === 'Propagated')?.reason !== ack.reason) {
+        await this.event(ref, 'Warning', 'AcknowledgementSkipped', 'Acknowledge', ack.message);
+      }
     } else {
       await this.dryRunEvents(ref, previous, decision);
     }
@@ -249,8 +321,70 @@ export class Reconciler {
     const status = this.buildStatus(base, previous, conditions, decision, {
       spec, deployment, replicas, published, ack, dryRun, nowIso, scaled: replicas !== currentReplicas, observations: state.observations,
     });
+    if (heldBy) conditions.set('Propagated', 'False', 'WaitingForPods', heldBy);
+    if (ack && state.waiting && !dryRun) {
+      status.acknowledgement = {
+        generation: state.waiting.generation,
+        waitingSince: new Date(state.waiting.since).toISOString().replace(/\.\d+Z$/, 'Z'),
+        unacknowledged: (ack.laggards ?? []).slice(0, MAX_NAMED),
+        timedOut: state.waiting.announced,
+      };
+    } else delete status.acknowledgement;
+    status.conditions = conditions.list();
     await this.writeStatus(ref, previous, status);
     return { requeueAfterMs };
+  }
+
+  /**
+   * The policy is being deleted. Its runtime document goes with it (owner reference) and the
+   * replicas keep the last document they applied, so a fleet left at Maintenance would stay
+   * there for good. While the finalizer holds the policy: publish the document at Full (pool and
+   * concurrency as they are: they fit the fleet that stays, whose replicas are left as they
+   * are), wait for the replicas' acknowledgement up to runtime.acknowledgement.timeoutSeconds,
+   * then let the policy go.
+   */
+  private async finalize(key: string, policy: ScalingPolicyObject, ref: PolicyRef): Promise<ReconcileResult> {
+    const finalizers = policy.metadata?.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) return {};
+    const parsed = scalingPolicySpecSchema.safeParse(policy.spec);
+    if (parsed.success && parsed.data.mode === 'Enforce') {
+      const spec = parsed.data;
+      const nowMs = this.now();
+      const configMapName = runtimeConfigMapName(ref.name, spec.runtime.configMapName);
+      const writes = this.writes.get(key) ?? {};
+      this.writes.set(key, writes);
+      const cached = this.deps.caches.configMap(`${ref.namespace}/${configMapName}`);
+      const before = fresher(writes, 'runtime', readRuntimeDocument(cached), cached?.metadata?.resourceVersion);
+      if (before) {
+        const state = this.stateFor(key, policy.status ?? {}, nowMs);
+        let doc = before;
+        if (before.serviceLevel !== 'Full' || before.lineage !== ref.uid) {
+          const generation = Math.max(before.generation, policy.status?.current?.runtimeGeneration ?? 0) + 1;
+          doc = { ...before, serviceLevel: 'Full', lineage: ref.uid, generation, issuedAt: new Date(nowMs).toISOString() };
+          try {
+            await this.deps.api.applyConfigMap(runtimeConfigMap(ref, configMapName, doc));
+          } catch (err) {
+            // The whole namespace is going (its replicas with it): nothing to restore.
+            if (!String((err as { body?: unknown }).body ?? err).includes('being terminated')) throw err;
+            await this.deps.api.setFinalizers(ref, policy.metadata?.resourceVersion ?? '', finalizers.filter((f) => f !== FINALIZER));
+            return {};
+          }
+          writes.runtime = { basedOn: cached?.metadata?.resourceVersion, value: doc };
+          await this.event(ref, 'Normal', 'LevelRelaxed', 'Finalize', `service level ${before.serviceLevel} → Full (runtime generation ${doc.generation}): the policy is being deleted`);
+        }
+        const ack = await this.acknowledged(spec, doc, ref.namespace, this.signalContext(ref.namespace, ref.name, spec.targetRef.name));
+        state.finalizingSince ??= nowMs;
+        const { timeoutSeconds } = spec.runtime.acknowledgement;
+        if (ack.status === 'False') {
+          if (nowMs - state.finalizingSince < timeoutSeconds * 1000) return { requeueAfterMs: ACK_POLL_MS };
+          await this.event(ref, 'Warning', 'AcknowledgementTimedOut', 'Finalize',
+            `no acknowledgement of the Full document (generation ${doc.generation}) after ${timeoutSeconds} s from ${named(ack.laggards ?? [])}; deleting the policy anyway`);
+        }
+      }
+    }
+    await this.deps.api.setFinalizers(ref, policy.metadata?.resourceVersion ?? '', finalizers.filter((f) => f !== FINALIZER));
+    this.states.delete(key);
+    return {};
   }
 
   /** Forget per-policy memory (on losing leadership). */
@@ -270,6 +404,11 @@ export class Reconciler {
       const lastScale = Date.parse(status.lastScaleTime ?? '');
       if (Number.isFinite(lastScale)) memory.lastScaleTime = lastScale;
       state = { observations: {}, memory };
+      // A wait for acknowledgement keeps its start across a restart, so its timeout still comes;
+      // the pool in force before it is forgotten: laggards count at pool.max meanwhile.
+      const waiting = status.acknowledgement;
+      const since = Date.parse(waiting?.waitingSince ?? '');
+      if (waiting && Number.isFinite(since)) state.waiting = { generation: waiting.generation, since, fromPool: undefined, announced: waiting.timedOut };
       this.states.set(key, state);
     }
     return state;
@@ -308,16 +447,66 @@ export class Reconciler {
 
   private async publish(
     ref: PolicyRef, configMapName: string, decision: Decision,
-    before: RuntimeDocument | undefined, status: ScalingPolicyStatus,
+    before: RuntimeDocument | undefined, status: ScalingPolicyStatus, state: PolicyState,
   ): Promise<RuntimeDocument> {
     const content = runtimeContent(ref.name, decision);
-    if (before && sameContent(before, content)) return before;
+    // The lineage is the policy's uid: a re-created policy's generation 1 is newer than the
+    // old policy's 57 for every replica (and for the acknowledgement).
+    if (before && before.lineage === ref.uid && sameContent(before, content)) return before;
     // Monotonic even if someone deleted the ConfigMap: status remembers the last generation.
     const generation = Math.max(before?.generation ?? 0, status.current?.runtimeGeneration ?? 0) + 1;
-    const doc: RuntimeDocument = { ...content, generation, issuedAt: new Date(this.now()).toISOString() };
+    const doc: RuntimeDocument = { ...content, lineage: ref.uid, generation, issuedAt: new Date(this.now()).toISOString() };
     await this.deps.api.applyConfigMap(runtimeConfigMap(ref, configMapName, doc));
+    state.lastPublish = { generation, fromPool: before?.db?.poolMax ?? status.current?.poolMax };
     await this.changeEvents(ref, before, doc, decision);
     return doc;
+  }
+
+  /**
+   * The wait for acknowledgement of `published` has passed runtime.acknowledgement.timeoutSeconds
+   * and onTimeout lets the scale-out go on (within the budget, laggards at their larger pool)?
+   * The first time, a Warning Event names the replicas that have not acknowledged.
+   */
+  private waitTimedOut(ref: PolicyRef, spec: ScalingPolicySpec, state: PolicyState, published: RuntimeDocument, ack: Ack, nowMs: number): boolean {
+    if (state.waiting?.generation !== published.generation) {
+      const fromPool = state.lastPublish?.generation === published.generation ? state.lastPublish.fromPool : undefined;
+      state.waiting = { generation: published.generation, since: nowMs, fromPool, announced: false };
+    }
+    const { timeoutSeconds, onTimeout } = spec.runtime.acknowledgement;
+    if (nowMs - state.waiting.since < timeoutSeconds * 1000) return false;
+    const laggards = named(ack.laggards ?? []);
+    if (!state.waiting.announced) {
+      state.waiting.announced = true;
+      void this.event(ref, 'Warning', 'AcknowledgementTimedOut', 'Acknowledge', onTimeout === 'Hold'
+        ? `no acknowledgement of runtime generation ${published.generation} after ${timeoutSeconds} s from ${laggards}; replicas wait (onTimeout: Hold)`
+        : `no acknowledgement of runtime generation ${published.generation} after ${timeoutSeconds} s from ${laggards}; scaling out within the budget with them counted at the pool they may still run (onTimeout: ScaleWithinBudget)`);
+    }
+    ack.reason = 'AcknowledgementTimedOut';
+    ack.message = `${ack.message}; timed out after ${timeoutSeconds} s (onTimeout: ${onTimeout})`;
+    return onTimeout === 'ScaleWithinBudget';
+  }
+
+  /** The target's pods that hold (or may hold) connections: not Succeeded or Failed. */
+  private async fleetPods(namespace: string, deployment: k8s.V1Deployment, poolOf: (pod: k8s.V1Pod) => number): Promise<FleetPod[]> {
+    const selector = deployment.spec?.selector;
+    if (!selector) return [];
+    const pods = await this.deps.api.podsOf(namespace, selector);
+    return pods
+      .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+      .map((p) => ({ name: p.metadata?.name ?? '', terminating: !!p.metadata?.deletionTimestamp, poolMax: poolOf(p) }));
+  }
+
+  /**
+   * The pool a pod runs, for the budget: what it reports; a replica that has not acknowledged
+   * and cannot say, the pool in force before (pool.max when that is not known); any other pod,
+   * the published pool (the acknowledgement barrier is what makes that true).
+   */
+  private poolOfPod(pod: k8s.V1Pod, ack: Ack | undefined, state: PolicyState, published: number, poolCeiling: number): number {
+    const ip = pod.status?.podIP;
+    const report = ip ? ack?.reports?.get(ip) : undefined;
+    const reported = typeof report === 'object' && report.poolMax !== null ? report.poolMax : undefined;
+    if (ip && ack?.laggardAddresses?.has(ip)) return Math.max(reported ?? 0, state.waiting?.fromPool ?? poolCeiling);
+    return reported ?? published;
   }
 
   private async changeEvents(ref: PolicyRef, before: RuntimeDocument | undefined, doc: RuntimeDocument, decision: Decision): Promise<void> {
@@ -355,43 +544,61 @@ export class Reconciler {
   }
 
   /**
-   * Have the target's ready replicas applied this runtime document? They report its generation
-   * (and the pool they run) in /health/details, in the contract's fields. Without a health signal
-   * there is nothing to ask: treated as acknowledged at once (Propagated Unknown says so) — the
-   * replicas' side of the contract is what turns this into a real barrier.
+   * Have the target's ready replicas applied this runtime document? They report its lineage and
+   * generation (and the pool they run) in /health/details, in the contract's fields; runtime.
+   * acknowledgement says whether that is asked at all. Every outcome is explicit in Propagated:
+   * no health signal or Disabled is Unknown with its reason, never a silent pass.
    */
-  private async acknowledged(spec: ScalingPolicySpec, published: RuntimeDocument | undefined, context: SignalContext): Promise<Ack> {
+  private async acknowledged(spec: ScalingPolicySpec, published: RuntimeDocument | undefined, namespace: string, context: SignalContext): Promise<Ack> {
     const generation = published?.generation ?? 0;
+    const { mode } = spec.runtime.acknowledgement;
+    if (mode === 'Disabled') return { status: 'Unknown', reason: 'AcknowledgementDisabled', message: 'runtime.acknowledgement.mode is Disabled: replicas grow without waiting for the smaller pool' };
     const health = spec.signals.find((s) => s.health)?.health;
-    if (!health) return { status: 'Unknown', reason: 'NoHealthSignal', message: 'no health signal: the replicas\' applied runtime generation cannot be read; treated as acknowledged' };
-    let urls: string[];
+    if (!health) {
+      // Required without a health signal is refused by the CRD's validation; hold if it slips through.
+      return mode === 'Required'
+        ? { status: 'False', reason: 'NoHealthSignal', message: 'runtime.acknowledgement.mode Required needs a health signal' }
+        : { status: 'Unknown', reason: 'NoHealthSignal', message: 'no health signal: the replicas\' applied runtime generation cannot be read; scale-out does not wait (runtime.acknowledgement.mode IfReported)' };
+    }
+    let replicas: Array<{ name: string; url: string; address?: string }>;
     try {
-      urls = await healthUrls(health, context);
+      replicas = health.url
+        ? [{ name: health.url, url: health.url }]
+        : (await this.deps.api.readyEndpointPods(namespace, context.targetName)).map((e) => ({
+          name: e.pod, address: e.address, url: `http://${e.address.includes(':') ? `[${e.address}]` : e.address}:${health.port}${health.path}`,
+        }));
     } catch (err) {
       return { status: 'False', reason: 'WaitingForAcknowledgement', message: `ready endpoints unknown: ${(err as Error).message}` };
     }
-    if (urls.length === 0) return { status: 'True', reason: 'NoReadyReplicas', message: 'no ready replicas to acknowledge' };
-    const reports = await Promise.all(urls.map((u) => appliedRuntime(u, health.timeoutSeconds)));
-    if (reports.every((r) => r === 'absent')) {
+    if (replicas.length === 0) return { status: 'True', reason: 'NoReadyReplicas', message: 'no ready replicas to acknowledge' };
+    const reports = await Promise.all(replicas.map((r) => appliedRuntime(r.url, health.timeoutSeconds)));
+    const byAddress = new Map(replicas.flatMap((r, i) => (r.address ? [[r.address, reports[i]!] as const] : [])));
+    if (mode === 'IfReported' && reports.every((r) => r === 'absent')) {
       // Replicas that do not report runtimeGeneration at all (no runtime client) cannot block scaling.
-      return { status: 'Unknown', reason: 'GenerationNotReported', message: 'the ready replicas do not report runtimeGeneration in their health document' };
+      return { status: 'Unknown', reason: 'GenerationNotReported', reports: byAddress, message: 'the ready replicas do not report runtimeGeneration in their health document; scale-out does not wait (runtime.acknowledgement.mode IfReported)' };
     }
-    // null (nothing applied yet) and unreachable replicas count as not acknowledged.
-    const done = reports.filter((r) => typeof r === 'object' && r.generation !== null && r.generation >= generation);
-    if (done.length < urls.length) {
-      return { status: 'False', reason: 'WaitingForAcknowledgement', message: `${done.length}/${urls.length} ready replicas run generation ${generation}` };
+    const target = { generation, ...(published?.lineage ? { lineage: published.lineage } : {}) };
+    // null (nothing applied yet), another lineage, absent and unreachable replicas count as not acknowledged.
+    const done = reports.map((r) => typeof r === 'object' && acknowledges(r, target));
+    const laggards = replicas.filter((_, i) => !done[i]);
+    if (laggards.length > 0) {
+      return {
+        status: 'False', reason: 'WaitingForAcknowledgement', reports: byAddress,
+        laggards: laggards.map((r) => r.name), laggardAddresses: new Set(laggards.flatMap((r) => (r.address ? [r.address] : []))),
+        message: `${replicas.length - laggards.length}/${replicas.length} ready replicas run generation ${generation}; waiting for ${named(laggards.map((r) => r.name))}`,
+      };
     }
-    const message = `all ${urls.length} ready replicas run generation ${generation}`;
-    const pools = done.flatMap((r) => (typeof r === 'object' && r.poolMax !== null ? [r.poolMax] : []));
-    if (pools.length === 0) return { status: 'True', reason: 'Acknowledged', message };
+    const message = `all ${replicas.length} ready replicas run generation ${generation}`;
+    const pools = reports.flatMap((r) => (typeof r === 'object' && r.poolMax !== null ? [r.poolMax] : []));
+    if (pools.length === 0) return { status: 'True', reason: 'Acknowledged', message, reports: byAddress };
     const runningPoolMax = Math.max(...pools);
     const publishedPool = published?.db?.poolMax;
     if (publishedPool !== undefined && runningPoolMax !== publishedPool) {
       // A replica caps the pool at its own ceiling: acknowledged (a smaller pool keeps the
       // budget), but status must show the pool that runs, and say why it differs.
-      return { status: 'True', reason: 'PoolCapped', runningPoolMax, message: `${message}, with pool ${runningPoolMax} instead of the published ${publishedPool} (the replicas' own ceiling)` };
+      return { status: 'True', reason: 'PoolCapped', runningPoolMax, reports: byAddress, message: `${message}, with pool ${runningPoolMax} instead of the published ${publishedPool} (the replicas' own ceiling)` };
     }
-    return { status: 'True', reason: 'Acknowledged', runningPoolMax, message };
+    return { status: 'True', reason: 'Acknowledged', runningPoolMax, reports: byAddress, message };
   }
 
   private buildStatus(

@@ -26,10 +26,10 @@ export function runtimeContent(policy: string, decision: Decision): RuntimeConte
   return db ? { ...rest, db } : rest;
 }
 
-/** Same content, whatever the generation and issue time. */
+/** Same content, whatever the lineage, generation and issue time. */
 export function sameContent(doc: RuntimeDocument | undefined, content: RuntimeContent): boolean {
   if (!doc) return false;
-  const { generation: _g, issuedAt: _i, ...rest } = doc;
+  const { lineage: _l, generation: _g, issuedAt: _i, ...rest } = doc;
   return canonicalJson(rest) === canonicalJson(content);
 }
 

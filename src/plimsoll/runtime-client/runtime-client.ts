@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { RuntimeHealth, RuntimeReport } from '../contract/health.js';
 import { runtimeGenerationMetric } from '../contract/metrics.js';
-import { parseRuntimeDocument, type KnobHandlers, type RuntimeDocument, type RuntimeKnob } from '../contract/runtime-document.js';
+import { parseRuntimeDocument, supersedes, type KnobHandlers, type RuntimeDocument, type RuntimeKnob } from '../contract/runtime-document.js';
 import type { ServiceLevel } from '../contract/service-levels.js';
 import type { RuntimeLogger } from './logger.js';
 import type { ServiceLevelSource } from './middleware.js';
@@ -26,7 +26,8 @@ export interface RuntimeClientOptions {
  * Makes a service governable by Plimsoll: applies runtime documents from one source, in
  * generation order, and reports what it applied in the contract's shape.
  *
- * - A document whose generation is not above the applied one is ignored (and counted).
+ * - A document whose generation is not above the applied one is ignored (and counted), unless it
+ *   comes from another lineage (the policy was deleted and created again): that one is applied.
  * - A broken, missing or deleted document, or a broken channel, keeps the last applied one and is
  *   reported (`runtime.lastError` in health, a warning in the log).
  * - A valid one sets the service level, resizes the pool (capped at the pool's hard maximum and
@@ -80,10 +81,16 @@ export class RuntimeClient {
     await this.chain;
   }
 
+  /** The document applied last (undefined: none yet, the service runs its start-up configuration). */
+  document(): RuntimeDocument | undefined {
+    return this.applied;
+  }
+
   /** What this replica runs, in the contract's shape (the `runtime` health field). */
   status(): RuntimeReport {
     return {
       generation: this.applied?.generation ?? null,
+      lineage: this.applied?.lineage ?? null,
       policy: this.applied?.policy ?? null,
       appliedAt: this.appliedAt?.toISOString() ?? null,
       issuedAt: this.applied?.issuedAt ?? null,
@@ -114,7 +121,8 @@ export class RuntimeClient {
       return keep((error as Error).message, 'runtime document invalid; keeping the last applied one');
     }
     this.lastError = null;
-    if (this.applied && doc.generation <= this.applied.generation) {
+    // A re-created policy starts a new lineage at generation 1: newer, whatever the number.
+    if (this.applied && !supersedes(doc, this.applied)) {
       if (doc.generation < this.applied.generation) this.ignoredStale++;
       return;
     }

@@ -25,7 +25,8 @@ function world() {
   };
   const api = {
     scale: async () => undefined, applyConfigMap: async () => undefined, applyStatus: async () => undefined, event: async () => undefined,
-    kedaScaledObjectsFor: async () => [], readyEndpoints: async () => [], secretValue: async () => '',
+    kedaScaledObjectsFor: async () => [], readyEndpoints: async () => [], readyEndpointPods: async () => [], podsOf: async () => [],
+    setFinalizers: async (_ref: unknown, _rv: string, finalizers: string[]) => { if (policy) policy.metadata = { ...policy.metadata, finalizers }; }, secretValue: async () => '',
   } as unknown as KubeApi;
   const signals = { prometheus: { type: 'prometheus', read: async () => 20 } } as unknown as SignalRegistry;
   const registry = createMetricsRegistry({ defaultMetrics: false });

@@ -44,3 +44,36 @@ test('pgbouncer: SHOW POOLS summed per database, maxwait with microseconds, SHOW
   assert.equal(pgbouncerValue('DefaultPoolSize', 'app', config), 20);
   assert.throws(() => pgbouncerValue('MaxDatabaseConnections', 'app', config), /max_db_connections/);
 });
+
+test('prometheus: more than one series is SIGNAL_AMBIGUOUS naming the count and the series, not the first one', () => {
+  const series = [1, 2, 3, 4].map((i) => ({ metric: { job: 'matcher', instance: `10.0.0.${i}:8080` }, value: [1, String(i)] as [number, string] }));
+  assert.throws(() => parseInstantResult({ status: 'success', data: { resultType: 'vector', result: series } }, 'Missing'), (e: unknown) => {
+    assert.ok(isPlimsollError(e), String(e));
+    assert.equal(e.code, 'SIGNAL_AMBIGUOUS');
+    assert.match(e.message, /returned 4 series/);
+    assert.match(e.message, /\{job="matcher", instance="10\.0\.0\.1:8080"\}/);
+    assert.match(e.message, /, \.\.\.$/, 'three shown, the rest elided');
+    return true;
+  });
+});
+
+test('pgbouncer: a value that is not a finite number is an error, not 0 or NaN', () => {
+  const pool = (cl_waiting: unknown) => [{ database: 'app', user: 'a', cl_waiting, maxwait: 0, cl_active: 0, sv_active: 0 }] as never;
+  for (const bad of [null, '', 'n/a', 'Infinity']) {
+    assert.throws(() => pgbouncerValue('ClientsWaiting', 'app', pool(bad)),
+      (e: unknown) => isPlimsollError(e) && e.code === 'SIGNAL_FETCH_FAILED' && /cl_waiting of app\/a is .* not a finite number/.test(e.message), `cl_waiting ${JSON.stringify(bad)}`);
+  }
+  assert.throws(() => pgbouncerValue('MaxWaitSeconds', 'app', [{ database: 'app', user: 'a', maxwait: 1, maxwait_us: 'x' }]), /maxwait_us of app\/a/);
+  assert.equal(pgbouncerValue('MaxWaitSeconds', 'app', [{ database: 'app', user: 'a', maxwait: 2 }]), 2, 'maxwait_us absent (PgBouncer < 1.8)');
+  assert.throws(() => pgbouncerValue('MaxClientConnections', 'app', [{ key: 'max_client_conn', value: null }]), /max_client_conn is null, not a finite number/);
+});
+
+test('pgbouncer: max_db_connections = 0 is "unlimited" (SIGNAL_UNLIMITED), never a budget of 0', () => {
+  assert.throws(() => pgbouncerValue('MaxDatabaseConnections', 'app', [{ key: 'max_db_connections', value: '0' }]), (e: unknown) => {
+    assert.ok(isPlimsollError(e), String(e));
+    assert.equal(e.code, 'SIGNAL_UNLIMITED');
+    assert.match(e.message, /max_db_connections = 0 means unlimited/);
+    return true;
+  });
+  assert.equal(pgbouncerValue('MaxDatabaseConnections', 'app', [{ key: 'max_db_connections', value: '25' }]), 25);
+});

@@ -14,7 +14,8 @@ the runtime document ConfigMap (pool size, concurrency, service level), status a
 Kubernetes access: KUBECONFIG, else ~/.kube/config, else the in-cluster ServiceAccount.
 Configuration from the environment (see docs/operator.md): OPERATOR_METRICS_PORT (18081),
 OPERATOR_NAMESPACE (empty: all), LEADER_ELECTION (on|off), LEADER_ELECTION_LEASE_NAME,
-LEADER_ELECTION_NAMESPACE, OPERATOR_LOG_LEVEL.
+LEADER_ELECTION_NAMESPACE, OPERATOR_LOG_LEVEL, OPERATOR_SIGNAL_HOST_CONCURRENCY (4),
+OPERATOR_PGBOUNCER_TIMEOUT_MS (5000).
 
 Options:
   --namespace NS      watch only this namespace (overrides OPERATOR_NAMESPACE)
@@ -43,6 +44,7 @@ export const operatorCommand: CliCommand = {
       workers: config.workers,
       leaderElection: config.leaderElection,
       http: config.metrics,
+      signals: config.signals,
       ...(config.namespace ? { namespace: config.namespace } : {}),
       ...(config.identity ? { identity: config.identity } : {}),
     });

@@ -1,11 +1,15 @@
 /**
  * The matcher's health document (/health/details) over the target's ready endpoints, or one
  * URL: a dotted numeric (or boolean) field, combined over replicas with Max/Min/Average/Sum.
+ * Reads go through the shared, bounded HTTP client; identical documents within a polling
+ * window (two health signals of one policy) are fetched once.
  */
 import { PlimsollError } from '../../errors.js';
 import type { Signal } from '../../api/scaling-policy.js';
 import { readAppliedRuntime, type AppliedRuntime } from '../../contract/health.js';
-import type { SignalContext, SignalSource } from './source.js';
+import { Coalescer } from './coalescer.js';
+import { SignalHttp } from './http-client.js';
+import type { PollWindow, SignalContext, SignalSource } from './source.js';
 
 type HealthConfig = NonNullable<Signal['health']>;
 
@@ -29,12 +33,6 @@ export function aggregate(values: number[], how: HealthConfig['aggregate']): num
   }
 }
 
-async function fetchJson(url: string, timeoutSeconds: number): Promise<unknown> {
-  // The matcher answers /health/details with 503 while degraded; the body is still the document.
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutSeconds * 1000), headers: { accept: 'application/json' } });
-  return response.json();
-}
-
 /** The URLs a health signal reads: its url, or every ready endpoint of the target. */
 export async function healthUrls(config: Pick<HealthConfig, 'url' | 'port' | 'path'>, context: SignalContext): Promise<string[]> {
   if (config.url) return [config.url];
@@ -42,38 +40,50 @@ export async function healthUrls(config: Pick<HealthConfig, 'url' | 'port' | 'pa
   return addresses.map((ip) => `http://${ip.includes(':') ? `[${ip}]` : ip}:${config.port}${config.path}`);
 }
 
-/** Read one field from every URL; failures of single replicas are skipped if any answered. */
-export async function readField(urls: string[], field: string, timeoutSeconds: number): Promise<number[]> {
-  const results = await Promise.allSettled(urls.map((u) => fetchJson(u, timeoutSeconds)));
-  const values: number[] = [];
-  const errors: string[] = [];
-  results.forEach((r, i) => {
-    if (r.status === 'rejected') return void errors.push(`${urls[i]}: ${(r.reason as Error).message}`);
-    const v = fieldValue(r.value, field);
-    if (v === undefined) errors.push(`${urls[i]}: no numeric field ${field}`);
-    else values.push(v);
-  });
-  if (values.length === 0) throw new PlimsollError('SIGNAL_FETCH_FAILED', `health: ${errors.join('; ') || 'no ready endpoints'}`);
-  return values;
+/** The health document of one replica. The matcher answers 503 while degraded: the body is still the document. */
+async function healthDocument(http: SignalHttp, url: string, timeoutSeconds: number): Promise<unknown> {
+  const answer = await http.getJson(new URL(url), timeoutSeconds * 1000, `health ${url}`);
+  if (answer.body === undefined) throw new PlimsollError('SIGNAL_FETCH_FAILED', `health ${url}: HTTP ${answer.status}, not JSON`);
+  return answer.body;
 }
 
-export const healthSource: SignalSource<HealthConfig> = {
-  type: 'health',
-  async read(config, context) {
-    const urls = await healthUrls(config, context);
-    const values = await readField(urls, config.field, config.timeoutSeconds);
-    return aggregate(values, config.aggregate);
-  },
-};
+export function createHealthSource(http: SignalHttp, shared = new Coalescer<unknown>()): SignalSource<HealthConfig> {
+  /** Read one field from every URL; failures of single replicas are skipped if any answered. */
+  async function readField(urls: string[], config: HealthConfig, window: PollWindow | undefined): Promise<number[]> {
+    const results = await Promise.allSettled(urls.map((u) => shared.share(`${u} ${config.timeoutSeconds}`, window, () => healthDocument(http, u, config.timeoutSeconds))));
+    const values: number[] = [];
+    const errors: string[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') return void errors.push((r.reason as Error).message);
+      const v = fieldValue(r.value, config.field);
+      if (v === undefined) errors.push(`health ${urls[i]}: no numeric field ${config.field}`);
+      else values.push(v);
+    });
+    if (values.length > 0) return values;
+    // One code for the whole read: a timeout only when every replica timed out.
+    const timedOut = results.length > 0 && results.every((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'SIGNAL_TIMEOUT');
+    throw new PlimsollError(timedOut ? 'SIGNAL_TIMEOUT' : 'SIGNAL_FETCH_FAILED', errors.join('; ') || 'health: no ready endpoints');
+  }
+  return {
+    type: 'health',
+    async read(config, context, window) {
+      const urls = await healthUrls(config, context);
+      return aggregate(await readField(urls, config, window), config.aggregate);
+    },
+  };
+}
+
+/** For callers without the operator's client (its default bound); the operator passes its own. */
+const unconfigured = new SignalHttp();
 
 /**
  * What one replica reports it applied, read with the contract: its generation (null: nothing
  * yet) and pool, 'absent' (no acknowledgement field: a replica without a runtime client) or
- * 'unreachable'.
+ * 'unreachable'. Never shared: an acknowledgement must be read after the publication it checks.
  */
-export async function appliedRuntime(url: string, timeoutSeconds: number): Promise<AppliedRuntime | 'absent' | 'unreachable'> {
+export async function appliedRuntime(url: string, timeoutSeconds: number, http: SignalHttp = unconfigured): Promise<AppliedRuntime | 'absent' | 'unreachable'> {
   try {
-    return readAppliedRuntime(await fetchJson(url, timeoutSeconds));
+    return readAppliedRuntime(await healthDocument(http, url, timeoutSeconds));
   } catch {
     return 'unreachable';
   }

@@ -1,17 +1,30 @@
-/** The signal sources, registered by name (KEDA's scaler registry). */
-import { healthSource } from './health.js';
-import { createPgBouncerSource } from './pgbouncer.js';
-import { prometheusSource } from './prometheus.js';
+/** The signal sources, registered by name (KEDA's scaler registry), sharing bounded clients. */
+import { createHealthSource } from './health.js';
+import { DEFAULT_HOST_CONCURRENCY, SignalHttp } from './http-client.js';
+import { createPgBouncerSource, DEFAULT_PGBOUNCER_TIMEOUT_MS, PgBouncerConnections } from './pgbouncer.js';
+import { createPrometheusSource } from './prometheus.js';
 import type { SignalSource, SourceType } from './source.js';
 
 export type SignalRegistry = Record<SourceType, SignalSource>;
 
-export function createSignalRegistry(): SignalRegistry {
+export interface SignalOptions {
+  /** Requests in flight at once to one server (host:port); more wait, within their own timeout. */
+  hostConcurrency: number;
+  /** PgBouncer admin console: connect and query within this many ms (its spec has no timeout). */
+  pgbouncerTimeoutMs: number;
+}
+
+/** The operator configuration's defaults (OPERATOR_SIGNAL_HOST_CONCURRENCY, OPERATOR_PGBOUNCER_TIMEOUT_MS). */
+export const defaultSignalOptions: SignalOptions = { hostConcurrency: DEFAULT_HOST_CONCURRENCY, pgbouncerTimeoutMs: DEFAULT_PGBOUNCER_TIMEOUT_MS };
+
+export function createSignalRegistry(options: SignalOptions = defaultSignalOptions): SignalRegistry {
+  // One HTTP client for Prometheus and health: the per-host bound holds across both.
+  const http = new SignalHttp(options.hostConcurrency);
   return {
-    prometheus: prometheusSource as SignalSource,
-    pgbouncer: createPgBouncerSource() as SignalSource,
-    health: healthSource as SignalSource,
+    prometheus: createPrometheusSource(http) as SignalSource,
+    pgbouncer: createPgBouncerSource(new PgBouncerConnections(options.pgbouncerTimeoutMs)) as SignalSource,
+    health: createHealthSource(http) as SignalSource,
   };
 }
 
-export { sourceOf, type SignalContext, type SignalSource } from './source.js';
+export { sourceOf, type PollWindow, type SignalContext, type SignalSource } from './source.js';

@@ -1,6 +1,12 @@
-/** A Prometheus instant query (GET /api/v1/query): the first sample of the result is the value. */
+/**
+ * A Prometheus instant query (GET /api/v1/query): the result must be exactly one sample — a
+ * scalar or a one-series vector. More series are an error that names them, never a silent
+ * choice of the first. Identical queries to one server within a polling window are asked once.
+ */
 import { PlimsollError } from '../../errors.js';
 import type { Signal } from '../../api/scaling-policy.js';
+import { Coalescer } from './coalescer.js';
+import type { HttpAnswer, SignalHttp } from './http-client.js';
 import type { SignalSource } from './source.js';
 
 type PrometheusConfig = NonNullable<Signal['prometheus']>;
@@ -11,13 +17,31 @@ interface QueryResponse {
   data?: { resultType: string; result: unknown };
 }
 
+interface Series {
+  metric?: Record<string, string>;
+  value: [number, string];
+}
+
+/** How a series is named in a message: {job="api", instance="a:9"}. */
+function seriesName(series: Series): string {
+  const labels = Object.entries(series.metric ?? {}).map(([k, v]) => `${k}="${v}"`);
+  return `{${labels.join(', ')}}`;
+}
+
 export function parseInstantResult(body: QueryResponse, emptyResult: 'Missing' | 'Zero'): number {
   if (body.status !== 'success' || !body.data) throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: ${body.error ?? 'query failed'}`);
   const { resultType, result } = body.data;
   let raw: string | undefined;
   if (resultType === 'scalar' || resultType === 'string') raw = (result as [number, string])[1];
-  else if (resultType === 'vector') raw = (result as Array<{ value: [number, string] }>)[0]?.value[1];
-  else throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: unsupported result type ${resultType}`);
+  else if (resultType === 'vector') {
+    const series = result as Series[];
+    if (series.length > 1) {
+      const shown = series.slice(0, 3).map(seriesName).join(', ');
+      throw new PlimsollError('SIGNAL_AMBIGUOUS',
+        `prometheus: the query returned ${series.length} series, a signal needs exactly one (aggregate it, e.g. sum(...) or max(...)): ${shown}${series.length > 3 ? ', ...' : ''}`);
+    }
+    raw = series[0]?.value[1];
+  } else throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: unsupported result type ${resultType}`);
   if (raw === undefined) {
     if (emptyResult === 'Zero') return 0;
     throw new PlimsollError('SIGNAL_EMPTY', 'prometheus: the query returned no series');
@@ -27,19 +51,23 @@ export function parseInstantResult(body: QueryResponse, emptyResult: 'Missing' |
   return value;
 }
 
-export const prometheusSource: SignalSource<PrometheusConfig> = {
-  type: 'prometheus',
-  async read(config) {
-    const url = new URL('/api/v1/query', config.serverAddress);
-    url.searchParams.set('query', config.query);
-    url.searchParams.set('timeout', `${config.timeoutSeconds}s`);
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: AbortSignal.timeout(config.timeoutSeconds * 1000) });
-    } catch (err) {
-      throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus ${config.serverAddress}: ${(err as Error).message}`, { cause: err });
-    }
-    const body = (await response.json().catch(() => ({ status: 'error', error: `HTTP ${response.status}` }))) as QueryResponse;
-    return parseInstantResult(body, config.emptyResult);
-  },
-};
+function queryBody(answer: HttpAnswer): QueryResponse {
+  const body = answer.body as QueryResponse | undefined;
+  if (body && typeof body === 'object' && typeof body.status === 'string') return body;
+  return { status: 'error', error: `HTTP ${answer.status}, not a Prometheus API answer` };
+}
+
+export function createPrometheusSource(http: SignalHttp, shared = new Coalescer<HttpAnswer>()): SignalSource<PrometheusConfig> {
+  return {
+    type: 'prometheus',
+    async read(config, _context, window) {
+      const url = new URL('/api/v1/query', config.serverAddress);
+      url.searchParams.set('query', config.query);
+      url.searchParams.set('timeout', `${config.timeoutSeconds}s`);
+      // The URL names server, query and timeout: the identity of the question.
+      const answer = await shared.share(url.href, window,
+        () => http.getJson(url, config.timeoutSeconds * 1000, `prometheus ${config.serverAddress}`));
+      return parseInstantResult(queryBody(answer), config.emptyResult);
+    },
+  };
+}

@@ -19,10 +19,19 @@ export interface SignalContext {
   secretValue(name: string, key: string): Promise<string>;
 }
 
+/** The polling window a read belongs to: identical reads within one window are asked once. */
+export interface PollWindow {
+  /** The policy's polling interval, ms. */
+  ms: number;
+  /** When the read starts, epoch ms. */
+  now: number;
+}
+
 export interface SignalSource<C = unknown> {
   /** The field of `signals[]` that selects this source. */
   readonly type: 'prometheus' | 'pgbouncer' | 'health';
-  read(config: C, context: SignalContext): Promise<number>;
+  /** Without a window the read is asked on its own (never shared). */
+  read(config: C, context: SignalContext, window?: PollWindow): Promise<number>;
   /** Release shared connections (at shutdown). */
   close?(): Promise<void>;
 }
