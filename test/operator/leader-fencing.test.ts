@@ -31,7 +31,7 @@ test('a leader frozen mid-reconcile past its lease writes nothing after it wakes
     await waitFor('operator a to lead', async () => (await leaderGauge(a.port)) === 1, { timeoutMs: 30_000 });
     const b = startOperatorProcess(env, 'op-b', 18194, FAST_LEASE);
     t.after(() => { b.child.kill('SIGKILL'); });
-    await waitFor('2 replicas by a', async () => (await replicasOf(env, 'matcher')) === 2, { timeoutMs: 15_000 });
+    await waitFor('2 replicas by a', async () => (await replicasOf(env, 'matcher')) === 2, { timeoutMs: 30_000 });
     await waitFor('operator b to serve /readyz', async () => (await fetch(`http://127.0.0.1:${b.port}/readyz`)).status === 200, { timeoutMs: 30_000 });
 
     // a freezes while its reconcile waits for Prometheus; b takes the Lease and keeps 2.
