@@ -5,7 +5,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-NODE_TEST := node --import tsx --test --test-reporter=spec --test-concurrency=2
+# A test that hangs fails after 15 minutes instead of holding CI until its deadline.
+NODE_TEST := node --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=900000
 PLIMSOLL := node --import tsx src/plimsoll/cli/bin.ts
 # The governed service's executables: the matcher (serve, migrate) and its test and demo tools.
 MATCHER := node --import tsx src/matcher/cli/bin.ts
@@ -22,7 +23,7 @@ DOWN_STEPS :=
 
 -include mk/*.mk
 
-.PHONY: help deps build lint typecheck crd crd-check test test-unit up down bench bench-simulate simulate-demo
+.PHONY: help deps build lint typecheck crd crd-check test test-unit up down bench bench-simulate simulate-demo bench-analysis
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | column -t -s "$$(printf '\t')"
@@ -68,3 +69,6 @@ bench: deps ## benchmarks: one engine decision, one simulated hour
 
 bench-simulate: deps ## Plimsoll vs KEDA, HPA and static on every scenario, and the KEDA threshold sweep (out/bench-simulate/)
 	node --import tsx loadtests/bench-simulate.ts
+
+bench-analysis: deps ## the local matcher on adversarial 100 KB documents (ms each, next to ordinary ones)
+	node --import tsx loadtests/bench-analysis.ts

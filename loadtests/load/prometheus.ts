@@ -8,7 +8,7 @@
 import { matcherMetrics } from '../../src/plimsoll/contract/metrics.js';
 import { LoadTestError } from './errors.js';
 
-export type ChartId = 'users' | 'throughput' | 'latency' | 'sources' | 'analyses' | 'replicas' | 'pool' | 'connections' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory';
+export type ChartId = 'users' | 'throughput' | 'latency' | 'sources' | 'analyses' | 'replicas' | 'pool' | 'connections' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory' | 'lag';
 
 export interface SeriesSpec {
   id: string;
@@ -70,6 +70,8 @@ export function timelineQueries(s: Selectors): SeriesSpec[] {
     { id: 'breaker', label: 'breaker (0 closed, 2 open)', chart: 'cache', query: `max by (provider) (matcher_circuit_breaker_state${m()})`, by: 'provider' },
     { id: 'cpu', label: 'CPU per replica (mean), cores', chart: 'cpu', query: `avg(rate(process_cpu_seconds_total${m()}[20s]))` },
     { id: 'heap', label: 'heap used, MB (max replica)', chart: 'memory', query: `max(nodejs_heap_size_used_bytes${m()}) / 1048576` },
+    // prom-client's p99 of the loop's delay since the previous scrape, per replica (event-loop.ts).
+    { id: 'loop-lag-p99', label: 'event-loop lag p99, ms', chart: 'lag', query: `1000 * max by (instance) (nodejs_eventloop_lag_p99_seconds${m()})`, by: 'instance' },
   ];
 }
 

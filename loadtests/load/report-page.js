@@ -41,6 +41,7 @@
     { id: 'cache', title: 'Cache hit ratio and breakers', unit: 'ratio / breaker state' },
     { id: 'cpu', title: 'CPU', unit: 'cores per replica (one Node.js process uses at most one)' },
     { id: 'memory', title: 'Memory', unit: 'MB' },
+    { id: 'lag', title: 'Event-loop lag', unit: 'ms, p99 of each replica since its previous scrape' },
   ];
 
   function el(name, attrs, parent) {

@@ -6,6 +6,7 @@
  */
 import type { ConnectionSummary } from './connections.js';
 import type { FaultRecord } from './faults.js';
+import type { EventLoopLag } from './event-loop.js';
 import type { GapRow } from './gap.js';
 import type { Prediction } from './prediction.js';
 import type { ChartId, Series } from './prometheus.js';
@@ -60,6 +61,8 @@ export interface LoadReport {
   connections?: ConnectionSummary;
   /** The fake AI providers' answers against their rate limits (utilisation.ts); absent without provider URLs. */
   providers?: ProviderUtilisation;
+  /** The replicas' event-loop lag p99 through the run (event-loop.ts); absent when Prometheus has none. */
+  eventLoop?: EventLoopLag;
   timeline: { stepSeconds: number; buckets: MeasuredBucket[]; series: Series[] };
   prediction: Omit<Prediction, 'series'> | { error: string };
   gap: GapRow[];

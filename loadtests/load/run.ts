@@ -12,6 +12,7 @@ import { discoverCatalog, readKeys } from './catalog.js';
 import { connectionReport } from './connection-report.js';
 import { connectionSeries, type ConnectionSummary } from './connections.js';
 import { LoadTestError } from './errors.js';
+import { eventLoopLag } from './event-loop.js';
 import { FaultInjector, planFaults } from './faults.js';
 import { computeGap } from './gap.js';
 import { PgBouncerSampler } from './pgbouncer-sampler.js';
@@ -201,6 +202,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     budgetWarnings.push(...assembled.warnings);
   }
   const analyses: AnalysisRecord[] = workload.analyses;
+  const eventLoop = eventLoopLag(promSeries);
   const summary = summarise(records, analyses, loadSeconds, scenario.slo);
   const buckets = measuredTimeline(records, schedule.users, timelineSeconds, o.stepSeconds);
   let providers: ProviderUtilisation | undefined;
@@ -276,6 +278,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     faults: faults.faults,
     ...(connections ? { connections } : {}),
     ...(providers ? { providers } : {}),
+    ...(eventLoop ? { eventLoop } : {}),
     timeline: { stepSeconds: o.stepSeconds, buckets, series },
     prediction: predictionWithoutSeries as LoadReport['prediction'],
     gap,

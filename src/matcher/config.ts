@@ -16,6 +16,9 @@ export const matcherEnvDefaults = {
   MATCHER_PGBOUNCER_ADMIN_URL: 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16432/pgbouncer',
   MATCHER_REDIS_URL: 'redis://127.0.0.1:16379/0',
   MATCHER_DB_POOL_MAX: '20',
+  // The pool of a governed replica (a runtime channel configured) until it has applied a runtime
+  // document, and while none can be read: the policy's connectionBudget.pool.min (examples/matcher.yaml).
+  MATCHER_DB_POOL_MIN: '4',
   MATCHER_DB_POOL_HARD_MAX: '100',
   MATCHER_DB_ACQUIRE_TIMEOUT_MS: '2000',
   MATCHER_DB_IDLE_TIMEOUT_MS: '30000',
@@ -32,6 +35,14 @@ export const matcherEnvDefaults = {
   MATCHER_REQUEST_TIMEOUT_MS: '30000',
   MATCHER_MAX_PAGE_SIZE: '100',
   MATCHER_MAX_OFFSET: '1000',
+  // Signs pagination cursors (HMAC-SHA256); every replica needs the same one. Empty: derived from
+  // MATCHER_DATABASE_URL, which every replica shares and which holds the database password.
+  MATCHER_CURSOR_SECRET: '',
+  MATCHER_CURSOR_MAX_AGE_SECONDS: '86400',
+  MATCHER_IDEMPOTENCY_TTL_SECONDS: '86400',
+  MATCHER_AUTH_NEGATIVE_TTL_MS: '10000',
+  MATCHER_AUTH_FAILURE_LIMIT: '20',
+  MATCHER_AUTH_FAILURE_WINDOW_MS: '60000',
   MATCHER_RUNTIME_FILE: '',
   MATCHER_RUNTIME_CONFIGMAP: '',
   MATCHER_RUNTIME_NAMESPACE: 'default',
@@ -49,6 +60,11 @@ export const matcherEnvDefaults = {
   MATCHER_BREAKER_VOLUME: '5',
   MATCHER_BREAKER_WINDOW_MS: '10000',
   MATCHER_CACHE_TTL_SECONDS: '86400',
+  // The local matcher's worker threads (src/matcher/analysis/pool.ts). Two, not one per CPU: a
+  // replica requests 250m CPU, and a second thread only keeps one long analysis from holding up
+  // the rest; more threads would compete for the same CPU and each costs its own heap.
+  MATCHER_ANALYSIS_THREADS: '2',
+  MATCHER_ANALYSIS_DEADLINE_MS: '5000',
   MATCHER_ADMISSION_HEAP_MB: '450',
   MATCHER_ADMISSION_LAG_MS: '1000',
   MATCHER_EMERGENCY_REDUCED_HEAP_MB: '350',
@@ -89,20 +105,34 @@ export const matcherConfigSchema = z.object({
   pgbouncerAdminUrl: z.string().url().optional(),
   redisUrl: z.string().url(),
   db: z.object({
-    /** Initial pool limit; the runtime document changes it live (ResizablePool.resize()). */
+    /** The pool limit of a replica without a runtime channel; the runtime document changes it live (ResizablePool.resize()). */
     poolMax: int(1, 1000),
+    /**
+     * The pool limit of a replica with a runtime channel until it applied a document, and while
+     * none can be read: the policy's connectionBudget.pool.min, the share every replica is sure of.
+     */
+    poolMin: int(1, 1000),
     /** The ceiling resize() may reach (pg.Pool's own max). */
     poolHardMax: int(1, 1000),
     acquireTimeoutMs: int(1, 600_000),
     idleTimeoutMs: int(100, 3_600_000),
     profiles: z.object({ fast: timeoutProfile, analysis: timeoutProfile, admin: timeoutProfile }),
-  }).refine((d) => d.poolMax <= d.poolHardMax, { message: 'poolMax must not exceed poolHardMax', path: ['poolMax'] }),
+  }).refine((d) => d.poolMax <= d.poolHardMax, { message: 'poolMax must not exceed poolHardMax', path: ['poolMax'] })
+    .refine((d) => d.poolMin <= d.poolHardMax, { message: 'poolMin must not exceed poolHardMax', path: ['poolMin'] }),
   http: z.object({
     bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i),
     requestTimeoutMs: int(100, 600_000),
     maxPageSize: int(1, 1000),
     maxOffset: int(0, 1_000_000),
+    /** Absent: derived from databaseUrl (src/matcher/http/cursor.ts). */
+    cursorSecret: z.string().min(32, 'at least 32 characters').optional(),
+    /** An older cursor is refused (INVALID_CURSOR): the client starts the list again. */
+    cursorMaxAgeSeconds: int(60, 30 * 86_400),
+    /** How long an Idempotency-Key (and its stored response) is remembered. */
+    idempotencyTtlSeconds: int(1, 30 * 86_400),
   }),
+  /** Unknown keys are remembered for negativeTtlMs; a client over failureLimit bad keys per window gets 429. */
+  auth: z.object({ negativeTtlMs: int(0, 3_600_000), failureLimit: int(1, 1_000_000), failureWindowMs: int(100, 3_600_000) }),
   /** Where the runtime document comes from (file outside a cluster, ConfigMap inside). */
   runtime: z.object({
     file: z.string().min(1).optional(),
@@ -146,6 +176,8 @@ export const matcherConfigSchema = z.object({
     rollingWindowMs: int(100, 600_000),
   }),
   cacheTtlSeconds: int(1, 30 * 86_400),
+  /** The local matcher off the event loop: its thread count, and each analysis's deadline (queueing included). */
+  analysis: z.object({ threads: int(1, 64), deadlineMs: int(10, 600_000) }),
   /** Self-protection: requests are refused above these (503 OVERLOADED). */
   admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000) }),
   /** The replica's own emergency level: Reduced above the first heap/lag, Basic above the second. */
@@ -180,6 +212,7 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
     redisUrl: get('MATCHER_REDIS_URL'),
     db: {
       poolMax: get('MATCHER_DB_POOL_MAX'),
+      poolMin: get('MATCHER_DB_POOL_MIN'),
       poolHardMax: get('MATCHER_DB_POOL_HARD_MAX'),
       acquireTimeoutMs: get('MATCHER_DB_ACQUIRE_TIMEOUT_MS'),
       idleTimeoutMs: get('MATCHER_DB_IDLE_TIMEOUT_MS'),
@@ -190,7 +223,11 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
       requestTimeoutMs: get('MATCHER_REQUEST_TIMEOUT_MS'),
       maxPageSize: get('MATCHER_MAX_PAGE_SIZE'),
       maxOffset: get('MATCHER_MAX_OFFSET'),
+      cursorSecret: get('MATCHER_CURSOR_SECRET') || undefined,
+      cursorMaxAgeSeconds: get('MATCHER_CURSOR_MAX_AGE_SECONDS'),
+      idempotencyTtlSeconds: get('MATCHER_IDEMPOTENCY_TTL_SECONDS'),
     },
+    auth: { negativeTtlMs: get('MATCHER_AUTH_NEGATIVE_TTL_MS'), failureLimit: get('MATCHER_AUTH_FAILURE_LIMIT'), failureWindowMs: get('MATCHER_AUTH_FAILURE_WINDOW_MS') },
     runtime: {
       file: get('MATCHER_RUNTIME_FILE') || undefined,
       configMap: get('MATCHER_RUNTIME_CONFIGMAP') ? { name: get('MATCHER_RUNTIME_CONFIGMAP'), namespace: get('MATCHER_RUNTIME_NAMESPACE') } : undefined,
@@ -214,6 +251,7 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
       rollingWindowMs: get('MATCHER_BREAKER_WINDOW_MS'),
     },
     cacheTtlSeconds: get('MATCHER_CACHE_TTL_SECONDS'),
+    analysis: { threads: get('MATCHER_ANALYSIS_THREADS'), deadlineMs: get('MATCHER_ANALYSIS_DEADLINE_MS') },
     admission: { heapMb: get('MATCHER_ADMISSION_HEAP_MB'), eventLoopLagMs: get('MATCHER_ADMISSION_LAG_MS') },
     emergency: {
       reducedHeapMb: get('MATCHER_EMERGENCY_REDUCED_HEAP_MB'), basicHeapMb: get('MATCHER_EMERGENCY_BASIC_HEAP_MB'),

@@ -171,6 +171,11 @@ export class Repository {
    * if its resume and job still exist for this tenant: a resume deleted meanwhile either makes the
    * INSERT find nothing, or (deleted between check and insert) fails the foreign key, whose ON
    * DELETE CASCADE removes results committed before the delete. No result outlives its resume.
+   *
+   * One exception to "the first writer wins": a provider's answer replaces the local matcher's
+   * fallback stored under the same (provider's) id, so a fallback written while the provider was
+   * down does not shadow the provider's answer once it recovers. A fallback never replaces a
+   * provider's answer. (A local answer's matcher version has no `<provider>:` prefix.)
    */
   async storeAnalysis(id: string, tenantId: string, resumeId: string, jobId: string, result: AnalysisResult, level: ServiceLevel, durationMs: number): Promise<{ row: AnalysisRow; created: boolean }> {
     try {
@@ -180,8 +185,11 @@ export class Repository {
            SELECT $9, $1, r.id, j.id, $4, $5, $6, $7, $8
              FROM resumes r, job_descriptions j
             WHERE r.id = $2 AND r.tenant_id = $1 AND j.id = $3 AND j.tenant_id = $1
-           ON CONFLICT (id) DO NOTHING
-           RETURNING id, seq::text, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms, created_at`,
+           ON CONFLICT (id) DO UPDATE SET match_percentage = EXCLUDED.match_percentage, analysis_data = EXCLUDED.analysis_data,
+                  matcher_version = EXCLUDED.matcher_version, service_level = EXCLUDED.service_level, duration_ms = EXCLUDED.duration_ms
+            WHERE position(':' in EXCLUDED.matcher_version) > 0 AND position(':' in analysis_results.matcher_version) = 0
+           RETURNING id, seq::text, resume_id, job_description_id, match_percentage, analysis_data, matcher_version, service_level, duration_ms, created_at,
+                     (xmax::text <> '0') AS replaced`,
           [tenantId, resumeId, jobId, result.matchPercentage, JSON.stringify(result), result.matcherVersion, level, Math.round(durationMs), id]);
         const row = rows[0];
         if (!row) {
@@ -191,6 +199,10 @@ export class Repository {
           if (existing.rows[0]) return { row: existing.rows[0], created: false };
           throw new PlimsollError('RESUME_NOT_FOUND', `resume ${resumeId} or job ${jobId} was deleted during the analysis`);
         }
+        const replaced = (row as AnalysisRow & { replaced?: boolean }).replaced === true;
+        delete (row as AnalysisRow & { replaced?: boolean }).replaced;
+        // The replaced fallback's questions go with it: one set of questions per result.
+        if (replaced) await q.query('DELETE FROM interview_questions WHERE analysis_result_id = $1 AND tenant_id = $2', [row.id, tenantId]);
         if (result.interviewQuestions.length > 0) {
           await q.query(`INSERT INTO interview_questions (tenant_id, resume_id, job_description_id, analysis_result_id, questions) VALUES ($1, $2, $3, $4, $5)`,
             [tenantId, resumeId, jobId, row.id, JSON.stringify(result.interviewQuestions)]);

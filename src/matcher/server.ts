@@ -10,12 +10,14 @@ import {
   ConfigMapRuntimeSource, FileRuntimeSource, QueueKnobs, ResizablePool, RuntimeClient, type RuntimeSource, type ServiceLevelSource,
 } from '../plimsoll/runtime-client/index.js';
 import { AnalysisCache } from './analysis-cache.js';
+import { AnalysisPool } from './analysis/pool.js';
 import { AnalysisService } from './analysis-service.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { ApiKeyVerifier } from './auth.js';
 import { Database } from './db/database.js';
 import { loadMigrations } from './db/migrations.js';
 import { createApp } from './http/app.js';
+import { IdempotencyStore } from './idempotency.js';
 import { MatcherMetrics } from './metrics.js';
 import { Admission } from './protection/admission.js';
 import { EffectiveServiceLevel } from './protection/effective-service-level.js';
@@ -64,13 +66,16 @@ function runtimeSource(config: Readonly<MatcherConfig>, logger: Logger): Runtime
 
 export async function startMatcher({ config, logger, registry }: MatcherDeps): Promise<Matcher> {
   const migrations = loadMigrations();
+  const source = runtimeSource(config, logger);
+  // A governed replica starts with the policy's pool.min: the share it is sure of before the
+  // runtime document says its share (and while none can be read); an ungoverned one with poolMax.
   const pool = new ResizablePool({
-    connectionString: config.databaseUrl, max: config.db.poolMax, hardMax: config.db.poolHardMax,
+    connectionString: config.databaseUrl, max: source ? config.db.poolMin : config.db.poolMax, hardMax: config.db.poolHardMax,
     acquireTimeoutMs: config.db.acquireTimeoutMs, idleTimeoutMs: config.db.idleTimeoutMs, applicationName: config.serviceName,
   });
   // The runtime client governs the pool and (as AnalysisQueues registers them) the provider queues.
   const queueKnobs = new QueueKnobs(logger);
-  const runtime = new RuntimeClient({ source: runtimeSource(config, logger), pool, queues: queueKnobs, registry, logger, metricPrefix: MATCHER_METRIC_PREFIX });
+  const runtime = new RuntimeClient({ source, pool, queues: queueKnobs, registry, logger, metricPrefix: MATCHER_METRIC_PREFIX });
   const pressureLoop = monitorEventLoopDelay({ resolution: 10 });
   pressureLoop.enable();
   const levels = new EffectiveServiceLevel(runtime.levels, config.emergency, pressureLoop);
@@ -84,13 +89,15 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis not reachable at start-up; /readyz reports it'));
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
+  // The local matcher's threads: no analysis runs on this event loop.
+  const analysisPool = new AnalysisPool(config.analysis);
 
   const breakers = config.providers.length > 0
     ? new ProviderBreakers(config.providers.map((p) => ({ provider: new OpenAiCompatibleProvider(p), accuracy: p.accuracy })), config.breaker, registry, logger)
     : undefined;
   const providerOrder = [...config.providers].sort((a, b) => b.accuracy - a.accuracy).map((p) => p.name);
   const cache = new AnalysisCache(redis, config.queues.prefix, config.promptVersion, config.cacheTtlSeconds, registry);
-  const worker = new AnalysisWorker({ repo, cache, levels, breakers, attempts: config.queues.attempts, logger, answers: metrics });
+  const worker = new AnalysisWorker({ repo, cache, levels, breakers, attempts: config.queues.attempts, logger, answers: metrics, localAnalysis: analysisPool.analyse });
   const queues = config.providers.length > 0
     ? new AnalysisQueues({
       redisUrl: config.redisUrl, prefix: config.queues.prefix, providers: config.providers.map((p) => ({
@@ -102,12 +109,19 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
       processor: worker.process, knobs: queueKnobs, logger, registry,
     })
     : undefined;
-  await queues?.start();
   if (queues) levels.watchQueue(() => queues.totalWaiting());
-  const analyses = new AnalysisService({ repo, cache, levels, queues, breakers, providerOrder, promptVersion: config.promptVersion, answers: metrics });
+  const analyses = new AnalysisService({
+    repo, cache, levels, queues, breakers, providerOrder, promptVersion: config.promptVersion, answers: metrics, localAnalysis: analysisPool.analyse,
+  });
   const admission = new Admission({ ...config.admission, maxWaiting: config.queues.maxWaiting }, () => levels.lastPressure, () => queues?.totalWaiting() ?? 0, registry);
   const tenantLimiter = new TenantRateLimiter(redis, config.queues.prefix, config.tenantRateLimit.points, config.tenantRateLimit.windowMs);
+  // Nothing above touched the database: the runtime document (or the lack of one) decides the
+  // pool and the workers' concurrency before the first connection opens.
   await runtime.start();
+  const applied = runtime.document();
+  if (applied && !applied.db) pool.resize(config.db.poolMax); // a policy without a connection budget
+  queues?.runWorkers((provider) => applied?.queues[provider] !== undefined);
+  await queues?.start();
 
   let shuttingDown = false;
   let migrationsCheckedAt = 0;
@@ -121,22 +135,35 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
     return { ok: pending === 0 && changed === 0, pending, changed };
   };
 
-  const timed = async <T>(fn: () => Promise<T>): Promise<{ ok: boolean; ms: number; value?: T; error?: string }> => {
+  /** A check with a deadline: a dependency that does not answer must not hold the probe. */
+  const timed = async <T>(fn: () => Promise<T>, limitMs = 1000): Promise<{ ok: boolean; ms: number; value?: T; error?: string }> => {
     const t = performance.now();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const value = await fn();
+      const value = await Promise.race([fn(), new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${limitMs} ms`)), limitMs);
+      })]);
       return { ok: true, ms: Math.round((performance.now() - t) * 10) / 10, value };
     } catch (error) {
       return { ok: false, ms: Math.round((performance.now() - t) * 10) / 10, error: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
     }
   };
 
   const health = {
     live: () => true,
+    /**
+     * Ready: this replica can serve. Shared dependencies are reported, not required: when the
+     * database or Redis is down it is down for every replica, and a fleet that all goes unready
+     * turns every request into the load balancer's 502, where a ready replica serves what it can
+     * (cached and local answers, reads) and refuses the rest at once with a code and Retry-After.
+     * What does gate it: the schema matching this build, verified once the database answered.
+     */
     async ready() {
       const [database, cache] = await Promise.all([
-        timed(() => db.query('fast', 'health.ping', 'SELECT 1')),
-        timed(() => redis.ping()),
+        timed(() => db.query('fast', 'health.ping', 'SELECT 1'), 500),
+        timed(() => redis.ping(), 500),
       ]);
       let migrationsCheck: Record<string, unknown> = { ok: migrationsOk, cached: true };
       if (database.ok && (!migrationsOk || Date.now() - migrationsCheckedAt > 30_000)) {
@@ -146,7 +173,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
         migrationsCheck = { ...(m.value ?? { error: m.error }), ok: migrationsOk };
       }
       return {
-        ok: database.ok && cache.ok && migrationsOk,
+        ok: migrationsOk,
         checks: {
           database: { ok: database.ok, ms: database.ms, ...(database.error ? { error: database.error } : {}) },
           redis: { ok: cache.ok, ms: cache.ms, ...(cache.error ? { error: cache.error } : {}) },
@@ -184,7 +211,11 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
     },
   };
 
-  const app = createApp({ config, logger, repo, keys, metrics, levels, health, isShuttingDown: () => shuttingDown, analyses, admission, tenantLimiter });
+  const idempotency = new IdempotencyStore(db, {
+    ttlSeconds: config.http.idempotencyTtlSeconds, leaseMs: config.http.requestTimeoutMs,
+    onPurgeError: (err) => logger.warn({ err }, 'idempotency: purging expired keys failed; the next claim retries'),
+  });
+  const app = createApp({ config, logger, repo, keys, metrics, levels, health, isShuttingDown: () => shuttingDown, analyses, admission, tenantLimiter, idempotency });
   const server = createServer({ requestTimeout: config.http.requestTimeoutMs, keepAliveTimeout: 65_000 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -212,6 +243,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
       clearInterval(sweeper);
       // Workers finish their active jobs; waiting jobs stay in Redis for the next replica.
       await queues?.close().catch((err: Error) => logger.error({ err: err.message }, 'closing queues'));
+      await analysisPool.close().catch((err: Error) => logger.error({ err: err.message }, 'closing the analysis threads'));
       await runtime.stop().catch(() => undefined);
       breakers?.shutdown();
       levels.stop();

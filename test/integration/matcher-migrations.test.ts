@@ -33,7 +33,7 @@ describe('migrations', () => {
     assert.match(first.out, /applying 0002_analysis_indexes\.sql \(no transaction\)/);
     const again = await cli(['migrate', 'up', '--database-url', db.directUrl]);
     assert.equal(again.code, 0);
-    assert.match(again.out, /0 applied, 2 already applied/);
+    assert.match(again.out, new RegExp(`0 applied, ${loadMigrations().length} already applied`));
     const status = await cli(['migrate', 'status', '--database-url', db.directUrl, '--json']);
     const rows = JSON.parse(status.out) as { state: string }[];
     assert.ok(rows.every((r) => r.state === 'applied'));
@@ -48,7 +48,7 @@ describe('migrations', () => {
     const other = await createTestDatabase({ migrate: false });
     try {
       const results = await Promise.all([1, 2, 3].map(() => withDirectClient(other.directUrl, (c) => migrateUp(c, loadMigrations()))));
-      assert.equal(results.reduce((n, r) => n + r.applied.length, 0), 2, 'each migration applied exactly once');
+      assert.equal(results.reduce((n, r) => n + r.applied.length, 0), loadMigrations().length, 'each migration applied exactly once');
     } finally {
       await other.drop();
     }

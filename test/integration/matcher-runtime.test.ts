@@ -68,14 +68,15 @@ describe('runtime document (file source)', () => {
     await until(() => (t.matcher.runtime.status().generation === 30 ? true : undefined));
     write('{"policy": "matcher", "generation": 31, "serviceLevel": "Turbo"');
     const broken = await until(async () => {
-      const d = await api(t.url, 'GET', '/health/details');
+      // The error text is for API key holders (unauthenticated callers read it redacted).
+      const d = await api(t.url, 'GET', '/health/details', { key: t.tenants[0]!.key });
       return d.body.runtime.lastError ? d.body : undefined;
     });
     assert.equal(broken.runtimeGeneration, 30);
     assert.match(broken.runtime.lastError, /not JSON/);
     assert.equal(t.matcher.levels.current(), 'Reduced');
     write(doc(31, 'Basic', 8, { serviceLevel: 'Turbo' }));
-    await until(async () => ((await api(t.url, 'GET', '/health/details')).body.runtime.lastError?.includes('serviceLevel') ? true : undefined));
+    await until(async () => ((await api(t.url, 'GET', '/health/details', { key: t.tenants[0]!.key })).body.runtime.lastError?.includes('serviceLevel') ? true : undefined));
     assert.equal(t.matcher.levels.current(), 'Reduced');
     write(doc(12, 'Basic'));
     await until(() => (t.matcher.runtime.status().ignoredStale > 0 ? true : undefined));

@@ -26,5 +26,8 @@ test('report.html renders every chart in headless Chromium, without errors, and 
   assert.match(dom, /postgres:\/\/pgbouncer_admin:\*\*\*@127\.0\.0\.1:16432\/pgbouncer/);
   assert.doesNotMatch(html, /secret@/, 'no console password in the page');
   assert.match(dom, /<polyline[^>]+stroke-dasharray="8 3 2 3"[^>]+data-series="limit-max-client-conn"/);
+  // The replicas' event-loop lag: the worst window overall, per replica and per level, and its chart.
+  assert.match(dom, /<td>event-loop lag p99 of the replicas \(each scrape window\)<\/td><td>worst 42\.3 ms over 24 replica windows; by replica 10\.0\.0\.1:18080 42\.3 ms, 10\.0\.0\.2:18080 12 ms; by level Full 12 ms, Reduced 42\.3 ms<\/td>/);
+  assert.match(dom, /<figure class="chart" data-chart="lag" data-rendered="true"/);
   t.diagnostic(`screenshot ${screenshotPath} (${statSync(screenshotPath).size} bytes)`);
 });

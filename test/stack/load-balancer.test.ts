@@ -187,6 +187,38 @@ describe('local load balancer', () => {
     assert.equal(a.seen.filter((r) => r.method === 'POST').length, 0, 'the POST was not sent anywhere else');
   });
 
+  it('a replica dying mid-request: a POST with an Idempotency-Key is sent again, same body, to another replica; one without gets 502', async () => {
+    // The replica reads the whole request, then dies before answering (kill -9 mid-request).
+    const dying = await backend('dying', (req) => { req.resume(); req.on('end', () => req.socket.destroy()); });
+    const bodies: string[] = [];
+    const alive = await backend('alive', (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => { bodies.push(body); res.writeHead(201, { 'content-type': 'application/json' }).end(body); });
+    });
+    try {
+      const payload = JSON.stringify({ resumeId: 'r'.repeat(40_000), jobId: 'j' });
+      const keyed = { method: 'POST', body: payload, headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1' } };
+      for (let i = 0; i < 4; i++) {
+        lb.setUpstreams([{ id: 'dying', host: '127.0.0.1', port: dying.port }, { id: 'alive', host: '127.0.0.1', port: alive.port }]);
+        const r = await request(`${url}/v1/analyses`, keyed);
+        assert.equal(r.status, 201, r.body);
+        assert.equal(r.headers['x-plimsoll-replica'], 'alive');
+        assert.equal(r.body, payload);
+      }
+      assert.ok(dying.seen.length > 0, 'some POSTs reached the dying replica first');
+      assert.ok(bodies.every((b) => b === payload), 'the retry carried the whole body');
+
+      lb.setUpstreams([{ id: 'dying', host: '127.0.0.1', port: dying.port }]);
+      const unkeyed = await request(`${url}/v1/analyses`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } });
+      assert.equal(unkeyed.status, 502);
+      assert.match(unkeyed.body, /UPSTREAM_FAILED.*ECONNRESET/);
+    } finally {
+      dying.server.close();
+      alive.server.close();
+    }
+  });
+
   it('answers 502 NO_READY_REPLICA with a JSON error and Retry-After when no replica is ready', async () => {
     lb.setUpstreams([]);
     const r = await request(`${url}/v1/jobs`);

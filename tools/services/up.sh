@@ -93,9 +93,13 @@ redis_pid="$(cat "$REDIS_DIR/redis.pid" 2>/dev/null || true)"
 if [[ -n "$redis_pid" ]] && kill -0 "$redis_pid" 2>/dev/null; then
   log "Redis already running on 127.0.0.1:$REDIS_PORT"
 else
-  log "starting Redis on 127.0.0.1:$REDIS_PORT"
+  # As production must run it (docs/matcher.md): the append-only file, so a restart keeps the
+  # queued jobs (without it every accepted analysis waiting in a queue is lost), and noeviction,
+  # so a full Redis refuses writes instead of silently dropping jobs and locks.
+  log "starting Redis on 127.0.0.1:$REDIS_PORT (AOF, noeviction)"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDIS_DIR" \
-    --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --save '' --appendonly no \
+    --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --save '' \
+    --appendonly yes --appendfsync everysec \
     --maxmemory 256mb --maxmemory-policy noeviction >/dev/null
   wait_port "$REDIS_PORT" Redis
 fi

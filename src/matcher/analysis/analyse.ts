@@ -1,6 +1,6 @@
 import { extractSkills, type SkillMention } from './extract.js';
 import { levelIndex, rangeYears, seniorityFromYears, seniorityOf, statedYears, type Seniority } from './experience.js';
-import { segmentJob, type Requirement } from './sections.js';
+import { segmentJob, type Requirement, type Segment } from './sections.js';
 import { defaultTaxonomy, tokenize, type Skill, type Taxonomy } from './taxonomy.js';
 
 /**
@@ -84,7 +84,8 @@ export function analyse(resume: ResumeInput, job: JobInput, options: AnalysisOpt
   const taxonomy = options.taxonomy ?? defaultTaxonomy();
   const resumeText = `${resume.headline ?? ''}\n${resume.content}`;
   const resumeSkills = extractSkills(resumeText, taxonomy);
-  const jobSkills = collectJobSkills(job, taxonomy);
+  const jobSegments = segmentJob(job.description); // once, for skills and for years
+  const jobSkills = collectJobSkills(job, jobSegments, taxonomy);
   const resumeTokens = new Set(tokenize(resumeText).map((t) => t.norm));
 
   // --- skills
@@ -119,7 +120,7 @@ export function analyse(resume: ResumeInput, job: JobInput, options: AnalysisOpt
   const stated = statedYears(resume.content);
   const ranged = rangeYears(resume.content, options.asOf);
   const resumeYears = stated ?? ranged;
-  const requiredYears = requiredYearsOf(job.description);
+  const requiredYears = requiredYearsOf(jobSegments);
   let experienceScore: number | null = null;
   if (requiredYears !== null) {
     experienceScore = resumeYears === null ? 0.5 : Math.min(1, resumeYears / requiredYears) ** 1.5;
@@ -190,7 +191,7 @@ function round3(v: number | null): number | null {
   return v === null ? null : Math.round(v * 1000) / 1000;
 }
 
-function collectJobSkills(job: JobInput, taxonomy: Taxonomy): Map<string, JobSkill> {
+function collectJobSkills(job: JobInput, segments: Segment[], taxonomy: Taxonomy): Map<string, JobSkill> {
   const skills = new Map<string, JobSkill>();
   const add = (skill: Skill | null, customName: string | undefined, requirement: 'required' | 'preferred', mentions: number) => {
     const key = skill?.name ?? `custom:${customName!.toLowerCase()}`;
@@ -211,7 +212,7 @@ function collectJobSkills(job: JobInput, taxonomy: Taxonomy): Map<string, JobSki
   }
   const titleSkills = extractSkills(job.title, taxonomy);
   for (const m of titleSkills.values()) add(m.skill, undefined, 'required', 2);
-  for (const segment of segmentJob(job.description)) {
+  for (const segment of segments) {
     if (segment.mode === 'ignore') continue;
     for (const m of extractSkills(segment.text, taxonomy).values()) add(m.skill, undefined, segment.mode as Exclude<Requirement, 'ignore'>, m.count);
   }
@@ -241,9 +242,9 @@ function relatedCredit(skill: Skill, resumeSkills: Map<string, SkillMention>, ta
   return undefined;
 }
 
-function requiredYearsOf(description: string): number | null {
+function requiredYearsOf(segments: Segment[]): number | null {
   let best: number | null = null;
-  for (const segment of segmentJob(description)) {
+  for (const segment of segments) {
     if (segment.mode !== 'required') continue;
     const y = statedYears(segment.text, { requireExperienceWord: true });
     if (y !== null) best = Math.max(best ?? 0, y);

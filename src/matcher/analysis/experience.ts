@@ -1,4 +1,5 @@
 /** Experience signals: years of experience and seniority words, from free text. */
+import { matchesOf } from './matches.js';
 
 export const SENIORITY_LEVELS = ['intern', 'junior', 'mid', 'senior', 'lead', 'principal', 'executive'] as const;
 export type Seniority = (typeof SENIORITY_LEVELS)[number];
@@ -18,9 +19,16 @@ const NUMBER_WORDS: Record<string, number> = {
   eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, twenty: 20,
 };
 const NUM = '(\\d{1,2}(?:\\.\\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)';
-const YEARS = new RegExp(`(?:(?:over|more than|at least|minimum(?: of)?|min\\.?)\\s+)?${NUM}\\s*\\+?\\s*(?:(?:-|–|to)\\s*${NUM}\\s*\\+?\\s*)?(?:years?|yrs?)\\b([^.\\n]{0,60})`, 'gi');
+// Linear time: never two unbounded quantifiers over the same characters side by side. `\s*\+?\s*`
+// (as it was) splits a run of k spaces k² ways before failing: 19 s for a 100 KB resume of "5" and
+// spaces; `\s*(?:\+\s*)?` matches the same strings one way.
+const YEARS = new RegExp(`(?:(?:over|more than|at least|minimum(?: of)?|min\\.?)\\s+)?${NUM}\\s*(?:\\+\\s*)?(?:(?:-|–|to)\\s*${NUM}\\s*(?:\\+\\s*)?)?(?:years?|yrs?)\\b([^.\\n]{0,60})`, 'gi');
 const MONTHS = 'jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec';
-const DATE = `(?:(${MONTHS})[a-z]*\\.?\\s+|(\\d{1,2})/)?((?:19|20)\\d{2})`;
+// A month name starts a word: `[a-z]*` runs to the end of the word, so trying it from every
+// letter of a long word ("janjanjan…") is quadratic; after another letter it is not a month anyway
+// ("Primary 2015" is not March 2015).
+const DATE = `(?:(?<![a-z])(${MONTHS})[a-z]*\\.?\\s+|(\\d{1,2})/)?((?:19|20)\\d{2})`;
+const YEAR = /\b(?:19|20)\d{2}\b/g;
 const RANGE = new RegExp(`${DATE}\\s*(?:-|–|—|to|until)\\s*(?:${DATE}|(present|current|now|today|ongoing))`, 'gi');
 
 function toNumber(word: string): number {
@@ -30,7 +38,7 @@ function toNumber(word: string): number {
 /** Stated years of experience ("5+ years of experience", "over ten years in..."); the largest. */
 export function statedYears(text: string, options: { requireExperienceWord?: boolean } = {}): number | null {
   let best: number | null = null;
-  for (const m of text.matchAll(YEARS)) {
+  for (const m of matchesOf(YEARS, text)) {
     const low = toNumber(m[1]!);
     const tail = m[3] ?? '';
     if (options.requireExperienceWord && !/\b(experience|professional|industry|working|hands-on|building|developing|in\b|with\b)/i.test(tail)) continue;
@@ -43,9 +51,9 @@ export function statedYears(text: string, options: { requireExperienceWord?: boo
 /** Years covered by date ranges ("Mar 2018 – Present", "2015-2019"), overlaps merged. */
 export function rangeYears(text: string, asOf: Date | undefined): number | null {
   const spans: [number, number][] = [];
-  const years = [...text.matchAll(/\b(?:19|20)\d{2}\b/g)].map((m) => Number(m[0]));
+  const years = matchesOf(YEAR, text).map((m) => Number(m[0]));
   const now = asOf ? asOf.getUTCFullYear() + asOf.getUTCMonth() / 12 : years.length ? Math.max(...years) + 0.5 : null;
-  for (const m of text.matchAll(RANGE)) {
+  for (const m of matchesOf(RANGE, text)) {
     const from = Number(m[3]) + monthOf(m[1], m[2]);
     let to: number | null;
     if (m[7]) to = now;

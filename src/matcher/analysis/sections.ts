@@ -12,12 +12,56 @@ export interface Segment {
   mode: Requirement;
 }
 
-const clean = (line: string) => line.replace(/^[\s#*_>\-•·]+|[\s*_:]+$/g, '').trim().toLowerCase();
+const LEADING = /[\s#*_>\-•·]/;
+const TRAILING = /[\s*_:]/;
+
+/**
+ * A line without its markup (bullets, hashes, emphasis, a trailing colon), lower-cased. A loop,
+ * not `/[\s*_:]+$/`: that pattern tries every position of a run and scans it to the end, k² steps
+ * for a run of k spaces (11 s for a 100 KB job description of "a", spaces and "b").
+ */
+export function headingText(line: string): string {
+  let start = 0;
+  while (start < line.length && LEADING.test(line[start]!)) start++;
+  let end = line.length;
+  while (end > start && TRAILING.test(line[end - 1]!)) end--;
+  return line.slice(start, end).toLowerCase();
+}
 
 const HEADING_PREFERRED = /^(nice[\s-]to[\s-]haves?|preferred(\s+(qualifications|skills|experience))?|bonus(\s+points)?|pluses|desirable|good[\s-]to[\s-]have|extra credit|it'?s a plus|even better|ideally|optional)\b/;
 const HEADING_REQUIRED = /^(requirements|required(\s+(skills|qualifications|experience))?|must[\s-]haves?|(minimum|basic|key|essential)\s+(qualifications|requirements|skills)|qualifications|what you('ll| will)?\s+(need|bring)|who you are|about you|you have|(required\s+)?skills|what we('re| are)?\s+looking for|your (profile|background|skills|experience)|responsibilities|key responsibilities|what you('ll| will)?\s+do|the role|your role|in this role|day[\s-]to[\s-]day|tech stack|our stack|technologies)\b/;
 const HEADING_IGNORE = /^(benefits|perks|what we offer|about us|about the company|who we are|compensation|salary|our company|why join us|equal opportunity|how to apply|our values|location)\b/;
-const SENTENCE_PREFERRED = /\b(nice[\s-]to[\s-]have|is a (big |huge )?plus|are a plus|a plus\b|bonus|preferred|preferably|desirable|ideally|advantageous|not required|would be great|good to have|familiarity with .* helps)\b/i;
+const SENTENCE_PREFERRED = /\b(nice[\s-]to[\s-]have|is a (big |huge )?plus|are a plus|a plus\b|bonus|preferred|preferably|desirable|ideally|advantageous|not required|would be great|good to have)\b/i;
+const COLON_END = /:\s*$/;
+const HASH_START = /^\s*#/;
+const SPACES = /\s+/;
+/** Where a line holds several sentences (tested first: split copies the expression on every call). */
+const SENTENCE_BREAK = /(?<=[.!?;])\s+(?=[A-Z])/;
+const FAMILIARITY = /\bfamiliarity with /i;
+const HELPS = / helps\b/gi;
+/** What `.` does not match: the line's other terminators (segmentJob splits on \n already). */
+const LINE_BREAK = /[\r\u2028\u2029]/;
+
+/**
+ * "Familiarity with X helps" (`/\bfamiliarity with .* helps\b/i`) without the regex: it scans the
+ * rest of the line from every "familiarity with", quadratic in a line that repeats it. Only the
+ * first one in a line needs trying: a later one finds no " helps" that the first would miss.
+ */
+function familiarityHelps(sentence: string): boolean {
+  if (!FAMILIARITY.test(sentence)) return false;
+  for (const part of sentence.split(LINE_BREAK)) {
+    const at = part.search(FAMILIARITY);
+    if (at < 0) continue;
+    HELPS.lastIndex = at + 'familiarity with '.length;
+    if (HELPS.test(part)) return true;
+  }
+  return false;
+}
+
+/** Whether a sentence says its skills are nice to have rather than required. */
+export function preferredCue(sentence: string): boolean {
+  return SENTENCE_PREFERRED.test(sentence) || familiarityHelps(sentence);
+}
 
 export function segmentJob(text: string): Segment[] {
   const segments: Segment[] = [];
@@ -28,8 +72,10 @@ export function segmentJob(text: string): Segment[] {
   for (const line of text.split('\n')) {
     const start = offset;
     offset += line.length + 1;
-    const heading = clean(line);
-    const isHeadingShape = heading.length > 0 && heading.length <= 60 && (/:\s*$/.test(line) || /^\s*#/.test(line) || heading.split(/\s+/).length <= 5);
+    const heading = headingText(line);
+    // Nothing but spaces and markup: no words, no segment (100 KB of blank lines is 100 000 of them).
+    if (heading === '') continue;
+    const isHeadingShape = heading.length > 0 && heading.length <= 60 && (COLON_END.test(line) || HASH_START.test(line) || heading.split(SPACES).length <= 5);
     if (isHeadingShape) {
       let next: Requirement | undefined;
       if (HEADING_IGNORE.test(heading)) next = 'ignore';
@@ -46,10 +92,10 @@ export function segmentJob(text: string): Segment[] {
     }
     // Sentences within the line, each with its own cue.
     let sentenceStart = 0;
-    for (const sentence of line.split(/(?<=[.!?;])\s+(?=[A-Z])/)) {
+    for (const sentence of SENTENCE_BREAK.test(line) ? line.split(SENTENCE_BREAK) : [line]) {
       const at = line.indexOf(sentence, sentenceStart);
       sentenceStart = at + sentence.length;
-      const own: Requirement = mode !== 'ignore' && SENTENCE_PREFERRED.test(sentence) ? 'preferred' : mode;
+      const own: Requirement = mode !== 'ignore' && preferredCue(sentence) ? 'preferred' : mode;
       const segment = { text: sentence, start: start + at, mode: own };
       if (!sawHeading) preHeading.push(segment);
       segments.push(segment);

@@ -1,4 +1,5 @@
 import taxonomyData from './data/skills.json' with { type: 'json' };
+import { matchesOf } from './matches.js';
 
 /** The skill taxonomy shipped in data/skills.json, compiled once into lookup tables. */
 export interface CategoryData { slug: string; name: string; parent?: string; weight: number }
@@ -40,7 +41,7 @@ const TOKEN = /\.?[\p{L}\p{N}]+(?:[.'’][\p{L}\p{N}]+)*(?:\+\+|#)?/gu;
 
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const m of text.matchAll(TOKEN)) {
+  for (const m of matchesOf(TOKEN, text)) {
     let raw = m[0];
     let start = m.index;
     // A leading dot only belongs to the token when nothing word-like precedes it (".NET", not "e.g.NET").

@@ -2,9 +2,13 @@ import { z } from 'zod';
 
 /** Request bodies and queries. Strict objects: an unknown field is an error, not silently dropped. */
 const noNul = (s: string) => !s.includes('\u0000');
-const text = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
-  .refine(noNul, 'must not contain NUL characters');
-const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).refine(noNul, 'must not contain NUL characters').nullable().optional();
+// JSON may spell a lone UTF-16 surrogate ("\ud800"); it has no UTF-8 form, so PostgreSQL's jsonb
+// refuses it and a text column would get U+FFFD instead: refuse it here, by field.
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+const checked = (s: z.ZodString) => s.refine(noNul, 'must not contain NUL characters').refine(wellFormed, 'must not contain lone UTF-16 surrogates (\\ud800-\\udfff)');
+const text = (max: number) => checked(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
+const optionalText = (max: number) => checked(z.string().max(max, `must be at most ${max} characters`)).nullable().optional();
 const skillList = z.array(text(100)).max(50, 'at most 50 skills');
 
 export const resumeCreate = z.strictObject({

@@ -1,10 +1,14 @@
-import { Queue, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import { matcherMetrics } from '../../plimsoll/contract/metrics.js';
+import { PlimsollError, isPlimsollError } from '../../plimsoll/errors.js';
 import type { Logger } from '../../plimsoll/observability/logger.js';
+import type { AnalysisResult } from '../analysis/analyse.js';
 import type { QueueKnobs, RateLimit } from '../../plimsoll/runtime-client/index.js';
+import { withRetry } from '../protection/admission.js';
 import { ProviderError } from '../providers/provider.js';
+import { infrastructureRetryDelayMs, isInfrastructureError, isRedisConnectionError } from './infrastructure-errors.js';
 
 export interface AnalysisJobData {
   analysisId: string;
@@ -18,6 +22,11 @@ export interface AnalysisJobData {
   resume: { content: string; headline: string | null };
   job: { title: string; description: string; requiredSkills: string[]; preferredSkills: string[] };
   enqueuedAt: number;
+  /**
+   * The provider's answer, kept on the job when storing it failed for lack of the database: the
+   * re-run stores it without calling the provider again.
+   */
+  answer?: { result: AnalysisResult; fallback: boolean };
 }
 export interface AnalysisJobResult { analysisId: string; provider: string; fallback: boolean }
 
@@ -42,6 +51,18 @@ export interface AnalysisQueuesOptions {
   registry: Registry;
 }
 
+/** What enqueue() did: a job is queued or running (new, or joined), or a kept job runs again. */
+export type EnqueueOutcome = 'queued' | 'rerun';
+
+/**
+ * How long a request waits for the queue's Redis before the queue counts as unreachable. Redis
+ * answers in well under a millisecond; a second without an answer means it is down or
+ * restarting, and the request is better answered at once (locally, or refused) than held.
+ */
+const COMMAND_TIMEOUT_MS = 1000;
+/** Retry-After for QUEUE_UNAVAILABLE: about as long as a Redis restart takes. */
+const QUEUE_RETRY_AFTER_SECONDS = 2;
+
 interface ProviderQueue {
   queue: Queue<AnalysisJobData, AnalysisJobResult>;
   worker: Worker<AnalysisJobData, AnalysisJobResult>;
@@ -55,6 +76,12 @@ interface ProviderQueue {
  * to waiting without spending an attempt. Jobs: attempts with exponential backoff, idempotent ids (added twice = one job), stalled jobs
  * (a replica died mid-job) recovered by the workers' stalled check. Counts are polled every
  * second for admission, health and metrics, so no request pays a Redis round trip for them.
+ *
+ * Redis down: the producer connection has no offline queue and every call a deadline, so
+ * enqueue() and find() fail at once with QUEUE_UNAVAILABLE (the service answers locally or
+ * refuses) instead of holding the request; ioredis reconnects by itself. A job that fails on the
+ * infrastructure (database or Redis unreachable) is delayed and retried without spending an
+ * attempt; a failed job is run again when its analysis is requested again.
  */
 export class AnalysisQueues {
   private readonly queues = new Map<string, ProviderQueue>();
@@ -62,7 +89,7 @@ export class AnalysisQueues {
   private poller: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AnalysisQueuesOptions) {
-    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: 2000 });
     this.connection.on('error', (err) => options.logger.debug({ err: err.message }, 'queue redis error'));
     for (const p of options.providers) {
       const name = `analyses-${p.name}`;
@@ -71,6 +98,12 @@ export class AnalysisQueues {
         try {
           return await options.processor(job, token);
         } catch (error) {
+          if (isInfrastructureError(error) && token) {
+            // Not the job's fault: back to delayed without spending an attempt (BullMQ's manual delay).
+            const failures = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+            await job.moveToDelayed(Date.now() + infrastructureRetryDelayMs(options.backoffMs, failures), token);
+            throw new DelayedError();
+          }
           if (!(error instanceof ProviderError) || error.kind !== 'rate_limited') throw error;
           await queue.rateLimit(Math.max(100, error.retryAfterMs ?? 1000));
           throw Worker.RateLimitError();
@@ -79,7 +112,9 @@ export class AnalysisQueues {
         connection: redisOptions(options.redisUrl), // the worker owns (and closes) its connections
         prefix: options.prefix,
         concurrency: Math.max(1, p.concurrency),
-        autorun: p.concurrency > 0,
+        // Idle until runWorkers(): a job touches the database, and a replica opens no database
+        // connection before it has applied its runtime document (or learnt that none can be read).
+        autorun: false,
         stalledInterval: options.stalledIntervalMs,
         lockDuration: options.lockDurationMs,
         maxStalledCount: 2,
@@ -87,7 +122,7 @@ export class AnalysisQueues {
       worker.on('error', (err) => options.logger.warn({ provider: p.name, err: err.message }, 'queue worker error'));
       worker.on('failed', (job, err) => options.logger.warn({ provider: p.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'analysis job attempt failed'));
       this.queues.set(p.name, { queue, worker, counts: { waiting: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 } });
-      options.knobs.add(p.name, { queue, worker, concurrency: p.concurrency, rateLimit: p.rateLimit ?? options.defaultRateLimit });
+      options.knobs.add(p.name, { queue, worker, concurrency: 0, rateLimit: p.rateLimit ?? options.defaultRateLimit });
     }
     const jobs: Gauge<'provider' | 'state'> = new Gauge({
       name: matcherMetrics.queueJobs, help: 'Analysis jobs per provider queue and state (waiting, active, delayed, prioritized, completed, failed).',
@@ -104,13 +139,29 @@ export class AnalysisQueues {
   }
 
   async start(): Promise<void> {
-    await this.refreshCounts();
+    // Redis down at start-up: the counts stay 0 until it answers; the service starts anyway.
+    await this.refreshCounts().catch((err: Error) => this.options.logger.warn({ err: err.message }, 'queue counts unavailable at start-up'));
     this.poller = setInterval(() => void this.refreshCounts().catch(() => undefined), 1000);
     this.poller.unref();
   }
 
+  /**
+   * Starts the workers the runtime document did not govern, with their configured concurrency
+   * (those it named already run what it says: QueueKnobs started or left them paused).
+   */
+  runWorkers(governed: (provider: string) => boolean): void {
+    for (const p of this.options.providers) {
+      if (!governed(p.name) && p.concurrency > 0) this.options.knobs.setConcurrency(p.name, p.concurrency);
+    }
+  }
+
   has(provider: string): boolean {
     return this.queues.has(provider);
+  }
+
+  /** Whether the queue's Redis is connected now (a field read: the hot path asks before queueing). */
+  reachable(): boolean {
+    return this.connection.status === 'ready';
   }
 
   /**
@@ -124,30 +175,55 @@ export class AnalysisQueues {
     return this.options.knobs.admits(provider, q.counts.waiting + q.counts.delayed + q.counts.prioritized);
   }
 
-  /** Adds a job; a job with the same id already waiting, running or kept is not added twice. */
-  async enqueue(data: AnalysisJobData): Promise<void> {
+  /**
+   * Adds a job; a job with the same id already waiting or running is joined, not added twice (one
+   * provider call for concurrent duplicates). A kept failed job is run again (a re-POST must not
+   * answer "queued" with nothing running); so is a kept completed one when `rerunCompleted` (its
+   * answer was the local matcher's and the provider's should replace it).
+   * QUEUE_UNAVAILABLE at once when Redis is unreachable.
+   */
+  async enqueue(data: AnalysisJobData, options: { rerunCompleted?: boolean } = {}): Promise<EnqueueOutcome> {
     const q = this.queues.get(data.provider);
     if (!q) throw new Error(`no queue for provider ${data.provider}`);
-    await q.queue.add('analyse', data, {
-      jobId: data.analysisId,
-      attempts: this.options.attempts,
-      backoff: { type: 'exponential', delay: this.options.backoffMs },
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 24 * 3600 },
+    return this.guard('enqueue', async () => {
+      const job = await q.queue.add('analyse', data, {
+        jobId: data.analysisId,
+        attempts: this.options.attempts,
+        backoff: { type: 'exponential', delay: this.options.backoffMs },
+        removeOnComplete: { age: 3600, count: 10_000 },
+        removeOnFail: { age: 24 * 3600 },
+      });
+      // add() with the id of a kept job changes nothing and says nothing: ask the job's state.
+      const state = await job.getState();
+      if (state === 'failed' || (state === 'completed' && options.rerunCompleted)) {
+        try {
+          await job.updateData(data);
+          await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+        } catch (error) {
+          // Another replica re-ran it first (the job moved on): joining that run is the answer.
+          if (isRedisConnectionError(error)) throw error;
+          return 'queued';
+        }
+        q.counts.waiting++;
+        return 'rerun';
+      }
+      if (state === 'waiting') q.counts.waiting++;
+      return 'queued';
     });
-    q.counts.waiting++;
   }
 
   /** The state of a job (for GET while it runs), checked against the tenant. */
   async find(analysisId: string, tenantId: string): Promise<{ provider: string; state: string; attemptsMade: number; failedReason?: string } | undefined> {
-    for (const [provider, q] of this.queues) {
-      const job = (await q.queue.getJob(analysisId)) as Job<AnalysisJobData, AnalysisJobResult> | undefined;
-      if (job && job.data.tenantId === tenantId) {
-        const state = await job.getState();
-        return { provider, state, attemptsMade: job.attemptsMade, ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
+    return this.guard('find', async () => {
+      for (const [provider, q] of this.queues) {
+        const job = (await q.queue.getJob(analysisId)) as Job<AnalysisJobData, AnalysisJobResult> | undefined;
+        if (job && job.data.tenantId === tenantId) {
+          const state = await job.getState();
+          return { provider, state, attemptsMade: job.attemptsMade, ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
+        }
       }
-    }
-    return undefined;
+      return undefined;
+    });
   }
 
   /** Waiting (incl. delayed and prioritized) jobs over every provider, as last polled. */
@@ -159,8 +235,31 @@ export class AnalysisQueues {
 
   async refreshCounts(): Promise<void> {
     for (const q of this.queues.values()) {
-      const c = await q.queue.getJobCounts(...STATES);
+      const c = await this.guard('counts', () => q.queue.getJobCounts(...STATES));
       for (const s of STATES) q.counts[s] = c[s] ?? 0;
+    }
+  }
+
+  /**
+   * One call on the producer connection, failing fast: QUEUE_UNAVAILABLE (with Retry-After) when
+   * Redis is not connected, does not answer within COMMAND_TIMEOUT_MS (also while BullMQ still
+   * waits for its first connection), or the connection drops during the call.
+   */
+  private async guard<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const unavailable = (why: string, cause?: unknown) =>
+      withRetry(new PlimsollError('QUEUE_UNAVAILABLE', `the job queue cannot be reached (${what}): ${why}`, { cause }), QUEUE_RETRY_AFTER_SECONDS);
+    if (!this.reachable()) throw unavailable(`Redis is ${this.connection.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(unavailable(`no answer within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([op(), deadline]);
+    } catch (error) {
+      if (isPlimsollError(error) || !(isRedisConnectionError(error) || !this.reachable())) throw error;
+      throw unavailable((error as Error).message, error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

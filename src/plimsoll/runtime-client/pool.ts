@@ -51,6 +51,9 @@ export class ResizablePool {
   private timeouts = 0;
   private readonly waiters: Waiter[] = [];
   private closed = false;
+  /** The error each checked-out connection saw while checked out (the server dropped it, PgBouncer KILLed it). */
+  private readonly broken = new WeakMap<pg.PoolClient, Error>();
+  private readonly listeners = new WeakMap<pg.PoolClient, (error: Error) => void>();
 
   private readonly options: Required<ResizablePoolOptions>;
 
@@ -107,12 +110,21 @@ export class ResizablePool {
   async acquire(): Promise<pg.PoolClient> {
     if (this.closed) throw new PlimsollError('SHUTTING_DOWN', 'the database pool is closed');
     await this.takeSlot();
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (error) {
       this.giveSlot();
       throw new PlimsollError('DB_UNAVAILABLE', `cannot connect to the database: ${(error as Error).message}`, { cause: error });
     }
+    // pg-pool removes its own error listener while a connection is checked out: a connection the
+    // server (or PgBouncer) drops mid-transaction would emit an unhandled 'error' and end the
+    // process. The query in flight rejects on its own; the listener only remembers that the
+    // connection is broken, so release() discards it instead of returning it to the pool.
+    const onError = (error: Error) => { this.broken.set(client, error); };
+    client.on('error', onError);
+    this.listeners.set(client, onError);
+    return client;
   }
 
   /** One statement on a pooled connection (pg.Pool's query(), within the live limit). */
@@ -131,8 +143,13 @@ export class ResizablePool {
 
   /** Returns a connection; a broken one (error given) or one above the limit is closed. */
   release(client: pg.PoolClient, error?: Error): void {
-    const destroy = error !== undefined || this.pool.totalCount > this.limit;
-    client.release(destroy ? (error ?? true) : undefined);
+    const listener = this.listeners.get(client);
+    if (listener) client.removeListener('error', listener);
+    this.listeners.delete(client);
+    const failure = error ?? this.broken.get(client);
+    this.broken.delete(client);
+    const destroy = failure !== undefined || this.pool.totalCount > this.limit;
+    client.release(destroy ? (failure ?? true) : undefined);
     this.giveSlot();
   }
 

@@ -11,8 +11,8 @@ import { dumpDom, screenshot } from './chromium.js';
 import { decodePng, inkStats } from './png.js';
 
 export const SCREENSHOT = { width: 1280, height: 3600 };
-/** The charts report-page.js draws (users, throughput, latency, sources, analyses, replicas, pool, connections, concurrency, level, queue, cache, cpu, memory). */
-const CHARTS = 14;
+/** The charts report-page.js draws (users, throughput, latency, sources, analyses, replicas, pool, connections, concurrency, level, queue, cache, cpu, memory, lag). */
+const CHARTS = 15;
 
 export async function assertRenderedPage(page: string, dir: string, report: LoadReport): Promise<{ dom: string; screenshotPath: string }> {
   const dom = await dumpDom(page);

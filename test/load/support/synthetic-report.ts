@@ -9,6 +9,7 @@ import { scenarioSchema } from '../../../src/plimsoll/simulator/scenario.js';
 import { mulberry32 } from '../../../src/plimsoll/shared/random.js';
 import { answerSeries } from '../../../loadtests/load/answers.js';
 import { budgetFigures, connectionSeries, summariseConnections, type ConnectionSample } from '../../../loadtests/load/connections.js';
+import { eventLoopLag } from '../../../loadtests/load/event-loop.js';
 import { computeGap } from '../../../loadtests/load/gap.js';
 import { predict } from '../../../loadtests/load/prediction.js';
 import type { Series } from '../../../loadtests/load/prometheus.js';
@@ -72,6 +73,8 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
     prometheus('cache-hit-ratio', 'cache', () => 0.6),
     prometheus('heap', 'memory', () => 120),
     prometheus('cpu', 'cpu', (t) => 0.2 + t / 100),
+    { ...prometheus('loop-lag-p99:10.0.0.1:18080', 'lag', (t) => (t === 25 ? 42.25 : 11)), label: '10.0.0.1:18080 event-loop lag p99, ms' },
+    { ...prometheus('loop-lag-p99:10.0.0.2:18080', 'lag', () => 12), label: '10.0.0.2:18080 event-loop lag p99, ms' },
     { id: 'replicas-desired', label: 'replicas decided (operator)', chart: 'replicas', source: 'prometheus', query: 'max(plimsoll_desired_replicas{job="plimsoll-operator"})', points: [], missing: 'no data: the series does not exist over the run' },
   ];
   // PgBouncer sampled every second: the clients follow the replicas' pools and touch the budget once.
@@ -113,6 +116,7 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
     kinds: kindStats(records),
     connections,
     providers,
+    eventLoop: eventLoopLag(promSeries)!,
     faults: [{ type: 'providerOutage', subject: 'openai', at: 20, durationSeconds: 15, status: 'restored', appliedAt: 20, restoredAt: 35, settings: { mode: 'outage' } }],
     timeline: { stepSeconds: step, buckets, series: [...measuredSeries(buckets), ...answerSeries(analyses, 60, step), ...promSeries, ...simSeries] },
     prediction: predictionRest,

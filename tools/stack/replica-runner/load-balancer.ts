@@ -8,8 +8,11 @@
  * - Headers, status and bodies pass through as streams; hop-by-hop headers are dropped
  *   (RFC 9110 §7.6.1) and X-Forwarded-For/-Host/-Proto added. `X-Plimsoll-Replica` names the
  *   pod that answered (a debugging aid of this harness).
- * - A connection failure before any response is retried on another replica only for GET/HEAD
- *   without a body (idempotent, nothing consumed); otherwise 502 UPSTREAM_FAILED.
+ * - A connection failure before any response (refused, or reset: a replica killed mid-request)
+ *   is retried on another replica only for a request that is safe to send twice: GET/HEAD
+ *   without a body, or any request carrying an `Idempotency-Key` (the matcher answers a replay
+ *   with the first answer, docs/matcher.md), whose body (up to 1 MiB) is held to be sent again.
+ *   Anything else gets 502 UPSTREAM_FAILED: the balancer cannot know whether it took effect.
  * - No ready replica: a terminating one still in its preStop serves (as kube-proxy falls back
  *   to serving-terminating endpoints), else 502 NO_READY_REPLICA with a JSON body naming what
  *   to look at.
@@ -50,7 +53,19 @@ export interface LoadBalancerStats {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** The largest body held back so an idempotent request can be sent to another replica. */
+const REPLAYABLE_BODY_BYTES = 1024 * 1024;
+
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EPIPE']);
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
 
 /** rawHeaders without hop-by-hop headers (and those the Connection header names). */
 function endToEnd(raw: string[]): string[] {
@@ -185,7 +200,11 @@ export class LoadBalancer {
       return;
     }
     const bodiless = (req.headers['content-length'] === undefined || req.headers['content-length'] === '0') && req.headers['transfer-encoding'] === undefined;
-    const retryable = (req.method === 'GET' || req.method === 'HEAD') && bodiless;
+    const length = Number(req.headers['content-length'] ?? NaN);
+    const keyed = req.headers['idempotency-key'] !== undefined && (bodiless || (Number.isFinite(length) && length <= REPLAYABLE_BODY_BYTES));
+    const retryable = ((req.method === 'GET' || req.method === 'HEAD') && bodiless) || keyed;
+    // A keyed request's body is read once and kept, so a retry can send it again.
+    const heldBody: Promise<Buffer> | undefined = keyed && !bodiless ? readBody(req) : undefined;
     const headers = endToEnd(req.rawHeaders);
     const forwardedFor = req.headers['x-forwarded-for'];
     const client = req.socket.remoteAddress ?? '';
@@ -258,6 +277,7 @@ export class LoadBalancer {
         if (!res.writableFinished) upReq.destroy();
       });
       if (bodiless) upReq.end();
+      else if (heldBody) void heldBody.then((body) => upReq.end(body), (err: Error) => upReq.destroy(err));
       else req.pipe(upReq);
     };
     attempt();
