@@ -143,21 +143,31 @@ const count = (s: number) => {
   p[s] = (p[s] ?? 0) + 1;
 };
 interface Body { data?: { id?: string } }
+/**
+ * One logical request. Every POST carries an Idempotency-Key, as a careful client's do: the
+ * balancer may send it again to another replica when the first dies mid-request, and the
+ * matcher answers a replay with the first answer. While the first attempt's claim is still held
+ * (409 IDEMPOTENCY_KEY_IN_FLIGHT) the client waits Retry-After and asks again with the same key.
+ */
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Body | null }> {
-  try {
-    const res = await fetch(lbUrl + path, {
-      // Every POST carries an Idempotency-Key, as a careful client's do: the balancer may then
-      // send it again to another replica when the first dies mid-request, and the matcher
-      // answers the replay with the first answer.
-      method, headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(20_000),
-    });
-    count(res.status);
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) as Body : null };
-  } catch {
-    count(0);
-    return { status: 0, json: null };
+  const key = method === 'POST' ? randomUUID() : undefined;
+  for (;;) {
+    try {
+      const res = await fetch(lbUrl + path, {
+        method, headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(20_000),
+      });
+      count(res.status);
+      const text = await res.text();
+      if (res.status === 409 && key) {
+        await sleep(Number(res.headers.get('retry-after') ?? '1') * 1000);
+        continue;
+      }
+      return { status: res.status, json: text ? JSON.parse(text) as Body : null };
+    } catch {
+      count(0);
+      return { status: 0, json: null };
+    }
   }
 }
 async function follow(id: string): Promise<void> {

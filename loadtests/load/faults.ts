@@ -48,6 +48,10 @@ export function planFaults(events: ScenarioEvent[], providers: Record<string, st
         return { type: e.type, subject: `×${e.factor}`, ...window, status: 'skipped', reason: 'not applied: the local stack has no switch to slow the shared PostgreSQL for one run without disturbing everything else on it' };
       case 'signalOutage':
         return { type: e.type, subject: e.source, ...window, status: 'skipped', reason: `not applied: taking the shared ${e.source} source away would blind the other users of the stack; the simulator's prediction still includes it` };
+      case 'maxClientConnChange':
+      case 'maxDbConnectionsChange':
+      case 'rateLimitChange':
+        return { type: e.type, subject: e.type === 'rateLimitChange' ? `${e.provider} ${e.requests}/${e.periodSeconds} s` : String(e.value), ...window, status: 'skipped', reason: 'not applied: changing the shared PgBouncer\'s or a provider\'s limits would change them for every user of the stack; the simulator\'s prediction still includes it' };
     }
   });
 }

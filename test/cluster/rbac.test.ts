@@ -1,17 +1,22 @@
-// RBAC is really enforced, and manifests/rbac/operator-clusterrole.yaml grants the operator what
-// it needs and nothing more: a ServiceAccount without a role is denied, with the role allowed.
+// RBAC is really enforced, and manifests/rbac (operator-clusterrole.yaml, operator-lease.yaml)
+// grants the operator what it needs and nothing more: a ServiceAccount without a role is denied,
+// with the roles allowed; the Lease only by its name. The chart with operator.watchNamespace
+// grants the same in that namespace and nothing anywhere else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { REPO_ROOT, waitFor, withNamespace, type Cluster } from '../support/cluster.js';
+import { REPO_ROOT, createTestNamespace, waitFor, withNamespace, type Cluster } from '../support/cluster.js';
+import { renderChart, toYamlStream } from '../packaging/support.js';
 
 const MANIFEST = join(REPO_ROOT, 'manifests', 'rbac', 'operator-clusterrole.yaml');
+const LEASE_MANIFEST = join(REPO_ROOT, 'manifests', 'rbac', 'operator-lease.yaml');
+const LEASE = 'plimsoll-operator';
 
-interface Access { verb: string; group: string; resource: string; subresource?: string }
-const key = (a: Access) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}.${a.group || 'core'}`;
+interface Access { verb: string; group: string; resource: string; subresource?: string; name?: string }
+const key = (a: Access) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}.${a.group || 'core'}${a.name ? ` ${a.name}` : ''}`;
 
 // The operator's contract: exactly the verbs src/plimsoll/operator/ uses (kube-api.ts, controller.ts,
 // leader-election.ts). Every one of these must be allowed...
@@ -23,7 +28,8 @@ const ALLOWED: Access[] = [
   { verb: 'update', group: 'apps', resource: 'deployments', subresource: 'scale' },
   ...['list', 'watch', 'create', 'patch'].map((verb) => ({ verb, group: '', resource: 'configmaps' })),
   { verb: 'create', group: 'events.k8s.io', resource: 'events' },
-  ...['get', 'create', 'update'].map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases' })),
+  ...['get', 'update'].map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases', name: LEASE })),
+  { verb: 'create', group: 'coordination.k8s.io', resource: 'leases' },
   { verb: 'list', group: 'discovery.k8s.io', resource: 'endpointslices' },
   { verb: 'list', group: '', resource: 'pods' },
   { verb: 'get', group: '', resource: 'secrets' },
@@ -44,14 +50,17 @@ const DENIED: Access[] = [
   { verb: 'update', group: 'plimsoll.dev', resource: 'scalingpolicies', subresource: 'status' },
   { verb: 'patch', group: 'apps', resource: 'deployments', subresource: 'scale' },
   { verb: 'delete', group: 'coordination.k8s.io', resource: 'leases' },
+  // Another component's Lease: neither read nor taken over.
+  ...['get', 'update'].map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases', name: 'kube-scheduler' })),
+  ...['list', 'watch'].map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases' })),
   { verb: 'create', group: '', resource: 'pods' },
   { verb: 'update', group: 'autoscaling', resource: 'horizontalpodautoscalers' },
   { verb: 'update', group: 'apps', resource: 'statefulsets', subresource: 'scale' },
 ];
 
 interface RbacDoc { kind: string; metadata: { name: string; namespace?: string }; rules?: unknown; roleRef?: { name: string }; subjects?: { name: string; namespace?: string }[] }
-function manifestDocs(): RbacDoc[] {
-  return parseAllDocuments(readFileSync(MANIFEST, 'utf8')).map((d) => d.toJS() as RbacDoc);
+function manifestDocs(file = MANIFEST): RbacDoc[] {
+  return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as RbacDoc);
 }
 
 /** A KubeConfig that authenticates as the ServiceAccount through a TokenRequest token. */
@@ -78,7 +87,7 @@ async function serviceAccountConfig(cluster: Cluster, namespace: string, name: s
 async function allowed(kc: k8s.KubeConfig, namespace: string, a: Access): Promise<boolean> {
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   const review = await authz.createSelfSubjectAccessReview({
-    body: { spec: { resourceAttributes: { namespace, verb: a.verb, group: a.group, resource: a.resource, ...(a.subresource ? { subresource: a.subresource } : {}) } } },
+    body: { spec: { resourceAttributes: { namespace, verb: a.verb, group: a.group, resource: a.resource, ...(a.subresource ? { subresource: a.subresource } : {}), ...(a.name ? { name: a.name } : {}) } } },
   });
   return review.status?.allowed === true;
 }
@@ -102,10 +111,28 @@ test('the RBAC manifest binds the plimsoll-operator ClusterRole to the operator 
   assert.equal(binding?.roleRef?.name, 'plimsoll-operator');
   assert.deepEqual(binding?.subjects?.map((s) => [s.name, s.namespace]), [[sa?.metadata.name, sa?.metadata.namespace]]);
   // Every rule is commented with its reason.
-  const text = readFileSync(MANIFEST, 'utf8');
-  const rules = text.split('\n').filter((l) => /^\s+- apiGroups:/.test(l)).length;
-  const commentedRules = text.split('\n').filter((l, i, all) => /^\s+- apiGroups:/.test(l) && /^\s*#/.test(all[i - 1] ?? '')).length;
-  assert.equal(commentedRules, rules, 'each rule has a comment line above it');
+  for (const file of [MANIFEST, LEASE_MANIFEST]) {
+    const text = readFileSync(file, 'utf8');
+    const rules = text.split('\n').filter((l) => /^\s+- apiGroups:/.test(l)).length;
+    const commentedRules = text.split('\n').filter((l, i, all) => /^\s+- apiGroups:/.test(l) && /^\s*#/.test(all[i - 1] ?? '')).length;
+    assert.equal(commentedRules, rules, `${file}: each rule has a comment line above it`);
+  }
+});
+
+test('the Lease is not in the ClusterRole: a Role in plimsoll-system limits get and update to its name', () => {
+  const clusterRules = (manifestDocs().find((d) => d.kind === 'ClusterRole')?.rules ?? []) as { apiGroups: string[] }[];
+  assert.ok(clusterRules.length >= 10, 'the ClusterRole lost its rules');
+  assert.ok(!clusterRules.some((r) => r.apiGroups.includes('coordination.k8s.io')), 'no cluster-wide Lease verbs');
+  const docs = manifestDocs(LEASE_MANIFEST);
+  const role = docs.find((d) => d.kind === 'Role');
+  const binding = docs.find((d) => d.kind === 'RoleBinding');
+  assert.equal(role?.metadata.namespace, 'plimsoll-system');
+  assert.deepEqual(role?.rules, [
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [LEASE], verbs: ['get', 'update'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+  ]);
+  assert.equal(binding?.roleRef?.name, role?.metadata.name);
+  assert.deepEqual(binding?.subjects?.map((s) => [s.name, s.namespace]), [['plimsoll-operator', 'plimsoll-system']]);
 });
 
 test('a ServiceAccount without a role is denied; with the operator role it gets exactly its grants', async (t) => {
@@ -125,6 +152,11 @@ test('a ServiceAccount without a role is denied; with the operator role it gets 
     // The operator's ClusterRole, as shipped, bound in this namespace only.
     const role = manifestDocs().find((d) => d.kind === 'ClusterRole');
     await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=plimsoll-tests', '-f', '-'], { input: stringify(role) });
+    // The Lease's Role as shipped, moved into this namespace (where this test's operator would keep it).
+    for (const doc of manifestDocs(LEASE_MANIFEST)) {
+      const moved = { ...doc, metadata: { ...doc.metadata, namespace }, ...(doc.subjects ? { subjects: doc.subjects.map(() => ({ kind: 'ServiceAccount', name: 'operator', namespace })) } : {}) };
+      await cluster.kubectl(['apply', '--server-side', '--field-manager=plimsoll-tests', '-f', '-'], { input: stringify(moved) });
+    }
     const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
     await rbac.createNamespacedRoleBinding({
       namespace,
@@ -154,5 +186,33 @@ test('a ServiceAccount without a role is denied; with the operator role it gets 
     );
     const cm = await core.readNamespacedConfigMap({ name: 'demo-runtime', namespace });
     assert.equal(cm.data?.['runtime.json'], '{"generation":1}');
+  });
+});
+
+test('the chart with operator.watchNamespace grants the operator its verbs in that namespace and nothing cluster-wide', async (t) => {
+  // The operator's home (release namespace) and the namespace it watches, as a real install.
+  await withNamespace(t, async (watched, cluster) => {
+    const home = await createTestNamespace('rbac-home');
+    t.after(() => home.delete());
+    const objects = await renderChart({ release: 'rbac', namespace: home.name, set: { 'operator.watchNamespace': watched } });
+    const kinds = objects.map((o) => o.kind);
+    assert.ok(!kinds.includes('ClusterRoleBinding') && !kinds.includes('ClusterRole'), `no cluster-wide grant: ${kinds.join(', ')}`);
+    const rbacObjects = objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
+    assert.deepEqual(rbacObjects.filter((o) => o.kind !== 'ServiceAccount').map((o) => o.metadata.namespace), [watched, watched, watched, watched],
+      'the operator\'s Role and the Lease\'s Role (the Lease lives beside the watched policies), bound there');
+    await cluster.kubectl(['apply', '-f', '-'], { input: toYamlStream(rbacObjects) });
+    const sa = await serviceAccountConfig(cluster, home.name, 'rbac-plimsoll-operator');
+    const lease = (a: Access): Access => (a.resource === 'leases' && a.name ? { ...a, name: 'rbac-plimsoll-operator' } : a);
+    await waitFor('the bindings to take effect', () => allowed(sa, watched, ALLOWED[0]!), { timeoutMs: 15_000 });
+
+    for (const a of ALLOWED.map(lease)) assert.equal(await allowed(sa, watched, a), true, `allowed in the watched namespace: ${key(a)}`);
+    for (const a of DENIED) assert.equal(await allowed(sa, watched, a), false, `denied in the watched namespace: ${key(a)}`);
+    // Anywhere else, its own namespace included, and across all namespaces: nothing, Secrets first.
+    for (const ns of [home.name, '']) {
+      for (const a of ALLOWED.map(lease)) assert.equal(await allowed(sa, ns, a), false, `denied in ${ns || 'all namespaces'}: ${key(a)}`);
+    }
+    const saCore = sa.makeApiClient(k8s.CoreV1Api);
+    assert.equal(await statusOf(saCore.readNamespacedSecret({ name: 'pgbouncer-admin', namespace: home.name })), 403, 'get secret outside the watched namespace: denied');
+    assert.equal(await statusOf(saCore.readNamespacedSecret({ name: 'pgbouncer-admin', namespace: watched })), 404, 'get secret in it: allowed (absent)');
   });
 });

@@ -37,6 +37,14 @@ export async function operatorCredentials(cluster: Cluster, namespace: string): 
       subjects: [{ kind: 'ServiceAccount', name: 'plimsoll-operator', namespace }],
     },
   });
+  // The Lease's Role as shipped (limited to the Lease plimsoll-operator), here in the test's
+  // namespace, where the operator's leader election keeps it.
+  for (const doc of parseAllDocuments(readFileSync(join(REPO_ROOT, 'manifests', 'rbac', 'operator-lease.yaml'), 'utf8'))) {
+    const object = doc.toJS() as { kind: string; metadata: { namespace?: string }; subjects?: { namespace?: string }[] };
+    object.metadata.namespace = namespace;
+    for (const subject of object.subjects ?? []) subject.namespace = namespace;
+    await cluster.kubectl(['apply', '--server-side', '--field-manager=plimsoll-tests', '-f', '-'], { input: stringify(object) });
+  }
   const token = (await core.createNamespacedServiceAccountToken({
     name: 'plimsoll-operator', namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } },
   })).status?.token;

@@ -40,7 +40,8 @@ async function dryRun(label: string, options: Parameters<typeof renderChart>[0])
   try {
     const objects = await renderChart({ ...options, namespace: ns.name });
     for (const o of objects) {
-      const elsewhere = o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard'); // monitoring.dashboard.namespace
+      const elsewhere = (o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard')) // monitoring.dashboard.namespace
+        || (['Role', 'RoleBinding'].includes(o.kind) && o.metadata.labels?.['app.kubernetes.io/component'] === 'operator'); // in operator.watchNamespace
       if (o.metadata.namespace !== undefined && !elsewhere) assert.equal(o.metadata.namespace, ns.name, `${key(o)} is not in the release namespace`);
     }
     const served = objects.filter((o) => !isMonitoring(o));
@@ -60,7 +61,7 @@ async function dryRun(label: string, options: Parameters<typeof renderChart>[0])
 test('the default render is accepted by the API server (dry-run) and holds the operator only', async () => {
   const objects = await dryRun('defaults', {});
   const kinds = objects.map((o) => o.kind).sort();
-  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
   const deployment = objects.find((o) => o.kind === 'Deployment') as KubeObject & { spec: { replicas: number } };
   assert.equal(deployment.spec.replicas, 2);
 });
@@ -68,7 +69,7 @@ test('the default render is accepted by the API server (dry-run) and holds the o
 test('ci/full-values.yaml renders every optional part, accepted by the API server and the monitoring CRD schemas', async () => {
   const objects = await dryRun('full', { valuesFiles: [FULL_VALUES] });
   const kinds = new Set(objects.map((o) => o.kind));
-  for (const kind of ['Deployment', 'Service', 'ConfigMap', 'Secret', 'Role', 'RoleBinding', 'ScalingPolicy', 'ServiceMonitor', 'PrometheusRule', 'PodDisruptionBudget']) {
+  for (const kind of ['Deployment', 'Service', 'ConfigMap', 'Secret', 'Role', 'RoleBinding', 'ScalingPolicy', 'ServiceMonitor', 'PrometheusRule', 'PodDisruptionBudget', 'NetworkPolicy']) {
     assert.ok(kinds.has(kind), `no ${kind} in the full render`);
   }
   for (const o of objects.filter(isMonitoring)) {

@@ -170,10 +170,15 @@ test('npm run build produces what the images run, and it works laid out as in th
     const probe = await run('node', ['--input-type=module', '-e', `
       const m = await import(${JSON.stringify(join(app, 'dist/src/matcher/db/migrations.js'))});
       const t = await import(${JSON.stringify(join(app, 'dist/src/matcher/analysis/taxonomy.js'))});
-      console.log(JSON.stringify({ migrations: m.defaultMigrationsDir(), count: m.loadMigrations().length, taxonomy: Object.keys(t).length }));
+      const p = await import(${JSON.stringify(join(app, 'dist/src/matcher/analysis/pool.js'))});
+      const pool = new p.AnalysisPool({ threads: 1, deadlineMs: 60000 });
+      const analysed = await pool.analyse({ content: 'Go developer' }, { title: 'Go Engineer', description: 'Go' }, new Date());
+      await pool.close();
+      console.log(JSON.stringify({ migrations: m.defaultMigrationsDir(), count: m.loadMigrations().length, taxonomy: Object.keys(t).length, analysedBy: analysed.matcherVersion }));
     `], { cwd: app });
     assert.equal(probe.code, 0, probe.stderr);
-    const found = JSON.parse(probe.stdout) as { migrations: string; count: number; taxonomy: number };
+    const found = JSON.parse(probe.stdout) as { migrations: string; count: number; taxonomy: number; analysedBy: string };
+    assert.equal(found.analysedBy, 'local-1.0.0', 'the analysis threads load dist/src/matcher/analysis/worker.js');
     assert.equal(found.migrations, join(app, 'src/matcher/migrations'), 'the compiled matcher finds src/matcher/migrations under package.json, as in /app');
     assert.ok(found.count > 0, 'no migration loaded');
   }

@@ -61,6 +61,10 @@ test('helm install creates every object, the operator pods become Ready; upgrade
   assert.equal(await can('update', 'deployments', '--subresource=scale', '-n', 'default'), 'yes');
   assert.equal(await can('delete', 'deployments', '-n', 'default'), 'no');
   assert.equal(await can('list', 'secrets', '-n', 'default'), 'no');
+  // Its Lease by name, in the release namespace only; no other Lease.
+  assert.equal(await can('update', `leases.coordination.k8s.io/${release}-plimsoll-operator`, '-n', ns.name), 'yes');
+  assert.equal(await can('update', 'leases.coordination.k8s.io/kube-scheduler', '-n', ns.name), 'no');
+  assert.equal(await can('get', `leases.coordination.k8s.io/${release}-plimsoll-operator`, '-n', 'default'), 'no');
   const matcherAs = `system:serviceaccount:${ns.name}:matcher`;
   const matcherCan = async (...args: string[]) => (await cluster.kubectl(['auth', 'can-i', ...args, '--as', matcherAs, '-n', ns.name], { allowFailure: true })).stdout.trim();
   assert.equal(await matcherCan('watch', 'configmaps/matcher-runtime'), 'yes');

@@ -10,9 +10,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, createTestNamespace, ensureCluster, installCrds } from '../support/cluster.js';
+import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { containerEnv, type EnvSources } from '../../tools/stack/replica-runner/pod-env.js';
 import { find, key, kustomize, renderChart, type KubeObject } from './support.js';
 
-const DIRS = ['crds', 'manifests/rbac', 'manifests/operator', 'manifests/overlays/operator-only', 'manifests/overlays/operator-and-matcher', 'manifests'];
+const DIRS = ['crds', 'manifests/rbac', 'manifests/operator', 'manifests/network-policies/operator', 'manifests/overlays/operator-only', 'manifests/overlays/operator-and-matcher', 'manifests/overlays/network-policies', 'manifests'];
 
 test('every kustomization is accepted by the API server (kubectl apply -k --dry-run=server)', async () => {
   const cluster = await ensureCluster();
@@ -34,6 +36,8 @@ test('every kustomization is accepted by the API server (kubectl apply -k --dry-
   try {
     const { stdout } = await cluster.kubectl(['apply', '-k', join(REPO_ROOT, 'manifests/matcher'), '-n', ns.name, '--dry-run=server']);
     assert.match(stdout, /deployment\.apps\/matcher created \(server dry run\)/);
+    const policy = await cluster.kubectl(['apply', '-k', join(REPO_ROOT, 'manifests/network-policies/matcher'), '-n', ns.name, '--dry-run=server']);
+    assert.match(policy.stdout, /networkpolicy\.networking\.k8s\.io\/matcher created \(server dry run\)/);
   } finally {
     await ns.delete();
   }
@@ -61,6 +65,8 @@ function normalize(o: KubeObject): unknown {
   delete copy.metadata.labels;
   delete copy.metadata.annotations;
   const spec = copy.spec as Record<string, unknown> | undefined;
+  // A NetworkPolicy's selectors: Helm's also carry app.kubernetes.io/instance.
+  if (copy.kind === 'NetworkPolicy') withoutInstance(spec);
   if (spec) {
     delete spec.selector; // Helm's selectors also carry app.kubernetes.io/instance
     const template = spec.template as { metadata?: unknown; spec?: Record<string, unknown> } | undefined;
@@ -77,6 +83,16 @@ function normalize(o: KubeObject): unknown {
     }
   }
   return copy;
+}
+
+function withoutInstance(value: unknown): void {
+  if (Array.isArray(value)) value.forEach(withoutInstance);
+  else if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const labels = record.matchLabels as Record<string, string> | undefined;
+    if (labels) delete labels['app.kubernetes.io/instance'];
+    Object.values(record).forEach(withoutInstance);
+  }
 }
 
 /** Standard labels both sides must agree on (Helm adds more). */
@@ -109,6 +125,12 @@ test('overlays/operator-and-matcher renders what the chart renders with matcher.
   assert.deepEqual(role.rules.map((r) => [r.resourceNames, [...r.verbs].sort()]), [[['matcher-runtime'], ['list', 'watch']]]);
 });
 
+test('overlays/network-policies renders what the chart renders with matcher.enabled=true and networkPolicy.enabled=true', async () => {
+  const chart = await renderChart({ includeCrds: true, set: { 'matcher.enabled': 'true', 'networkPolicy.enabled': 'true' } });
+  assert.deepEqual(chart.filter((o) => o.kind === 'NetworkPolicy').map(key).sort(), ['NetworkPolicy/plimsoll-system/matcher', 'NetworkPolicy/plimsoll-system/plimsoll-operator']);
+  await assertEquivalent('manifests/overlays/network-policies', chart);
+});
+
 test('the comparison bites: a changed securityContext or an extra rule is a difference', async () => {
   const kust = await kustomize('manifests/overlays/operator-only');
   const deployment = find(kust, 'Deployment', 'plimsoll-operator');
@@ -117,4 +139,33 @@ test('the comparison bites: a changed securityContext or an extra rule is a diff
   assert.notDeepEqual(normalize(changed), normalize(deployment));
   const role = find(kust, 'ClusterRole', 'plimsoll-operator') as KubeObject & { rules: unknown[] };
   assert.notDeepEqual(ruleSet([...role.rules, { apiGroups: [''], resources: ['pods'], verbs: ['list'] }]), ruleSet(role.rules));
+});
+
+test('the serving container gets no migration (DDL) credential: only the migrate init container does', async () => {
+  const secretData = {
+    MATCHER_DATABASE_URL: 'postgres://app@pgbouncer/db', MATCHER_MIGRATION_DATABASE_URL: 'postgres://ddl@postgres/db',
+    MATCHER_REDIS_URL: 'redis://redis:6379/0', MATCHER_PGBOUNCER_ADMIN_URL: 'none', MATCHER_PROVIDERS: '[{"name":"p","baseUrl":"http://p/v1","apiKey":"k"}]',
+  };
+  const sources = (objects: KubeObject[]): EnvSources => ({
+    configMap: (name) => (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name) as { data?: Record<string, string> } | undefined)?.data,
+    secret: () => secretData,
+  });
+  const renders: [string, KubeObject[]][] = [
+    ['chart', await renderChart({ set: { 'matcher.enabled': 'true' } })],
+    ['manifests/matcher', await kustomize('manifests/matcher')],
+    ['the local stack (tools/stack/kustomize/matcher)', await kustomize('tools/stack/kustomize/matcher')],
+  ];
+  for (const [where, objects] of renders) {
+    const deployment = find(objects, 'Deployment', 'matcher') as KubeObject & { spec: { template: { spec: V1PodSpec } } };
+    const pod: V1Pod = { metadata: { name: 'matcher-0', namespace: 'shop' }, spec: deployment.spec.template.spec };
+    const container = (name: string, list: V1Container[] | undefined) => list?.find((c) => c.name === name) ?? assert.fail(`${where}: no container ${name}`);
+    const serving = containerEnv(pod, container('matcher', pod.spec!.containers), sources(objects));
+    const migrate = containerEnv(pod, container('migrate', pod.spec!.initContainers), sources(objects));
+    assert.ok(!('MATCHER_MIGRATION_DATABASE_URL' in serving), `${where}: the serving container must not get MATCHER_MIGRATION_DATABASE_URL`);
+    assert.ok(!Object.values(serving).includes(secretData.MATCHER_MIGRATION_DATABASE_URL), `${where}: nor its value under another name`);
+    assert.equal(migrate.MATCHER_MIGRATION_DATABASE_URL, secretData.MATCHER_MIGRATION_DATABASE_URL, `${where}: the init container migrates`);
+    for (const k of ['MATCHER_DATABASE_URL', 'MATCHER_REDIS_URL', 'MATCHER_PGBOUNCER_ADMIN_URL', 'MATCHER_PROVIDERS'] as const) {
+      assert.equal(serving[k], secretData[k], `${where}: the serving container reads ${k} from the Secret`);
+    }
+  }
 });

@@ -33,6 +33,10 @@ const schemaCases: { set: string[]; field: string; says: RegExp }[] = [
   { set: ['examplePolicy.connectionBudget.safetyFactor=2'], field: '/examplePolicy/connectionBudget/safetyFactor', says: /maximum: got 2, want 1/ },
   { set: ['monitoring.serviceMonitor.interval=soon'], field: '/monitoring/serviceMonitor/interval', says: /does not match pattern/ },
   { set: ['monitoring.prometheusRule.for.maintenance=2 minutes'], field: '/monitoring/prometheusRule/for/maintenance', says: /does not match pattern/ },
+  { set: ['networkPolicy.apiServer.cidrs[0]=kubernetes.default'], field: '/networkPolicy/apiServer/cidrs/0', says: /does not match pattern/ },
+  { set: ['networkPolicy.apiServer.ports[0]=70000'], field: '/networkPolicy/apiServer/ports/0', says: /maximum: got 70,?000, want 65,?535/ },
+  { set: ['networkPolicy.prometheus.peers[0].podselector.app=prometheus'], field: '/networkPolicy/prometheus/peers/0', says: /additional properties 'podselector' not allowed/ },
+  { set: ['networkPolicy.enable=true'], field: '/networkPolicy', says: /additional properties 'enable' not allowed/ },
 ];
 
 for (const c of schemaCases) {

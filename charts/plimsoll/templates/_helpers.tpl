@@ -91,3 +91,67 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s-connections" .Values.matcher.name }}
 {{- end }}
 {{- end }}
+
+{{/* The Lease the operator's replicas elect a leader with, and its namespace (as the operator
+defaults it: beside the watched namespace's policies, else the operator's own namespace). */}}
+{{- define "plimsoll.operator.leaseName" -}}
+{{- default (include "plimsoll.operator.fullname" .) .Values.operator.leaderElection.leaseName }}
+{{- end }}
+
+{{- define "plimsoll.operator.leaseNamespace" -}}
+{{- .Values.operator.leaderElection.leaseNamespace | default .Values.operator.watchNamespace | default .Release.Namespace }}
+{{- end }}
+
+{{/*
+The operator's rules, except the Lease's (a Role of its own, limited by name): exactly the verbs
+the operator uses, the same as manifests/rbac/operator-clusterrole.yaml (each explained there;
+test/packaging checks both stay equal). A ClusterRole when the operator watches every
+namespace, a Role in the watched namespace otherwise.
+*/}}
+{{- define "plimsoll.operator.rules" -}}
+# Informers over every ScalingPolicy; status through the status subresource only (SSA).
+- apiGroups: ["plimsoll.dev"]
+  resources: ["scalingpolicies"]
+  verbs: ["list", "watch"]
+- apiGroups: ["plimsoll.dev"]
+  resources: ["scalingpolicies/status"]
+  verbs: ["patch"]
+# Its finalizer (metadata.finalizers only): deletion restores Full service first.
+- apiGroups: ["plimsoll.dev"]
+  resources: ["scalingpolicies"]
+  verbs: ["patch"]
+# The scale target, watched; replicas moved only through the scale subresource.
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["list", "watch"]
+- apiGroups: ["apps"]
+  resources: ["deployments/scale"]
+  verbs: ["update"]
+# The runtime document ConfigMaps (server-side apply creates, then patches; watched for drift).
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["list", "watch", "create", "patch"]
+# Events that explain every decision.
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create"]
+# The health signal's endpoints: the target's ready replicas.
+- apiGroups: ["discovery.k8s.io"]
+  resources: ["endpointslices"]
+  verbs: ["list"]
+# The connection budget over every pod of the target, terminating ones included.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list"]
+# PgBouncer admin credentials from the Secret a policy names (get only, never list).
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+# Conflict detection: HPAs and KEDA ScaledObjects on the same target.
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["list", "watch"]
+- apiGroups: ["keda.sh"]
+  resources: ["scaledobjects"]
+  verbs: ["list"]
+{{- end }}

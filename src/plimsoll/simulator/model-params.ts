@@ -43,7 +43,19 @@ export const matcherModelSchema = z.strictObject({
   degradedCacheHitBonus: z.number().min(0).max(1).default(0.1),
   /** A queued analysis not answered within this long counts as failed: its user gave up. */
   jobDeadlineSeconds: z.number().gt(0).default(60),
+  /** A provider call not answered within this long is abandoned: a timeout error, never a success. */
   providerTimeoutSeconds: z.number().gt(0).default(10),
+  /**
+   * Spread of one call's reply time around the provider's median (σ of its logarithm): the share
+   * of calls slower than providerTimeoutSeconds times out (anthropic at 3.5 s: 1.8 %).
+   */
+  providerLatencySigma: z.number().min(0).max(3).default(0.5),
+  /**
+   * A 429's Retry-After: the matcher backs the provider's whole queue off this long (every
+   * replica; the job goes back to waiting without spending an attempt), and the provider's
+   * allowance meanwhile goes unused. 1 s is the matcher's own default when a provider sends none.
+   */
+  retryAfterSeconds: z.number().min(0).max(600).default(1),
   /** Jobs per second one replica answers with the local matcher when its level forbids provider calls. */
   localDrainPerReplica: z.number().gt(0).default(20),
   breaker: z
@@ -57,6 +69,24 @@ export const matcherModelSchema = z.strictObject({
       reservedInUse: z.int().min(0).default(5),
       /** PgBouncer's server pool (default_pool_size) towards PostgreSQL. */
       serverPoolSize: z.int().min(1).default(20),
+      /**
+       * PgBouncer's max_db_connections: server connections to the database, all pools together
+       * (the stack's 25). The servers in use are the smaller of this and serverPoolSize.
+       */
+      maxDbConnections: z.int().min(1).default(25),
+      /** PgBouncer's query_wait_timeout (the stack's 30 s): a client waiting longer for a server is disconnected with an error. */
+      queryWaitTimeoutSeconds: z.number().gt(0).default(30),
+      /**
+       * The matcher's pool closes a connection idle this long (MATCHER_DB_IDLE_TIMEOUT_MS): a
+       * pool keeps the most connections it needed in this window open, and PgBouncer counts
+       * them against max_client_conn.
+       */
+      poolIdleTimeoutSeconds: z.number().min(0).default(30),
+      /**
+       * Connections a pool needs at a moment: the mean in use (Little's law) plus this many
+       * standard deviations of a Poisson count, for the peaks a mean hides.
+       */
+      peakSigmas: z.number().min(0).max(10).default(3),
     })
     .prefault({}),
   providers: z

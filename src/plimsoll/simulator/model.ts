@@ -10,7 +10,7 @@
 import { levelRank, moreDegraded, type ServiceLevel } from '../contract/service-levels.js';
 import type { MatcherModelParams } from './model-params.js';
 import { CacheMix, noOutcomes, type AnalysisOutcomes } from './outcomes.js';
-import type { ScenarioEvent } from './scenario.js';
+import { settingsAt, type ScenarioEvent } from './scenario.js';
 
 export interface Knobs {
   replicas: number;
@@ -19,6 +19,12 @@ export interface Knobs {
   clusterLevel: ServiceLevel;
   /** Plimsoll publishes each provider's limit as a queue-wide limiter (BullMQ's global rate limit). */
   globalRateLimit: boolean;
+  /**
+   * The limiter's rate per provider, requests per second: the policy's figure, which the
+   * provider's real limit may have fallen below (then it answers the excess with 429s). Absent:
+   * the limiter runs at the real limit.
+   */
+  rateLimits?: Record<string, number>;
   /**
    * Jobs each provider's queue admits (the runtime document's maxWaiting); the rest overflow to a
    * provider with room, then to the local matcher inline. Absent: no limit.
@@ -54,7 +60,11 @@ interface Replica {
   readyAt: number;
   level: ServiceLevel;
   cpuBacklogMs: number;
+  /** Queries waiting for a connection of the replica's own pool. */
   poolBacklog: number;
+  /** The connections its pool holds open (idle ones close after poolIdleTimeoutSeconds), and when it last needed that many. */
+  poolOpen: number;
+  poolOpenSince: number;
   heapMb: number;
   cpuUtilization: number;
   /** The effective level it served at last tick; undefined until it is ready (again). */
@@ -68,6 +78,8 @@ interface Bucket {
 
 interface ProviderState {
   queue: Bucket[];
+  /** A 429 backs the whole queue off (every replica) until then: the matcher's queue.rateLimit(Retry-After). */
+  pausedUntil: number;
   breakerOpenUntil: number;
   inFlight: number;
   throttledPerSecond: number;
@@ -114,6 +126,9 @@ export interface ModelMetrics {
   databaseHealthy: number;
   pgbouncerWaiting: number;
   pgbouncerMaxWaitSeconds: number;
+  /** PgBouncer's max_client_conn and max_db_connections in force (SHOW CONFIG, SHOW DATABASES). */
+  maxClientConnections: number;
+  maxDbConnections: number;
   providerLatencySeconds: Record<string, number | undefined>;
   providerThrottledPerSecond: Record<string, number>;
   providerInFlight: Record<string, number>;
@@ -142,13 +157,13 @@ export class MatcherModel {
   ) {
     for (let i = 0; i < initialReplicas; i++) this.replicas.push(this.newReplica(-Infinity));
     for (const name of Object.keys(params.providers)) {
-      this.providers.set(name, { queue: [], breakerOpenUntil: -Infinity, inFlight: 0, throttledPerSecond: 0 });
+      this.providers.set(name, { queue: [], pausedUntil: -Infinity, breakerOpenUntil: -Infinity, inFlight: 0, throttledPerSecond: 0 });
     }
     this.rateWeights = Object.fromEntries(Object.entries(params.providers).map(([name, pp]) => [name, pp.requestsPerMinute]));
   }
 
   private newReplica(readyAt: number): Replica {
-    return { id: this.nextId++, readyAt, level: 'Full', cpuBacklogMs: 0, poolBacklog: 0, heapMb: this.params.heapBaseMb, cpuUtilization: 0 };
+    return { id: this.nextId++, readyAt, level: 'Full', cpuBacklogMs: 0, poolBacklog: 0, poolOpen: 0, poolOpenSince: -Infinity, heapMb: this.params.heapBaseMb, cpuUtilization: 0 };
   }
 
   private active<T extends ScenarioEvent['type']>(type: T, t: number): Array<Extract<ScenarioEvent, { type: T }>> {
@@ -170,14 +185,19 @@ export class MatcherModel {
     });
   }
 
-  private providerLatency(name: string, t: number): { latency: number; errorRatio: number; down: boolean } {
-    const base = this.params.providers[name]!.latencySeconds;
-    if (this.active('providerOutage', t).some((e) => e.provider === name)) {
-      return { latency: this.params.providerTimeoutSeconds, errorRatio: 1, down: true };
-    }
+  /**
+   * A provider's median reply time and the share of its calls that fail: its errors, plus the
+   * calls slower than the provider timeout, which are abandoned (timeouts are errors, never
+   * answers). A call occupies its slot for the median, or for the timeout when most time out.
+   */
+  private providerLatency(name: string, t: number): { latency: number; errorRatio: number } {
+    const p = this.params;
+    if (this.active('providerOutage', t).some((e) => e.provider === name)) return { latency: p.providerTimeoutSeconds, errorRatio: 1 };
     const brownout = this.active('providerBrownout', t).find((e) => e.provider === name);
-    if (brownout) return { latency: Math.min(base * brownout.latencyFactor, this.params.providerTimeoutSeconds), errorRatio: brownout.errorRatio, down: false };
-    return { latency: base, errorRatio: 0, down: false };
+    const median = p.providers[name]!.latencySeconds * (brownout?.latencyFactor ?? 1);
+    const timedOut = slowerThan(p.providerTimeoutSeconds, median, p.providerLatencySigma);
+    const errorRatio = 1 - (1 - (brownout?.errorRatio ?? 0)) * (1 - timedOut);
+    return { latency: Math.min(median, p.providerTimeoutSeconds), errorRatio };
   }
 
   private healthyProviders(t: number): string[] {
@@ -202,11 +222,12 @@ export class MatcherModel {
     };
     const outcomes = tick.outcomes;
 
+    const settings = settingsAt({ model: p, events: this.events }, t);
     const slowdown = this.active('databaseSlowdown', t).reduce((f, e) => Math.max(f, e.factor), 1);
     const queryS = (p.queryMs * slowdown) / 1000;
     const healthy = this.healthyProviders(t);
     const fastest = [...healthy].sort((a, b) => this.providerLatency(a, t).latency - this.providerLatency(b, t).latency)[0];
-    tick.providerLimit = sum(healthy.map((name) => p.providers[name]!.requestsPerMinute / 60));
+    tick.providerLimit = sum(healthy.map((name) => settings.providerRate[name]!));
 
     // ---- Provider queues: service, 429s, errors, breakers, deadlines ----------------------
     let completions = 0;
@@ -216,20 +237,23 @@ export class MatcherModel {
     const latencyByProvider: Record<string, number | undefined> = {};
     const replicasForbiddingCalls = ready.filter((r) => levelRank[this.effectiveLevel(r, knobs)] >= levelRank.Basic).length;
     for (const [name, state] of this.providers) {
+      const breakerOpen = state.breakerOpenUntil > t;
       const { latency, errorRatio } = this.providerLatency(name, t);
-      const rate = p.providers[name]!.requestsPerMinute / 60;
+      const rate = settings.providerRate[name]!;
       const slots = sum(ready.map((r) => (levelRank[this.effectiveLevel(r, knobs)] >= levelRank.Basic ? 0 : knobs.concurrency[name] ?? 0)));
       const waiting = sum(state.queue.map((b) => b.n));
-      let attempts = Math.min(waiting, slots / latency);
-      const breakerOpen = state.breakerOpenUntil > t;
-      if (breakerOpen) attempts = 0;
-      let accepted = attempts;
-      let rejected = 0;
-      if (knobs.globalRateLimit) accepted = Math.min(attempts, rate);
-      else if (attempts > rate) {
-        accepted = rate;
-        rejected = attempts - rate; // 429 Too Many Requests: the job goes back to wait
-      }
+      // The share of this second the queue is not backed off after a 429; the provider's
+      // allowance for the rest of it goes unused.
+      const open = Math.min(1, Math.max(0, t + 1 - Math.max(t, state.pausedUntil)));
+      const attempts = breakerOpen ? 0 : Math.min(waiting, (slots / latency) * open);
+      // A global limiter sends no more than its rate; the provider answers up to its real limit
+      // and the rest with 429 Too Many Requests.
+      const sent = knobs.globalRateLimit ? Math.min(attempts, knobs.rateLimits?.[name] ?? rate) : attempts;
+      const accepted = Math.min(sent, rate * open);
+      const rejected = sent - accepted;
+      // 429 Too Many Requests: the job goes back to wait without spending an attempt, and the
+      // whole queue backs off for Retry-After (scaled by the chance of at least one 429).
+      if (rejected > 0) state.pausedUntil = Math.max(state.pausedUntil, t + 0.5 + p.retryAfterSeconds * (1 - Math.exp(-rejected)));
       const errors = accepted * errorRatio;
       const done = accepted - errors;
       throttled[name] = rejected;
@@ -263,20 +287,42 @@ export class MatcherModel {
     const completionsPerReplica = ready.length === 0 ? 0 : (completions + localFallbackJobs) / ready.length;
     const localJobsPerReplica = ready.length === 0 ? 0 : localFallbackJobs / ready.length;
 
-    // Database: PgBouncer's server pool is shared; its queue (cl_waiting) adds to every query.
+    // Database, in PgBouncer's transaction pooling. A query holds one connection of its replica's
+    // pool, and through it one of PgBouncer's servers, for its run time plus PgBouncer's wait
+    // (as of the last second). A pool sends at most poolMax ÷ hold queries a second; the rest
+    // wait for a pool connection. PgBouncer serves servers ÷ query time a second; the rest wait
+    // for a server (cl_waiting), and one that waits past query_wait_timeout is disconnected with
+    // an error. With the pools together within the servers, PgBouncer never queues.
     const queriesPerReplica = reads * p.queriesPerRead + analyses * p.queriesPerAnalysis + completionsPerReplica * p.queriesPerCompletion;
-    const totalQueries = queriesPerReplica * ready.length;
-    const serverCapacity = p.database.serverPoolSize / queryS; // queries per second
-    this.pgbBacklog = Math.max(0, this.pgbBacklog + totalQueries - serverCapacity);
-    const pgbWait = this.pgbBacklog / serverCapacity;
-    const heldPerQuery = queryS + pgbWait;
+    const servers = Math.min(p.database.serverPoolSize, settings.maxDbConnections);
+    const serverCapacity = servers / queryS; // queries per second
+    const heldPerQuery = queryS + this.pgbBacklog / serverCapacity;
+    const poolCapacity = knobs.poolMax / heldPerQuery;
+    let sentToPgbouncer = 0;
     let openConnections = p.database.reservedInUse;
     for (const r of ready) {
-      const needed = queriesPerReplica * heldPerQuery;
-      r.poolBacklog = Math.max(0, r.poolBacklog + (needed - knobs.poolMax) / Math.max(heldPerQuery, 1e-3));
-      openConnections += Math.min(knobs.poolMax, Math.ceil(needed) + 1);
+      const sent = Math.min(poolCapacity, queriesPerReplica + r.poolBacklog);
+      r.poolBacklog = Math.max(0, r.poolBacklog + queriesPerReplica - sent);
+      sentToPgbouncer += sent;
+      // Connections in use (Little's law) and the peaks a mean hides; the pool keeps what it
+      // opened until it has been idle for the idle timeout, and PgBouncer counts every one.
+      const inUse = sent * heldPerQuery;
+      const wanted = Math.min(knobs.poolMax, Math.ceil(inUse + p.database.peakSigmas * Math.sqrt(inUse)) + 1);
+      if (wanted >= r.poolOpen || t - r.poolOpenSince >= p.database.poolIdleTimeoutSeconds) {
+        r.poolOpen = wanted;
+        r.poolOpenSince = t;
+      }
+      r.poolOpen = Math.min(r.poolOpen, knobs.poolMax); // a shrunk pool closes the excess
+      openConnections += r.poolOpen;
     }
-    const refusedShare = openConnections > p.database.maxClientConnections ? (openConnections - p.database.maxClientConnections) / openConnections : 0;
+    this.pgbBacklog = Math.max(0, this.pgbBacklog + sentToPgbouncer - serverCapacity);
+    const waitTimedOut = Math.max(0, this.pgbBacklog - p.database.queryWaitTimeoutSeconds * serverCapacity);
+    this.pgbBacklog -= waitTimedOut;
+    const pgbWait = this.pgbBacklog / serverCapacity;
+    // Failed requests: clients PgBouncer refused past max_client_conn, and queries it disconnected.
+    const refusedConnections = openConnections > settings.maxClientConnections ? (openConnections - settings.maxClientConnections) / openConnections : 0;
+    const waitFailures = sentToPgbouncer > 0 ? Math.min(1, waitTimedOut / sentToPgbouncer) : 0;
+    const refusedShare = 1 - (1 - refusedConnections) * (1 - waitFailures);
     const cacheProviderShare = this.cache.providerShare();
     // Admission: the room each healthy provider's queue has left, shared evenly by the replicas.
     const weights = this.rateWeights;
@@ -330,7 +376,7 @@ export class MatcherModel {
 
       const rho = Math.min(0.95, r.cpuUtilization);
       const cpuWait = r.cpuBacklogMs / 1000 + (rho / (1 - rho)) * 0.02;
-      const poolWait = (r.poolBacklog * heldPerQuery) / Math.max(1, knobs.poolMax);
+      const poolWait = r.poolBacklog / poolCapacity;
       const dbLatency = (q: number) => q * queryS + pgbWait + poolWait;
       const readLatency = cpuWait + p.cpuMsPerRead / 1000 + dbLatency(p.queriesPerRead);
       const analysisLatency = cpuWait + p.cpuMsPerAnalysisRequest / 1000 + dbLatency(p.queriesPerAnalysis);
@@ -364,8 +410,12 @@ export class MatcherModel {
         answer(extraHits * (1 - cacheProviderShare) * ok, analysisLatency, 'cacheLocal');
         answer(local * ok, localLatency, 'local');
       }
-      // Enqueued analyses answer 202 now; their outcome comes when a job leaves the queue (see dequeue).
-      if (enqueued > 0) {
+      // Enqueued analyses answer 202 now; their outcome comes when a job leaves the queue (see
+      // dequeue). A 202 later than the client's timeout reaches nobody: the user has no job to wait for.
+      if (enqueued > 0 && analysisLatency > p.clientTimeoutSeconds) {
+        fail(enqueued * ok);
+        outcomes.late += enqueued * ok;
+      } else if (enqueued > 0) {
         tick.latencies.push([analysisLatency, enqueued * ok]);
         for (const [name, n] of Object.entries(split)) if (n > 0) this.providers.get(name)!.queue.push({ at: t, n: n * ok });
       }
@@ -387,7 +437,7 @@ export class MatcherModel {
           outcomes.failed += inline[k] * lostShare;
           inline[k] *= 1 - lostShare;
         }
-        Object.assign(r, { readyAt: t + p.startupDelaySeconds, cpuBacklogMs: 0, poolBacklog: 0, heapMb: p.heapBaseMb, level: 'Full', lastLevel: undefined });
+        Object.assign(r, { readyAt: t + p.startupDelaySeconds, cpuBacklogMs: 0, poolBacklog: 0, poolOpen: 0, heapMb: p.heapBaseMb, level: 'Full', lastLevel: undefined });
       }
       outcomes.cacheProvider += inline.cacheProvider;
       outcomes.cacheLocal += inline.cacheLocal;
@@ -405,6 +455,8 @@ export class MatcherModel {
       databaseHealthy: 1,
       pgbouncerWaiting: this.pgbBacklog,
       pgbouncerMaxWaitSeconds: pgbWait,
+      maxClientConnections: settings.maxClientConnections,
+      maxDbConnections: settings.maxDbConnections,
       providerLatencySeconds: latencyByProvider,
       providerThrottledPerSecond: throttled,
       providerInFlight: inFlight,
@@ -441,4 +493,18 @@ export class MatcherModel {
     }
     return n - left;
   }
+}
+
+/** The share of calls slower than `limit` when reply times are log-normal around `median` with log-σ `sigma`. */
+export function slowerThan(limit: number, median: number, sigma: number): number {
+  if (sigma === 0) return median > limit ? 1 : 0;
+  return 1 - normalCdf(Math.log(limit / median) / sigma);
+}
+
+/** Φ(x), Abramowitz and Stegun 7.1.26 (error below 1.5e-7). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const k = 1 / (1 + 0.3275911 * z);
+  const erf = 1 - ((((1.061405429 * k - 1.453152027) * k + 1.421413741) * k - 0.284496736) * k + 0.254829592) * k * Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }

@@ -91,7 +91,7 @@ const COLORS: Record<string, string> = { plimsoll: '#1f6feb', keda: '#16a34a', h
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** Averages each series over buckets so an hour fits the chart's width without aliasing. */
-function downsample(ticks: Tick[], value: (t: Tick) => number, points: number): number[] {
+function downsample<T>(ticks: T[], value: (t: T) => number, points: number): number[] {
   const size = Math.max(1, Math.ceil(ticks.length / points));
   const out: number[] = [];
   for (let i = 0; i < ticks.length; i += size) {
@@ -105,7 +105,7 @@ function downsample(ticks: Tick[], value: (t: Tick) => number, points: number): 
 const LAYOUT = { width: 1100, left: 150, right: 20, panel: 110, gap: 34, top: 60 } as const;
 
 export function renderSvg(result: SimulationResult): string {
-  const { budget } = result;
+  const { budgets } = result;
   const { width, left, right, panel, gap, top } = LAYOUT;
   const plotWidth = width - left - right;
   const height = top + SERIES.length * (panel + gap) + 30;
@@ -122,14 +122,20 @@ export function renderSvg(result: SimulationResult): string {
   SERIES.forEach((series, index) => {
     const y0 = top + index * (panel + gap);
     const data = names.map((n) => downsample(result.timelines[n]!, series.value, plotWidth / 2));
-    const extra = series.label === 'Pools together' ? [budget] : [];
+    const extra = series.label === 'Pools together' ? budgets : [];
     const max = series.ticks ? series.ticks.length - 1 : series.max ?? Math.max(1e-9, ...data.flat(), ...extra) * 1.08;
     const y = (v: number) => y0 + panel - (v / max) * panel;
     parts.push(`<text x="10" y="${y0 + 14}" font-weight="600">${escape(series.label)}</text>`, `<text x="10" y="${y0 + 30}" fill="#555">${escape(series.unit)}</text>`);
     parts.push(`<rect x="${left}" y="${y0}" width="${plotWidth}" height="${panel}" fill="none" stroke="#ddd"/>`);
     const labels = series.ticks ? series.ticks.map((label, i) => [label, i] as const) : [[max.toFixed(max < 10 ? 1 : 0), max] as const, ['0', 0] as const];
     for (const [label, v] of labels) parts.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${escape(label)}</text>`);
-    if (extra.length > 0) parts.push(`<line x1="${left}" y1="${y(budget)}" x2="${left + plotWidth}" y2="${y(budget)}" stroke="#dc2626" stroke-dasharray="6 4"/>`);
+    if (extra.length > 0) {
+      // The budget as it stood each second (a DBA may change it mid-run).
+      const points = downsample(budgets, (b) => b, plotWidth / 2);
+      const step = plotWidth / Math.max(1, points.length - 1);
+      const d = points.map((v, k) => `${k === 0 ? 'M' : 'L'}${(left + k * step).toFixed(1)},${y(v).toFixed(1)}`).join('');
+      parts.push(`<path d="${d}" fill="none" stroke="#dc2626" stroke-dasharray="6 4"/>`);
+    }
     data.forEach((points, i) => {
       const step = plotWidth / Math.max(1, points.length - 1);
       const d = points.map((v, k) => `${k === 0 ? 'M' : 'L'}${(left + k * step).toFixed(1)},${y(v).toFixed(1)}`).join('');

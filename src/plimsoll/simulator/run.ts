@@ -12,7 +12,7 @@ import { MatcherModel, type Tick } from './model.js';
 import { percentile } from './observed.js';
 import { addOutcomes, aiAnswers, noOutcomes, sharesOf, totalOutcomes, type AnalysisOutcomes } from './outcomes.js';
 import { gaussian, mulberry32 } from '../shared/random.js';
-import { scenarioDuration, type Scenario } from './scenario.js';
+import { scenarioDuration, settingsAt, type Scenario } from './scenario.js';
 
 export interface ControllerSummary {
   successRate: number;
@@ -46,8 +46,8 @@ export interface SimulationResult {
   scenario: string;
   seed: number;
   durationSeconds: number;
-  /** The connections the replicas' pools may hold together (budget − reserved). */
-  budget: number;
+  /** The connections the replicas' pools may hold together (budget − reserved), each second: a DBA may change it mid-run. */
+  budgets: number[];
   arrivals: number[];
   controllers: Record<string, ControllerSummary>;
   timelines: Record<string, Tick[]>;
@@ -70,7 +70,7 @@ export function arrivalsFor(scenario: Scenario, seed: number): number[] {
   return rates;
 }
 
-export function summarise(ticks: Tick[], budget: number, slo: Scenario['slo']): ControllerSummary {
+export function summarise(ticks: Tick[], budgets: number[], slo: Scenario['slo']): ControllerSummary {
   // Sums over the run, and the seconds that broke the SLO or the budget.
   const t = { succeeded: 0, failed: 0, shed: 0, sloViolationSeconds: 0, budgetViolations: 0, levelChanges: 0, oomKills: 0, replicaSeconds: 0, peakReplicas: 0 };
   const latencies: Array<[number, number]> = [];
@@ -92,7 +92,7 @@ export function summarise(ticks: Tick[], budget: number, slo: Scenario['slo']): 
     const requests = tick.succeeded + tick.failed + tick.shed;
     const p95 = percentile(tick.latencies, 0.95) ?? 0;
     if (p95 > slo.p95LatencySeconds || (requests > 0 && tick.succeeded / requests < slo.successRate)) t.sloViolationSeconds++;
-    if (tick.poolTotal > budget) t.budgetViolations++;
+    if (tick.poolTotal > budgets[tick.t]!) t.budgetViolations++;
     t.levelChanges += tick.levelChanges;
     t.oomKills += tick.oomKills;
     t.replicaSeconds += tick.replicas;
@@ -141,11 +141,19 @@ export function controllersFor(spec: ScalingPolicySpec, scenario: Scenario): Con
   ];
 }
 
-/** The connections the replicas' pools may hold together: the policy's budget less its reserve. */
-export function budgetFor(spec: ScalingPolicySpec, scenario: Scenario): number {
-  // A budget read from PgBouncer is, in the model, its max_client_conn.
-  const total = spec.connectionBudget?.maxConnections ?? scenario.model.database.maxClientConnections;
-  return total - (spec.connectionBudget?.reserved ?? 0);
+/**
+ * The connections the replicas' pools may hold together, each second: the policy's budget less
+ * its reserve. A budget read from PgBouncer's max_db_connections follows that setting; any other
+ * read from a signal is, in the model, PgBouncer's max_client_conn as it stands.
+ */
+export function budgetsFor(spec: ScalingPolicySpec, scenario: Scenario): number[] {
+  const budget = spec.connectionBudget;
+  const source = spec.signals.find((s) => s.name === budget?.fromSignal)?.pgbouncer?.metric;
+  return Array.from({ length: scenarioDuration(scenario) }, (_, t) => {
+    const settings = settingsAt(scenario, t);
+    const total = budget?.maxConnections ?? (source === 'MaxDatabaseConnections' ? settings.maxDbConnections : settings.maxClientConnections);
+    return total - (budget?.reserved ?? 0);
+  });
 }
 
 export function simulate(
@@ -155,12 +163,12 @@ export function simulate(
 ): SimulationResult {
   const seed = options.seed ?? scenario.seed;
   const arrivals = arrivalsFor(scenario, seed);
-  const budget = budgetFor(spec, scenario);
-  const result: SimulationResult = { scenario: scenario.name, seed, durationSeconds: scenarioDuration(scenario), budget, arrivals, controllers: {}, timelines: {} };
+  const budgets = budgetsFor(spec, scenario);
+  const result: SimulationResult = { scenario: scenario.name, seed, durationSeconds: scenarioDuration(scenario), budgets, arrivals, controllers: {}, timelines: {} };
   for (const controller of controllersFor(spec, scenario)) {
     const ticks = runController(controller, scenario, arrivals, options.onProgress && ((f) => options.onProgress!(controller.name, f)));
     result.timelines[controller.name] = ticks;
-    result.controllers[controller.name] = summarise(ticks, budget, scenario.slo);
+    result.controllers[controller.name] = summarise(ticks, budgets, scenario.slo);
   }
   return result;
 }

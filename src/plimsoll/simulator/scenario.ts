@@ -38,6 +38,20 @@ const eventSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('databaseSlowdown'), factor: z.number().min(1).max(1000), ...window }),
   z.strictObject({ type: z.literal('signalOutage'), source: z.enum(['prometheus', 'pgbouncer', 'health']), ...window }),
+  // Settings someone changes mid-run, in force for the window (then back to the model's value;
+  // where two windows of one kind overlap, the later start wins).
+  /** PgBouncer's max_client_conn (the DBA's client ceiling): clients past it are refused. */
+  z.strictObject({ type: z.literal('maxClientConnChange'), value: z.int().min(1).max(100000), ...window }),
+  /** PgBouncer's max_db_connections: the server connections to the database, all pools together. */
+  z.strictObject({ type: z.literal('maxDbConnectionsChange'), value: z.int().min(1).max(100000), ...window }),
+  /** A provider's real rate limit (what it enforces with 429s). */
+  z.strictObject({
+    type: z.literal('rateLimitChange'),
+    provider: z.string().min(1),
+    requests: z.int().min(1).max(1000000),
+    periodSeconds: z.int().min(1).max(86400),
+    ...window,
+  }),
 ]);
 
 export const scenarioSchema = z.strictObject({
@@ -84,6 +98,30 @@ export const scenarioSchema = z.strictObject({
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioEvent = Scenario['events'][number];
 
+/** The settings in force at `t`: the model's, as the setting events active then change them. */
+export interface Settings {
+  maxClientConnections: number;
+  maxDbConnections: number;
+  /** Each provider's real rate limit, requests per second. */
+  providerRate: Record<string, number>;
+}
+
+export function settingsAt(scenario: Pick<Scenario, 'model' | 'events'>, t: number): Settings {
+  const { database, providers } = scenario.model;
+  const settings: Settings = {
+    maxClientConnections: database.maxClientConnections,
+    maxDbConnections: database.maxDbConnections,
+    providerRate: Object.fromEntries(Object.entries(providers).map(([name, p]) => [name, p.requestsPerMinute / 60])),
+  };
+  const due = scenario.events.filter((e) => e.at <= t && t < e.at + e.durationSeconds).sort((a, b) => a.at - b.at);
+  for (const e of due) {
+    if (e.type === 'maxClientConnChange') settings.maxClientConnections = e.value;
+    else if (e.type === 'maxDbConnectionsChange') settings.maxDbConnections = e.value;
+    else if (e.type === 'rateLimitChange') settings.providerRate[e.provider] = e.requests / e.periodSeconds;
+  }
+  return settings;
+}
+
 export function scenarioDuration(s: Scenario): number {
   return s.load.phases.reduce((sum, p) => sum + p.durationSeconds, 0);
 }
@@ -103,5 +141,11 @@ export async function loadScenario(path: string): Promise<{ scenario: Scenario; 
       problems: late.map((e) => ({ path: `events[${scenario.events.indexOf(e)}].at`, message: `${e.at} is not before ${duration}` })),
     });
   }
+  const unknown = scenario.events.flatMap((e, i) =>
+    (e.type === 'rateLimitChange' || e.type === 'providerOutage' || e.type === 'providerBrownout') && !(e.provider in scenario.model.providers)
+      ? [{ path: `events[${i}].provider`, message: `"${e.provider}" is not one of the model's providers (${Object.keys(scenario.model.providers).join(', ')})` }]
+      : [],
+  );
+  if (unknown.length > 0) throw new PlimsollError('SCENARIO_INVALID', `${path}: an event names an unknown provider`, { problems: unknown });
   return { scenario, policyPath: resolve(dirname(path), scenario.policy) };
 }

@@ -7,7 +7,7 @@
 import type { ScalingPolicySpec } from '../api/scaling-policy.js';
 import { kedaController } from './controllers/keda.js';
 import { SEED_DEGRADATION, type DegradationThresholds } from './controllers/per-replica-degradation.js';
-import { arrivalsFor, budgetFor, runController, summarise } from './run.js';
+import { arrivalsFor, budgetsFor, runController, summarise } from './run.js';
 import type { Scenario } from './scenario.js';
 
 export interface Candidate {
@@ -56,7 +56,7 @@ export function sweep(
     const perScenario: CandidateResult['perScenario'] = {};
     for (const { spec, scenario } of inputs) {
       const ticks = runController(kedaController(spec, scenario, candidate.thresholds), scenario, arrivalsFor(scenario, scenario.seed));
-      const { successRate, aiAnswerShare, providerUtilisation } = summarise(ticks, budgetFor(spec, scenario), scenario.slo);
+      const { successRate, aiAnswerShare, providerUtilisation } = summarise(ticks, budgetsFor(spec, scenario), scenario.slo);
       perScenario[scenario.name] = { successRate, aiAnswerShare, providerUtilisation };
     }
     const runs = Object.values(perScenario);

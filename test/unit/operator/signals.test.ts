@@ -11,7 +11,7 @@ test('prometheus: vector, scalar, empty (Missing vs Zero), errors', () => {
   assert.equal(parseInstantResult({ status: 'success', data: { resultType: 'vector', result: [] } }, 'Zero'), 0);
   assert.throws(() => parseInstantResult({ status: 'success', data: { resultType: 'vector', result: [] } }, 'Missing'),
     (e: unknown) => isPlimsollError(e) && e.code === 'SIGNAL_EMPTY');
-  assert.throws(() => parseInstantResult({ status: 'error', error: 'bad_data' }, 'Missing'), /bad_data/);
+  assert.throws(() => parseInstantResult({ status: 'error', errorType: 'bad_data', error: 'parse error' }, 'Missing', 400), /the query failed \(HTTP 400, errorType bad_data\)$/);
   assert.throws(() => parseInstantResult({ status: 'success', data: { resultType: 'vector', result: [{ value: [1, 'NaN'] }] } }, 'Missing'), /finite/);
   assert.throws(() => parseInstantResult({ status: 'success', data: { resultType: 'matrix', result: [] } }, 'Missing'), /unsupported/);
 });

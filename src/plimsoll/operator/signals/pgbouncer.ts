@@ -12,6 +12,7 @@ import { PlimsollError } from '../../errors.js';
 import type { Signal } from '../../api/scaling-policy.js';
 import { Coalescer } from './coalescer.js';
 import { describeError, withDeadline } from './deadline.js';
+import { serverErrorCode, shownValue } from './fetched.js';
 import { KeyedLimiter } from './limiter.js';
 import type { SignalSource } from './source.js';
 
@@ -33,7 +34,7 @@ const CONFIG_KEYS: Partial<Record<PgBouncerConfig['metric'], string>> = {
 /** A console value as a finite number; null, empty, or text is a broken answer, not 0. */
 function finite(raw: unknown, what: string): number {
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(value)) throw new PlimsollError('SIGNAL_FETCH_FAILED', `pgbouncer: ${what} is ${JSON.stringify(raw)}, not a finite number`);
+  if (!Number.isFinite(value)) throw new PlimsollError('SIGNAL_FETCH_FAILED', `pgbouncer: ${what} is ${shownValue(raw)}, not a finite number`);
   return value;
 }
 
@@ -107,7 +108,7 @@ export class PgBouncerConnections {
       } catch (err) {
         if (signal.aborted) throw signal.reason as Error;
         if (err instanceof PlimsollError) throw err;
-        throw new PlimsollError('SIGNAL_FETCH_FAILED', `${what}: ${describeError(err)}`, { cause: err });
+        throw new PlimsollError('SIGNAL_FETCH_FAILED', `${what}: ${serverErrorCode(err) ?? describeError(err)}`, { cause: err });
       }
     }));
   }

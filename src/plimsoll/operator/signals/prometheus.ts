@@ -6,6 +6,7 @@
 import { PlimsollError } from '../../errors.js';
 import type { Signal } from '../../api/scaling-policy.js';
 import { Coalescer } from './coalescer.js';
+import { shownValue, shownWord } from './fetched.js';
 import type { HttpAnswer, SignalHttp } from './http-client.js';
 import type { SignalSource } from './source.js';
 
@@ -13,6 +14,8 @@ type PrometheusConfig = NonNullable<Signal['prometheus']>;
 
 interface QueryResponse {
   status: 'success' | 'error';
+  /** Prometheus's own words: errorType is a short enum (bad_data, timeout, …), error free text. */
+  errorType?: string;
   error?: string;
   data?: { resultType: string; result: unknown };
 }
@@ -28,8 +31,13 @@ function seriesName(series: Series): string {
   return `{${labels.join(', ')}}`;
 }
 
-export function parseInstantResult(body: QueryResponse, emptyResult: 'Missing' | 'Zero'): number {
-  if (body.status !== 'success' || !body.data) throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: ${body.error ?? 'query failed'}`);
+/** The sample of an answer; errors name the HTTP status and Prometheus's errorType, never its error text. */
+export function parseInstantResult(body: QueryResponse, emptyResult: 'Missing' | 'Zero', httpStatus?: number): number {
+  if (body.status !== 'success' || !body.data) {
+    const errorType = shownWord(body.errorType);
+    const detail = [httpStatus === undefined ? undefined : `HTTP ${httpStatus}`, errorType && `errorType ${errorType}`].filter(Boolean).join(', ');
+    throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: the query failed${detail ? ` (${detail})` : ''}`);
+  }
   const { resultType, result } = body.data;
   let raw: string | undefined;
   if (resultType === 'scalar' || resultType === 'string') raw = (result as [number, string])[1];
@@ -41,20 +49,20 @@ export function parseInstantResult(body: QueryResponse, emptyResult: 'Missing' |
         `prometheus: the query returned ${series.length} series, a signal needs exactly one (aggregate it, e.g. sum(...) or max(...)): ${shown}${series.length > 3 ? ', ...' : ''}`);
     }
     raw = series[0]?.value[1];
-  } else throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: unsupported result type ${resultType}`);
+  } else throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: unsupported result type ${shownWord(resultType) ?? shownValue(resultType)}`);
   if (raw === undefined) {
     if (emptyResult === 'Zero') return 0;
     throw new PlimsollError('SIGNAL_EMPTY', 'prometheus: the query returned no series');
   }
   const value = Number(raw);
-  if (!Number.isFinite(value)) throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: value ${raw} is not a finite number`);
+  if (!Number.isFinite(value)) throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: value ${shownValue(raw)} is not a finite number`);
   return value;
 }
 
 function queryBody(answer: HttpAnswer): QueryResponse {
   const body = answer.body as QueryResponse | undefined;
   if (body && typeof body === 'object' && typeof body.status === 'string') return body;
-  return { status: 'error', error: `HTTP ${answer.status}, not a Prometheus API answer` };
+  throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: HTTP ${answer.status}, not a Prometheus API answer`);
 }
 
 export function createPrometheusSource(http: SignalHttp, shared = new Coalescer<HttpAnswer>()): SignalSource<PrometheusConfig> {
@@ -67,7 +75,7 @@ export function createPrometheusSource(http: SignalHttp, shared = new Coalescer<
       // The URL names server, query and timeout: the identity of the question.
       const answer = await shared.share(url.href, window,
         () => http.getJson(url, config.timeoutSeconds * 1000, `prometheus ${config.serverAddress}`));
-      return parseInstantResult(queryBody(answer), config.emptyResult);
+      return parseInstantResult(queryBody(answer), config.emptyResult, answer.status);
     },
   };
 }

@@ -20,9 +20,10 @@ export function resolveSignal(signal: Signal, overrides: Record<string, string>,
     switch (signal.pgbouncer.metric) {
       case 'ClientsWaiting': return 'pgbouncerWaiting';
       case 'MaxWaitSeconds': return 'pgbouncerMaxWaitSeconds';
-      case 'MaxClientConnections': return params.database.maxClientConnections;
-      case 'DefaultPoolSize':
-      case 'MaxDatabaseConnections': return params.database.serverPoolSize;
+      // The limits a DBA can change mid-run (scenario events) are read as they stand.
+      case 'MaxClientConnections': return 'maxClientConnections';
+      case 'MaxDatabaseConnections': return 'maxDbConnections';
+      case 'DefaultPoolSize': return params.database.serverPoolSize;
       default: return undefined;
     }
   }
@@ -56,6 +57,8 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
     concurrency: Object.fromEntries((spec.queues?.providers ?? []).map((p) => [p.name, p.concurrency.min])),
     clusterLevel: 'Full',
     globalRateLimit: true,
+    // The limiter runs at the policy's figures, whatever the provider enforces now.
+    rateLimits: Object.fromEntries((spec.queues?.providers ?? []).map((p) => [p.name, p.rateLimit.requests / p.rateLimit.periodSeconds])),
   };
   let pending: Pending[] = [];
 
