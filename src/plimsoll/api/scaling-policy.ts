@@ -100,7 +100,7 @@ const scalingRulesSchema = (direction: 'up' | 'down') => {
 
 export const replicasSchema = z
   .strictObject({
-    min: z.int().min(1).max(1000).default(1).meta({ description: 'Fewest replicas the policy may set (default 1).' }),
+    min: z.int().min(1).max(1000).default(1).meta({ description: 'Fewest replicas the policy may set (default 1). At least 1: Plimsoll does not scale from zero, and a target scaled to 0 by hand is left at 0 (scaling disabled, as the HPA does) until it is scaled to 1 or more.' }),
     max: z.int().min(1).max(1000).meta({ description: 'Most replicas the policy may set. The connection budget may cap replicas lower.' }),
     behavior: defaulted(
       z
@@ -486,6 +486,52 @@ const knobSchema = (description: string) =>
     })
     .meta({ description });
 
+/** The version of status.memory's layout; a leader ignores a memory of another version. */
+export const MEMORY_VERSION = 1;
+const rfc3339 = z.string().max(64);
+
+/**
+ * What the engine remembers between evaluations, kept in status so that a new leader (after a
+ * failover or an upgrade) resumes the stabilization windows, rate policies, level dwell and
+ * adaptive concurrency instead of starting empty. Bounded and compact: only the recommendations
+ * that can still decide a window are kept, and it is rewritten only when it changes materially.
+ */
+export const engineMemorySchema = z
+  .strictObject({
+    version: z.int().min(1).max(1000).meta({ description: `Layout version (${MEMORY_VERSION}); another version is ignored.` }),
+    lineage: z.string().max(128).meta({ description: 'The uid of the policy this memory belongs to; a re-created policy ignores the memory of the old one.' }),
+    recommendations: z
+      .array(z.strictObject({
+        time: rfc3339.meta({ description: 'When the recommendation was made (RFC 3339).' }),
+        replicas: z.int().min(0).meta({ description: 'The raw replica recommendation.' }),
+      }))
+      .max(64)
+      .meta({ description: 'The replica recommendations that can still decide a stabilization window (the highest for scale-down, the lowest for scale-up), at most 64.' }),
+    scaleEvents: z
+      .array(z.strictObject({
+        time: rfc3339.meta({ description: 'When the replicas were changed (RFC 3339).' }),
+        change: z.int().meta({ description: 'Replicas added (positive) or removed (negative).' }),
+      }))
+      .max(64)
+      .meta({ description: 'Replica changes within the longest behavior policy period, for the rate policies, at most 64.' }),
+    level: z
+      .strictObject({
+        value: z.enum(SERVICE_LEVELS).meta({ description: 'The service level the engine holds.' }),
+        since: rfc3339.meta({ description: 'When it entered that level, for minDwellSeconds (RFC 3339).' }),
+      })
+      .meta({ description: 'The service level and when it last changed.' }),
+    providers: z
+      .array(z.strictObject({
+        name: z.string().max(63).meta({ description: 'Provider name.' }),
+        limit: z.number().min(0).meta({ description: 'The adaptive concurrency limit (unrounded).' }),
+        longRttSeconds: z.number().min(0).optional().meta({ description: 'Gradient2\'s long-term latency.' }),
+        adaptedAt: rfc3339.meta({ description: 'When the limit last stepped (RFC 3339).' }),
+      }))
+      .max(16)
+      .meta({ description: 'Adaptive concurrency per provider.' }),
+  })
+  .meta({ description: 'The engine\'s memory (stabilization windows, scale events, level dwell, adaptive concurrency), restored by a new leader.' });
+
 export const scalingPolicyStatusSchema = z
   .strictObject({
     observedGeneration: z.int().min(0).optional().meta({ description: 'The .metadata.generation this status reflects.' }),
@@ -550,6 +596,7 @@ export const scalingPolicyStatusSchema = z
       .meta({ description: 'A scale-out waiting for the replicas to acknowledge a smaller pool; absent when none waits.' }),
     lastScaleTime: z.string().max(64).optional().meta({ description: 'When replicas were last changed (RFC 3339).' }),
     lastLevelTransitionTime: z.string().max(64).optional().meta({ description: 'When the service level last changed (RFC 3339).' }),
+    memory: engineMemorySchema.optional(),
   })
   .meta({ description: 'What the operator observed and decided.' });
 
@@ -584,3 +631,4 @@ export type Provider = z.output<typeof providerSchema>;
 export type Adaptive = z.output<typeof adaptiveSchema>;
 export type Trigger = z.output<typeof triggerSchema>;
 export type Condition = z.output<typeof conditionSchema>;
+export type PersistedMemory = z.output<typeof engineMemorySchema>;

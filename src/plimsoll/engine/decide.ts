@@ -35,7 +35,7 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
   const signals = readSignals(spec, observations.signals, now);
   const values = usableValues(signals);
 
-  const replicaDecision = decideReplicas(spec, values, current, memory, now);
+  const replicaDecision = decideReplicas(spec, values, current, memory, now, observations.readyReplicas);
   const replicas: Decided = { ...replicaDecision.decided };
   let poolMax: Decided | undefined;
   let budgetConstrained = false;

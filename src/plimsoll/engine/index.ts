@@ -1,3 +1,4 @@
 export { decide, recordScale, type EngineInput } from './decide.js';
 export * from './types.js';
 export * from './fleet.js';
+export * from './persisted-memory.js';

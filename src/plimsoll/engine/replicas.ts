@@ -13,14 +13,22 @@ export interface ObjectiveRecommendation {
   usageRatio: number;
 }
 
-/** HPA: ceil(current × usageRatio), unless the ratio is within the direction's tolerance. */
+/**
+ * HPA: ceil(ready × usageRatio), unless the ratio is within the direction's tolerance. A Value
+ * signal (p95 latency, a queue per replica) describes the replicas that serve, so the ratio
+ * scales the ready ones, as the HPA's replica calculator does: counting replicas still starting
+ * would compound a recommendation (4 → 8 → 16) before the new ones could move the signal.
+ * Without a ready count (or with none ready) it scales the replicas there are.
+ */
 export function recommendForObjective(
   objective: Objective,
   value: number,
   currentReplicas: number,
   tolerance: { up: number; down: number },
+  readyReplicas?: number,
 ): ObjectiveRecommendation {
   const current = Math.max(1, currentReplicas);
+  const ready = readyReplicas !== undefined && readyReplicas > 0 ? Math.min(readyReplicas, current) : current;
   const { target } = objective;
   let usageRatio: number;
   let proposed: number;
@@ -30,7 +38,7 @@ export function recommendForObjective(
     proposed = Math.ceil(value / perReplica);
   } else {
     usageRatio = value / (target.value ?? 1);
-    proposed = Math.ceil(current * usageRatio);
+    proposed = Math.ceil(ready * usageRatio);
   }
   const withinTolerance = usageRatio >= 1 ? usageRatio - 1 <= tolerance.up : 1 - usageRatio <= tolerance.down;
   return { signal: objective.signal, replicas: withinTolerance ? currentReplicas : proposed, usageRatio };
@@ -46,7 +54,7 @@ export interface RawRecommendation {
 }
 
 /** Several objectives → the largest; a missing objective signal → the fallback behaviour. */
-export function rawRecommendation(spec: ScalingPolicySpec, values: Map<string, number>, currentReplicas: number): RawRecommendation {
+export function rawRecommendation(spec: ScalingPolicySpec, values: Map<string, number>, currentReplicas: number, readyReplicas?: number): RawRecommendation {
   const { scaleUp, scaleDown } = spec.replicas.behavior;
   const tolerance = { up: scaleUp.tolerance, down: scaleDown.tolerance };
   if (spec.objectives.length === 0) {
@@ -57,7 +65,7 @@ export function rawRecommendation(spec: ScalingPolicySpec, values: Map<string, n
   for (const objective of spec.objectives) {
     const value = values.get(objective.signal);
     if (value === undefined) missing.push(objective.signal);
-    else recommendations.push(recommendForObjective(objective, value, currentReplicas, tolerance));
+    else recommendations.push(recommendForObjective(objective, value, currentReplicas, tolerance, readyReplicas));
   }
   const best = recommendations.reduce<ObjectiveRecommendation | undefined>((a, b) => (a === undefined || b.replicas > a.replicas ? b : a), undefined);
   const explain = (r: ObjectiveRecommendation) => `${r.signal} at ${(r.usageRatio * 100).toFixed(0)}% of target asks for ${r.replicas}`;
@@ -152,9 +160,10 @@ export function decideReplicas(
   currentReplicas: number,
   memory: EngineMemory,
   now: number,
+  readyReplicas?: number,
 ): { decided: Decided; fallbackActive: boolean; recommendations: EngineMemory['recommendations']; unconstrained: number } {
   const { min, max, behavior } = spec.replicas;
-  const raw = rawRecommendation(spec, values, currentReplicas);
+  const raw = rawRecommendation(spec, values, currentReplicas, readyReplicas);
   const longestWindow = Math.max(behavior.scaleUp.stabilizationWindowSeconds, behavior.scaleDown.stabilizationWindowSeconds) * 1000;
   const history = memory.recommendations.filter((r) => r.at > now - longestWindow);
 

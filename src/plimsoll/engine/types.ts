@@ -28,6 +28,8 @@ export interface SignalReading {
 export interface Observations {
   /** Replicas the target has now (its spec.replicas). */
   currentReplicas: number;
+  /** Of those, the ready ones (the Deployment's status.readyReplicas), when known. */
+  readyReplicas?: number;
   signals: Record<string, SignalObservation>;
 }
 

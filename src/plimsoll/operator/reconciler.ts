@@ -15,7 +15,7 @@ import {
   acknowledges, levelRank, PAUSED_ANNOTATION, runtimeConfigMapName, type AppliedRuntime, type RuntimeDocument, type ServiceLevel,
 } from '../contract/index.js';
 import {
-  checkFleet, decide, emptyMemory, recordScale, replicasThatFit, surgeFor,
+  checkFleet, decide, emptyMemory, persistMemory, recordScale, replicasThatFit, restoreMemory, sameMaterialMemory, surgeFor,
   type Decision, type EngineMemory, type FleetPod, type RolloutStrategy, type SignalObservation,
 } from '../engine/index.js';
 import type { Logger } from '../observability/logger.js';
@@ -211,8 +211,20 @@ export class Reconciler {
       return { requeueAfterMs: intervalMs };
     }
 
+    if (deployment.spec?.replicas === 0) {
+      // Scaled to zero by someone else (Plimsoll never goes below replicas.min ≥ 1): as the
+      // HPA does, autoscaling is off until the target has replicas again, so a deliberate
+      // scale to zero is not undone. Scale from zero (KEDA's activation) is not supported.
+      const message = `${spec.targetRef.name} has 0 replicas: scaling is disabled until it is scaled to 1 or more (Plimsoll does not scale from zero)`;
+      for (const t of ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated']) conditions.keep(t);
+      conditions.set('Ready', 'False', 'ScalingDisabled', message);
+      if (previous.conditions?.find((c) => c.type === 'Ready')?.reason !== 'ScalingDisabled') await this.event(ref, 'Normal', 'ScalingDisabled', 'Scale', message);
+      await this.writeStatus(ref, previous, { ...base, conditions: conditions.list(), current: { ...previous.current, replicas: 0, readyReplicas: 0 } });
+      return { requeueAfterMs: intervalMs };
+    }
+
     // Signals → engine.
-    const state = this.stateFor(key, previous, nowMs);
+    const state = this.stateFor(key, previous, nowMs, ref.uid);
     const context = this.signalContext(namespace, name, spec.targetRef.name);
     // Signals are polled once per interval, as KEDA and the HPA do. Reconciles in between (a
     // Deployment or ConfigMap event) decide on the last readings: reading again would load the
@@ -231,6 +243,9 @@ export class Reconciler {
     const publishedBefore = fresher(writes, 'runtime', readBack, configMapRv);
     const rollout = rolloutOf(deployment);
     const observations: Parameters<typeof decide>[0]['observations'] = { currentReplicas, signals: state.observations, rollout };
+    // Value objectives scale the ready replicas, as the HPA does (the Deployment counts them).
+    const ready = deployment.status?.readyReplicas;
+    if (ready !== undefined) observations.readyReplicas = ready;
     const publishedPool = publishedBefore?.db?.poolMax ?? previous.current?.poolMax;
     if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
     const decision = decide({ spec, observations, memory: state.memory, now: this.now() });
@@ -331,6 +346,11 @@ export class Reconciler {
       };
     } else delete status.acknowledgement;
     status.conditions = conditions.list();
+    // The memory goes to status for the next leader: when it changed materially, or with a
+    // write that happens anyway (steady state stays without writes).
+    const memory = persistMemory(state.memory, ref.uid);
+    status.memory = sameMaterialMemory(previous.memory, memory) ? previous.memory! : memory;
+    if (status.memory !== memory && canonicalJson(status) !== canonicalJson(previous)) status.memory = memory;
     await this.writeStatus(ref, previous, status);
     return { requeueAfterMs };
   }
@@ -356,7 +376,7 @@ export class Reconciler {
       const cached = this.deps.caches.configMap(`${ref.namespace}/${configMapName}`);
       const before = fresher(writes, 'runtime', readRuntimeDocument(cached), cached?.metadata?.resourceVersion);
       if (before) {
-        const state = this.stateFor(key, policy.status ?? {}, nowMs);
+        const state = this.stateFor(key, policy.status ?? {}, nowMs, ref.uid);
         let doc = before;
         if (before.serviceLevel !== 'Full' || before.lineage !== ref.uid) {
           const generation = Math.max(before.generation, policy.status?.current?.runtimeGeneration ?? 0) + 1;
@@ -393,14 +413,17 @@ export class Reconciler {
     this.writes.clear();
   }
 
-  private stateFor(key: string, status: ScalingPolicyStatus, now: number): PolicyState {
+  private stateFor(key: string, status: ScalingPolicyStatus, now: number, lineage: string): PolicyState {
     let state = this.states.get(key);
     if (!state) {
-      // After a restart the level (and its dwell) comes back from status, so a restart neither
-      // drops a degraded service to Full nor resets the dwell.
-      const memory = emptyMemory(now);
+      // A new leader (or a restart) resumes the engine's memory from status: the stabilization
+      // windows, rate policies, level dwell and adaptive concurrency carry on where they were,
+      // so a failover neither drops 20 replicas to 4 at once nor relaxes a degraded service.
+      // Without a memory of this policy's lineage, the level (and its dwell) still comes back.
+      const restored = restoreMemory(status.memory, lineage, now);
+      const memory = { ...emptyMemory(now), ...restored };
       const level = status.current?.serviceLevel;
-      if (level) memory.level = { value: level, since: Date.parse(status.lastLevelTransitionTime ?? '') || now };
+      if (level && !restored) memory.level = { value: level, since: Date.parse(status.lastLevelTransitionTime ?? '') || now };
       const lastScale = Date.parse(status.lastScaleTime ?? '');
       if (Number.isFinite(lastScale)) memory.lastScaleTime = lastScale;
       state = { observations: {}, memory };

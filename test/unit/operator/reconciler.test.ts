@@ -13,11 +13,14 @@ import type { KubeApi } from '../../../src/plimsoll/operator/kube-api.js';
 import type { SignalRegistry } from '../../../src/plimsoll/operator/signals/index.js';
 import type { ScalingPolicySpecInput, ScalingPolicyStatus } from '../../../src/plimsoll/api/scaling-policy.js';
 
-function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = {}, clock: { now: number } = { now: Date.now() }) {
+function world(
+  load: { value: number }, spec: Partial<ScalingPolicySpecInput> = {}, clock: { now: number } = { now: Date.now() },
+  init: { replicas?: number; ready?: number; status?: ScalingPolicyStatus } = {},
+) {
   const calls: string[] = [];
   const statuses: ScalingPolicyStatus[] = [];
   let reads = 0;
-  let replicas = 1;
+  let replicas = init.replicas ?? 1;
   const policy: ScalingPolicyObject = {
     metadata: { name: 'p', namespace: 'ns', uid: 'u', generation: 1, resourceVersion: '1' },
     spec: {
@@ -28,8 +31,9 @@ function world(load: { value: number }, spec: Partial<ScalingPolicySpecInput> = 
       connectionBudget: { maxConnections: 100 },
       ...spec,
     },
+    ...(init.status ? { status: init.status } : {}),
   };
-  const deployment = (): k8s.V1Deployment => ({ metadata: { name: 'd', namespace: 'ns', resourceVersion: '7' }, spec: { replicas } as k8s.V1DeploymentSpec });
+  const deployment = (): k8s.V1Deployment => ({ metadata: { name: 'd', namespace: 'ns', resourceVersion: '7' }, spec: { replicas } as k8s.V1DeploymentSpec, ...(init.ready === undefined ? {} : { status: { readyReplicas: init.ready } }) });
   const api = {
     scale: async (_ns: string, _n: string, r: number) => { calls.push(`scale ${r}`); },
     applyConfigMap: async (cm: k8s.V1ConfigMap) => { calls.push(`runtime pool=${(JSON.parse(cm.data!['runtime.json']!) as { db: { poolMax: number } }).db.poolMax}`); },
@@ -135,4 +139,59 @@ test('a replica that caps the pool below the published one: status shows the poo
   assert.match(propagated?.message ?? '', /pool 10 instead of the published 42/);
   assert.equal(status.current?.poolMax, 10, 'status shows what the replicas run');
   assert.equal(status.desired?.poolMax?.value, 42, 'and what was decided');
+});
+
+test('a Value objective scales the ready replicas the Deployment reports', async () => {
+  const latency = { signals: [{ name: 'load', prometheus: { serverAddress: 'http://x', query: 'q' } }], objectives: [{ signal: 'load', target: { type: 'Value' as const, value: 10 } }] };
+  // Twice the target on the 4 ready of 8 replicas: 8 (not 16).
+  const { reconciler, calls } = world({ value: 20 }, latency, undefined, { replicas: 8, ready: 4 });
+  await reconciler.reconcile('ns/p');
+  assert.ok(!calls.some((c) => c.startsWith('scale')), calls.join(', '));
+});
+
+test('a new leader resumes the stabilization window from status.memory, and steady state writes nothing', async () => {
+  const clock = { now: Date.parse('2026-12-01T10:00:00Z') };
+  const windowed = { replicas: { min: 1, max: 10, behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } } };
+  const load = { value: 80 };
+  const first = world(load, windowed, clock, { replicas: 8 });
+  await first.reconciler.reconcile('ns/p');
+  clock.now += 1000;
+  load.value = 20;
+  await first.reconciler.reconcile('ns/p');
+  const status = first.statuses.at(-1)!;
+  assert.deepEqual(status.memory?.recommendations.map((r) => r.replicas), [8, 2]);
+  assert.equal(status.memory?.lineage, 'u');
+
+  // Another process takes over 10 s later with that status in its cache.
+  clock.now += 10_000;
+  const second = world(load, windowed, clock, { replicas: 8, status: JSON.parse(JSON.stringify(status)) as ScalingPolicyStatus });
+  await second.reconciler.reconcile('ns/p');
+  assert.ok(!second.calls.some((c) => c.startsWith('scale')), `the new leader scaled in within the window: ${second.calls.join(', ')}`);
+  // A status of another lineage (a re-created policy of the same name) is not resumed.
+  const other = world(load, windowed, clock, { replicas: 8, status: { ...status, memory: { ...status.memory!, lineage: 'old-uid' } } });
+  await other.reconciler.reconcile('ns/p');
+  assert.ok(other.calls.includes('scale 2'), other.calls.join(', '));
+
+  // While nothing changes, the memory alone (its last recommendation made again) is no reason to write status.
+  const steady = world({ value: 80 }, windowed, clock, { replicas: 8 });
+  for (let i = 0; i < 7; i++) {
+    if (i === 2) steady.calls.length = 0;
+    clock.now += 1000;
+    await steady.reconciler.reconcile('ns/p');
+  }
+  assert.deepEqual(steady.calls, []);
+});
+
+test('a target scaled to zero by hand stays at zero: scaling is disabled until it has replicas again', async () => {
+  const { reconciler, calls, statuses, setReplicas } = world({ value: 80 }, {}, undefined, { replicas: 0 });
+  await reconciler.reconcile('ns/p');
+  assert.ok(!calls.some((c) => c.startsWith('scale') || c.startsWith('runtime')), calls.join(', '));
+  const ready = statuses.at(-1)?.conditions?.find((c) => c.type === 'Ready');
+  assert.equal(ready?.status, 'False');
+  assert.equal(ready?.reason, 'ScalingDisabled');
+  assert.ok(calls.includes('event ScalingDisabled'));
+  // Once it is scaled up by hand, the policy governs it again.
+  setReplicas(1);
+  await reconciler.reconcile('ns/p');
+  assert.ok(calls.includes('scale 8'), calls.join(', '));
 });
