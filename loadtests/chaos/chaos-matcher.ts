@@ -113,16 +113,26 @@ async function startReplica(id: string): Promise<Replica> {
   }
   throw new Error(`replica ${id} did not become ready`);
 }
-async function ready(r: Replica): Promise<boolean> {
-  try { return (await fetch(`http://127.0.0.1:${r.port}/readyz`, { signal: AbortSignal.timeout(1000) })).status === 200; } catch { return false; }
+async function ready(r: Replica, timeoutMs = 1000): Promise<boolean> {
+  try { return (await fetch(`http://127.0.0.1:${r.port}/readyz`, { signal: AbortSignal.timeout(timeoutMs) })).status === 200; } catch { return false; }
 }
 const lb = new LoadBalancer();
 const lbUrl = await lb.listen(0);
-// The Service's endpoints: replicas whose readiness probe passes, as kubelet and kube-proxy do.
+// The Service's endpoints: replicas whose readiness probe passes, as kubelet and kube-proxy do,
+// with the manifests' probe (timeout 2 s, failureThreshold 2): one slow answer on a loaded
+// machine does not take a replica out; two failures in a row do.
+const PROBE_TIMEOUT_MS = 2000;
+const FAILURE_THRESHOLD = 2;
+const probeFailures = new Map<Replica, number>();
 let probing = true;
 const prober = (async () => {
   while (probing) {
-    const up = await Promise.all(replicas.map(async (r) => (!r.leaving && (await ready(r)) ? r : undefined)));
+    const up = await Promise.all(replicas.map(async (r) => {
+      if (r.leaving) return undefined;
+      const failures = (await ready(r, PROBE_TIMEOUT_MS)) ? 0 : (probeFailures.get(r) ?? FAILURE_THRESHOLD) + 1;
+      probeFailures.set(r, failures);
+      return failures < FAILURE_THRESHOLD ? r : undefined;
+    }));
     lb.setUpstreams(up.filter((r): r is Replica => r !== undefined).map((r) => ({ id: r.id, host: '127.0.0.1', port: r.port })));
     await sleep(200);
   }
@@ -137,6 +147,8 @@ const accepted = new Set<string>();
 const answered = new Set<string>();
 const byPhase: Record<string, Record<number, number>> = {};
 let current = 'warm-up';
+/** The load balancer's 502s by phase and error code (NO_READY_REPLICA, UPSTREAM_FAILED). */
+const badGateway = new Map<string, number>();
 const count = (s: number) => {
   statuses.set(s, (statuses.get(s) ?? 0) + 1);
   const p = (byPhase[current] ??= {});
@@ -159,6 +171,10 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
       });
       count(res.status);
       const text = await res.text();
+      if (res.status === 502) {
+        const why = `${current}: ${/"code":"([A-Z_]+)"/.exec(text)?.[1] ?? 'no error code'}`;
+        badGateway.set(why, (badGateway.get(why) ?? 0) + 1);
+      }
       if (res.status === 409 && key) {
         await sleep(Number(res.headers.get('retry-after') ?? '1') * 1000);
         continue;
@@ -254,7 +270,9 @@ const figures: Figures = tally({
   providerCalls: fake.stats.requests, statuses: Object.fromEntries(statuses), lbStats: { ...lb.stats(), statusesByPhase: byPhase }, phases,
 });
 writeFileSync(join(OUT, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
-process.stdout.write(`\n${figures.table}\n${Object.entries(byPhase).map(([p, st]) => `  ${p}: ${JSON.stringify(st)}`).join('\n')}\n\nJSON: ${join(OUT, 'figures.json')}\n`);
+process.stdout.write(`\n${figures.table}\n${Object.entries(byPhase).map(([p, st]) => `  ${p}: ${JSON.stringify(st)}`).join('\n')}\n`);
+if (badGateway.size > 0) process.stdout.write(`502s by phase and code: ${JSON.stringify(Object.fromEntries(badGateway))}\n`);
+process.stdout.write(`\nJSON: ${join(OUT, 'figures.json')}\n`);
 
 // --- teardown: only what this script started
 probing = false;

@@ -46,20 +46,34 @@ export class KubeApi {
     this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
   }
 
-  async scale(namespace: string, name: string, replicas: number): Promise<void> {
+  /**
+   * Sets replicas through the scale subresource. With `resourceVersion` (the Deployment's, as the
+   * decision read it) the write is conditional, as the HPA's is: 409 Conflict if the Deployment
+   * changed since, so a decision made on stale state is never applied. Returns the new version.
+   */
+  async scale(namespace: string, name: string, replicas: number, resourceVersion?: string): Promise<string | undefined> {
     this.metrics.apiWrites.inc({ kind: 'scale' });
-    await this.apps.replaceNamespacedDeploymentScale({
+    const scale = await this.apps.replaceNamespacedDeploymentScale({
       namespace, name, fieldManager: FIELD_MANAGER,
-      body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace }, spec: { replicas } },
+      body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) }, spec: { replicas } },
     });
+    return scale.metadata?.resourceVersion;
   }
 
-  async applyConfigMap(body: k8s.V1ConfigMap): Promise<void> {
+  /**
+   * Server-side applies the runtime ConfigMap. With `resourceVersion` (the one whose document the
+   * new generation follows) the apply is conditional: 409 Conflict if another writer replaced the
+   * document meanwhile, so a generation is never published over one it did not see. Returns the
+   * new version.
+   */
+  async applyConfigMap(body: k8s.V1ConfigMap, resourceVersion?: string): Promise<string | undefined> {
     this.metrics.apiWrites.inc({ kind: 'runtime' });
-    await this.core.patchNamespacedConfigMap(
-      { name: body.metadata!.name!, namespace: body.metadata!.namespace!, body, fieldManager: FIELD_MANAGER, force: true },
+    const conditional = resourceVersion ? { ...body, metadata: { ...body.metadata, resourceVersion } } : body;
+    const applied = await this.core.patchNamespacedConfigMap(
+      { name: body.metadata!.name!, namespace: body.metadata!.namespace!, body: conditional, fieldManager: FIELD_MANAGER, force: true },
       applyOptions(),
     );
+    return applied.metadata?.resourceVersion;
   }
 
   async applyStatus(policy: PolicyRef, status: ScalingPolicyStatus): Promise<void> {

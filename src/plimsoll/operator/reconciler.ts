@@ -82,6 +82,8 @@ const POLL_SLACK_MS = 100;
 interface Written<T> {
   basedOn: string | undefined;
   value: T;
+  /** The resourceVersion our write produced: the precondition of the next write. */
+  version?: string | undefined;
 }
 
 interface LastWrites {
@@ -132,6 +134,23 @@ function fresher<K extends keyof LastWrites, T>(writes: LastWrites, kind: K, cac
   if (written && written.basedOn === cachedRv) return written.value as T;
   delete writes[kind];
   return cached;
+}
+
+/**
+ * The resourceVersion a write must be conditional on: the cached object's, or, while the cache
+ * has not yet seen our last write, the version that write produced. A write on a version that
+ * has moved on (another writer, a stale leader's cache) is refused with 409 Conflict.
+ */
+function versionToUpdate<K extends keyof LastWrites>(writes: LastWrites, kind: K, cachedRv: string | undefined): string | undefined {
+  const written = writes[kind];
+  return written && written.basedOn === cachedRv ? written.version : cachedRv;
+}
+
+/** After a 409 Conflict the cache is about to show the newer object: decide again on it soon. */
+const CONFLICT_REQUEUE_MS = 500;
+
+function isConflict(err: unknown): boolean {
+  return (err as { code?: unknown }).code === 409;
 }
 
 export class Reconciler {
@@ -278,8 +297,8 @@ export class Reconciler {
                 requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
               }
             }
-            const doc = await this.publish(ref, configMapName, toPublish, published, previous, state);
-            if (doc !== published) writes.runtime = { basedOn: configMapRv, value: doc };
+            const { doc, version } = await this.publish(ref, configMapName, toPublish, published, previous, state, versionToUpdate(writes, 'runtime', configMapRv));
+            if (doc !== published) writes.runtime = { basedOn: configMapRv, value: doc, version };
             published = doc;
             if (step.waitForAcknowledgement) {
               ack = await this.acknowledged(spec, published, namespace, context);
@@ -302,8 +321,8 @@ export class Reconciler {
               }
             }
             if (target === replicas) continue;
-            await this.deps.api.scale(namespace, spec.targetRef.name, target);
-            writes.replicas = { basedOn: deploymentRv, value: target };
+            const version = await this.deps.api.scale(namespace, spec.targetRef.name, target, versionToUpdate(writes, 'replicas', deploymentRv));
+            writes.replicas = { basedOn: deploymentRv, value: target, version };
             const d = decision.replicas;
             await this.event(ref, 'Normal', target > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
               `replicas ${replicas} → ${target}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}${target !== step.replicas ? ` (${heldBy})` : ''}`);
@@ -311,6 +330,14 @@ export class Reconciler {
           }
         }
       } catch (err) {
+        if (isConflict(err)) {
+          // Someone else changed the Deployment or the document since it was read: nothing of
+          // this decision is applied on top; the next reconcile decides on what is there now.
+          delete writes.replicas;
+          delete writes.runtime;
+          this.deps.logger.info({ policy: key, err: String(err) }, 'write conflict (409): deciding again on the current objects');
+          return { requeueAfterMs: CONFLICT_REQUEUE_MS };
+        }
         // Say so where users look, then let the controller back off and retry.
         const message = err instanceof Error ? err.message.slice(0, 1024) : String(err);
         conditions.set('Ready', 'False', 'ActuationFailed', message);
@@ -382,14 +409,14 @@ export class Reconciler {
           const generation = Math.max(before.generation, policy.status?.current?.runtimeGeneration ?? 0) + 1;
           doc = { ...before, serviceLevel: 'Full', lineage: ref.uid, generation, issuedAt: new Date(nowMs).toISOString() };
           try {
-            await this.deps.api.applyConfigMap(runtimeConfigMap(ref, configMapName, doc));
+            const version = await this.deps.api.applyConfigMap(runtimeConfigMap(ref, configMapName, doc), versionToUpdate(writes, 'runtime', cached?.metadata?.resourceVersion));
+            writes.runtime = { basedOn: cached?.metadata?.resourceVersion, value: doc, version };
           } catch (err) {
             // The whole namespace is going (its replicas with it): nothing to restore.
             if (!String((err as { body?: unknown }).body ?? err).includes('being terminated')) throw err;
             await this.deps.api.setFinalizers(ref, policy.metadata?.resourceVersion ?? '', finalizers.filter((f) => f !== FINALIZER));
             return {};
           }
-          writes.runtime = { basedOn: cached?.metadata?.resourceVersion, value: doc };
           await this.event(ref, 'Normal', 'LevelRelaxed', 'Finalize', `service level ${before.serviceLevel} → Full (runtime generation ${doc.generation}): the policy is being deleted`);
         }
         const ack = await this.acknowledged(spec, doc, ref.namespace, this.signalContext(ref.namespace, ref.name, spec.targetRef.name));
@@ -470,19 +497,21 @@ export class Reconciler {
 
   private async publish(
     ref: PolicyRef, configMapName: string, decision: Decision,
-    before: RuntimeDocument | undefined, status: ScalingPolicyStatus, state: PolicyState,
-  ): Promise<RuntimeDocument> {
+    before: RuntimeDocument | undefined, status: ScalingPolicyStatus, state: PolicyState, precondition: string | undefined,
+  ): Promise<{ doc: RuntimeDocument; version?: string | undefined }> {
     const content = runtimeContent(ref.name, decision);
     // The lineage is the policy's uid: a re-created policy's generation 1 is newer than the
     // old policy's 57 for every replica (and for the acknowledgement).
-    if (before && before.lineage === ref.uid && sameContent(before, content)) return before;
+    if (before && before.lineage === ref.uid && sameContent(before, content)) return { doc: before };
     // Monotonic even if someone deleted the ConfigMap: status remembers the last generation.
     const generation = Math.max(before?.generation ?? 0, status.current?.runtimeGeneration ?? 0) + 1;
     const doc: RuntimeDocument = { ...content, lineage: ref.uid, generation, issuedAt: new Date(this.now()).toISOString() };
-    await this.deps.api.applyConfigMap(runtimeConfigMap(ref, configMapName, doc));
+    // Conditional on the version whose document this generation follows (a generation check
+    // before the document is replaced: a stale leader's cache cannot overwrite a newer one).
+    const version = await this.deps.api.applyConfigMap(runtimeConfigMap(ref, configMapName, doc), precondition);
     state.lastPublish = { generation, fromPool: before?.db?.poolMax ?? status.current?.poolMax };
     await this.changeEvents(ref, before, doc, decision);
-    return doc;
+    return { doc, version };
   }
 
   /**

@@ -56,7 +56,7 @@ function world(
       policy: () => policy, policies: () => [policy], deployment: () => deployment(), configMap: () => undefined, hpas: () => [],
     },
   });
-  return { reconciler, calls, statuses, reads: () => reads, setReplicas: (r: number) => { replicas = r; } };
+  return { reconciler, api, calls, statuses, reads: () => reads, setReplicas: (r: number) => { replicas = r; } };
 }
 
 test('scale-out publishes the smaller pool before replicas grow', async () => {
@@ -64,6 +64,21 @@ test('scale-out publishes the smaller pool before replicas grow', async () => {
   const result = await reconciler.reconcile('ns/p');
   assert.deepEqual(calls.filter((c) => !c.startsWith('event') && c !== 'status'), ['runtime pool=15', 'scale 4']);
   assert.equal(result.requeueAfterMs, 1000);
+});
+
+test('writes are conditional on the versions the decision read; a 409 Conflict is decided again, not reported as a failure', async () => {
+  const { reconciler, api, calls, statuses } = world({ value: 40 });
+  const preconditions: Array<string | undefined> = [];
+  api.scale = async (_ns, _name, _replicas, resourceVersion) => {
+    preconditions.push(resourceVersion);
+    // What the API server answers when the Deployment moved on since the cache saw it.
+    throw Object.assign(new Error('Operation cannot be fulfilled on deployments.apps "d": the object has been modified'), { code: 409 });
+  };
+  const result = await reconciler.reconcile('ns/p');
+  assert.deepEqual(preconditions, ['7'], 'the scale write carries the resourceVersion of the Deployment the decision read');
+  assert.equal(result.requeueAfterMs, 500);
+  assert.ok(!calls.includes('event ActuationFailed'), calls.join(', '));
+  assert.ok(!statuses.some((s) => s.conditions?.some((c) => c.reason === 'ActuationFailed')));
 });
 
 test('a stale cache does not repeat writes, bump generations or repeat Events', async () => {
