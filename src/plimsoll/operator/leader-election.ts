@@ -81,7 +81,11 @@ export class LeaderElector {
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (err) {
-        this.options.logger.debug({ err: String(err) }, 'lease acquire/renew failed');
+        // A conflict or a timeout is the election working; a refusal is a misconfiguration that
+        // would otherwise leave every replica a silent follower.
+        const code = (err as { code?: unknown }).code;
+        if (code === 401 || code === 403) this.options.logger.warn({ err: String(err), lease: `${this.options.namespace}/${this.options.name}` }, 'the API server refuses this operator the Lease: check the leader-election Role (manifests/rbac/operator-lease.yaml)');
+        else this.options.logger.debug({ err: String(err) }, 'lease acquire/renew failed');
       }
       if (this.stopSignal.signal.aborted) break;
       if (ok) {
