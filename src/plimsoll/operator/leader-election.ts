@@ -43,6 +43,8 @@ export class LeaderElector {
   private observed: { record: string; at: number } | undefined;
   private leading = false;
   private attemptSignal: AbortSignal = AbortSignal.timeout(0);
+  /** Warned once per run of refusals (not every retry period). */
+  private refusalReported = false;
   private readonly stopSignal = new AbortController();
   private loop: Promise<void> | undefined;
 
@@ -84,11 +86,14 @@ export class LeaderElector {
         // A conflict or a timeout is the election working; a refusal is a misconfiguration that
         // would otherwise leave every replica a silent follower.
         const code = (err as { code?: unknown }).code;
-        if (code === 401 || code === 403) this.options.logger.warn({ err: String(err), lease: `${this.options.namespace}/${this.options.name}` }, 'the API server refuses this operator the Lease: check the leader-election Role (manifests/rbac/operator-lease.yaml)');
+        const refused = code === 401 || code === 403;
+        if (refused && !this.refusalReported) this.options.logger.warn({ err: String(err), lease: `${this.options.namespace}/${this.options.name}` }, 'the API server refuses this operator the Lease: check the leader-election Role (manifests/rbac/operator-lease.yaml)');
         else this.options.logger.debug({ err: String(err) }, 'lease acquire/renew failed');
+        this.refusalReported = refused;
       }
       if (this.stopSignal.signal.aborted) break;
       if (ok) {
+        this.refusalReported = false;
         fence.renewed(sentAt);
         if (!this.leading) this.setLeading(true);
       } else if (this.leading && !fence.held) {
