@@ -23,7 +23,7 @@ DOWN_STEPS :=
 
 -include mk/*.mk
 
-.PHONY: help deps build lint typecheck crd crd-check test test-unit up down bench bench-simulate simulate-demo bench-analysis
+.PHONY: help deps build lint typecheck crd crd-check test test-unit up down bench bench-simulate simulate-demo bench-analysis bench-operator
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | column -t -s "$$(printf '\t')"
@@ -72,3 +72,9 @@ bench-simulate: deps ## Plimsoll vs KEDA, HPA and static on every scenario, and 
 
 bench-analysis: deps ## the local matcher on adversarial 100 KB documents (ms each, next to ordinary ones)
 	node --import tsx loadtests/bench-analysis.ts
+
+# The operator at scale (issue 17, docs/bench-operator.md). Shorter, without KEDA:
+# make bench-operator BENCH_OPERATOR_ARGS="--policies 500 --steady-minutes 10"
+BENCH_OPERATOR_ARGS ?= --policies 500 --steady-minutes 30 --changing 50 --keda
+bench-operator: deps cluster services ## 500 policies on kwok Deployments, real Prometheus: RSS, CPU, API and query rates, change latency; KEDA beside it (out/bench-operator/)
+	nice node --import tsx loadtests/bench-operator/cli.ts $(BENCH_OPERATOR_ARGS)

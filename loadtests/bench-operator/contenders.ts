@@ -1,0 +1,124 @@
+/**
+ * The two contenders' hooks into the phase: Plimsoll (its operator as a process, its queries
+ * through the counting proxy) and KEDA (its operator and metrics API server, ScaledObjects whose
+ * queries go to Prometheus as the pods reach it). The control plane's processes are sampled for
+ * context: with KEDA the HPA controller in kube-controller-manager does the scaling.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { metricByLabel, metricSum, withLabels } from './figures.js';
+import type { Fleet } from './fleet.js';
+import { REPO_ROOT } from './fleet.js';
+import { KEDA_PROCESSES, kedaOperatorProbe, kedaPid } from './keda.js';
+import { OperatorProcess, freePort } from './operator-process.js';
+import type { ContenderHooks } from './phase.js';
+import type { PrometheusProxy } from './prom-proxy.js';
+import { fetchText, type Probe } from './sampler.js';
+import { policySpec, scaledObject } from './specs.js';
+
+function pidFile(name: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(REPO_ROOT, '.local', 'run', `${name}.pid`), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function controlPlaneProcesses(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of ['kube-apiserver', 'kube-controller-manager']) {
+    const pid = pidFile(name);
+    if (pid) out[name] = pid;
+  }
+  return out;
+}
+
+/** Prometheus's count of instant queries, from every client. */
+export const prometheusProbe = (prometheus: string): Probe => async () => {
+  const text = await fetchText(`${prometheus}/metrics`);
+  return { 'prom.all': metricSum(text, 'prometheus_http_requests_total', withLabels({ handler: '/api/v1/query' })) ?? 0 };
+};
+
+export function plimsollHooks(o: {
+  namespace: string; prometheus: string; proxy: PrometheusProxy; proxyUrl: string; exporterUrl: string;
+  healthFleet: number; workers: number; logFile: string; compiledEntry: string | undefined;
+}): ContenderHooks {
+  let operator: OperatorProcess | undefined;
+  return {
+    name: 'plimsoll',
+    namespace: o.namespace,
+    seriesPrefix: 'p',
+    async governingObjects(targets, fleet) {
+      const bodies = targets.map((t) => ({
+        apiVersion: 'plimsoll.dev/v1alpha1', kind: 'ScalingPolicy',
+        metadata: { name: t.series },
+        spec: policySpec(t.target, o.proxyUrl, t.series, t.index < o.healthFleet ? `${o.exporterUrl}/health/${t.series}` : undefined),
+      }));
+      await fleet.createCustomObjects('plimsoll.dev', 'scalingpolicies', 'ScalingPolicies', bodies);
+    },
+    async start(fleet: Fleet) {
+      const kubeconfig = await fleet.operatorKubeconfig();
+      operator = new OperatorProcess({ kubeconfig, namespace: o.namespace, metricsPort: await freePort(), logFile: o.logFile, workers: o.workers, compiledEntry: o.compiledEntry });
+      await operator.start();
+    },
+    processes: (): Record<string, number> => (operator ? { operator: operator.pid } : {}),
+    contextProcesses: controlPlaneProcesses(),
+    probes() {
+      const url = operator!.metricsUrl;
+      return [
+        async () => {
+          const text = await fetchText(url);
+          const requests = metricByLabel(text, 'plimsoll_kube_api_requests_total', 'kind');
+          const writes = metricByLabel(text, 'plimsoll_api_writes_total', 'kind');
+          const values: Record<string, number> = {
+            'api.read': requests.read ?? 0, 'api.write': requests.write ?? 0, 'api.watch': requests.watch ?? 0,
+            'queue.depth': metricSum(text, 'plimsoll_workqueue_depth') ?? 0,
+            'reconcile.count': metricSum(text, 'plimsoll_reconcile_duration_seconds_count') ?? 0,
+            'reconcile.seconds': metricSum(text, 'plimsoll_reconcile_duration_seconds_sum') ?? 0,
+          };
+          for (const [kind, n] of Object.entries(writes)) values[`writes.${kind}`] = n;
+          return values;
+        },
+        async () => ({ 'prom.own': o.proxy.queries }),
+        prometheusProbe(o.prometheus),
+      ];
+    },
+    attachLatency(tracker) {
+      o.proxy.listener = (query, value, at) => tracker.answered(query, value, at);
+    },
+    async stop() {
+      await operator?.stop();
+    },
+    async teardown(fleet) {
+      // The operator is stopped: its finalizer would keep the policies, and the namespace, forever.
+      await fleet.stripFinalizers('plimsoll.dev', 'v1alpha1', 'scalingpolicies');
+    },
+  };
+}
+
+/** KEDA's ScaledObjects ask Prometheus where KEDA's pods reach it (127.0.0.1 through the pod gateway). */
+export function kedaHooks(o: { namespace: string; prometheus: string }): ContenderHooks {
+  return {
+    name: 'keda',
+    namespace: o.namespace,
+    seriesPrefix: 'k',
+    async governingObjects(targets, fleet) {
+      const bodies = targets.map((t) => scaledObject(t.series, t.target, o.prometheus, t.series));
+      await fleet.createCustomObjects('keda.sh', 'scaledobjects', 'ScaledObjects', bodies);
+    },
+    async start() { /* KEDA runs already (kedaUp) */ },
+    processes() {
+      const out: Record<string, number> = {};
+      for (const p of KEDA_PROCESSES) {
+        const pid = kedaPid(p);
+        if (pid) out[p] = pid;
+      }
+      return out;
+    },
+    contextProcesses: controlPlaneProcesses(),
+    probes: () => [kedaOperatorProbe, prometheusProbe(o.prometheus)],
+    async stop() { /* KEDA stays up until its namespace is gone: its finalizers need it */ },
+    async teardown() { /* KEDA removes its ScaledObjects' finalizers itself */ },
+  };
+}
