@@ -1,9 +1,12 @@
 /**
  * Reconcile one ScalingPolicy, by key, from the informers' caches (level-triggered and
- * idempotent: the same world gives the same writes, and an unchanged world gives none):
+ * idempotent: the same world gives the same writes, and an unchanged world gives none). One
+ * pass is a pipeline of stages, each with one job:
  *
- *   policy → checks (spec, pause, target, conflicts) → signals → engine → ordered actuation
- *   (runtime document, scale subresource) → Events for every change → status.
+ *   gate (spec, pause, finalizer, target, conflicts, scaled to zero) → observe (signals, replicas,
+ *   the runtime document in force) → decide (the engine) → actuate (the engine's plan through
+ *   executePlan: runtime document and scale subresource, in its order, an Event for every
+ *   change) → report (status, memory).
  *
  * Returns when to look again (the policy's pollingIntervalSeconds, or sooner while a scale-out
  * waits for the replicas to acknowledge the smaller pool). Errors are thrown and backed off by
@@ -15,8 +18,8 @@ import {
   acknowledges, levelRank, PAUSED_ANNOTATION, runtimeConfigMapName, type AppliedRuntime, type RuntimeDocument, type ServiceLevel,
 } from '../contract/index.js';
 import {
-  checkFleet, decide, emptyMemory, persistMemory, recordScale, replicasThatFit, restoreMemory, sameMaterialMemory, surgeFor,
-  type Decision, type EngineMemory, type FleetPod, type RolloutStrategy, type SignalObservation,
+  checkFleet, decide, emptyMemory, executePlan, persistMemory, recordScale, replicasThatFit, restoreMemory, sameMaterialMemory, surgeFor,
+  type Actuator, type Decision, type EngineInput, type EngineMemory, type FleetPod, type RolloutStrategy, type SignalObservation,
 } from '../engine/index.js';
 import type { Logger } from '../observability/logger.js';
 import { PlimsollError } from '../errors.js';
@@ -115,6 +118,53 @@ type Ack = {
   laggardAddresses?: Set<string>;
 };
 
+/** Conditions a pass that is held (paused, in conflict, failed) keeps as they were. */
+const KEPT_WHILE_HELD = ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated'];
+
+/** One reconcile pass: what every stage reads. `conditions` collects the pass's verdicts. */
+interface Pass {
+  key: string;
+  policy: ScalingPolicyObject;
+  ref: PolicyRef;
+  generation: number | undefined;
+  nowMs: number;
+  nowIso: string;
+  writes: LastWrites;
+  /** The status the pass starts from (our last write while the cache has not seen it). */
+  previous: ScalingPolicyStatus;
+  base: ScalingPolicyStatus;
+  conditions: Conditions;
+}
+
+/** What the gate let through. */
+interface Gated {
+  spec: ScalingPolicySpec;
+  deployment: k8s.V1Deployment;
+  intervalMs: number;
+}
+
+interface Observed extends Gated {
+  state: PolicyState;
+  context: SignalContext;
+  polled: { at: number; generation: number | undefined };
+  currentReplicas: number;
+  deploymentRv: string | undefined;
+  configMapName: string;
+  configMapRv: string | undefined;
+  publishedBefore: RuntimeDocument | undefined;
+  rollout: RolloutStrategy;
+}
+
+/** What the actuation did: the document and replicas now in force, and why part of it waits. */
+interface Actuated {
+  published: RuntimeDocument | undefined;
+  replicas: number;
+  ack: Ack | undefined;
+  /** Why part of the decision waits for pods to go (the budget over the pods that exist). */
+  heldBy: string | undefined;
+  requeueAfterMs: number;
+}
+
 /** spec.strategy of the target: its surge pods share the connection budget. */
 export function rolloutOf(deployment: k8s.V1Deployment): RolloutStrategy {
   const strategy = deployment.spec?.strategy;
@@ -164,70 +214,95 @@ export class Reconciler {
     this.now = deps.now ?? Date.now;
   }
 
+  /** gate → observe → decide → actuate → report; a stage that settles the pass says when to look again. */
   async reconcile(key: string): Promise<ReconcileResult> {
-    const { caches, metrics } = this.deps;
-    const policy = caches.policy(key);
+    const policy = this.deps.caches.policy(key);
+    if (!policy) return this.forget(key);
     const [namespace = '', name = ''] = key.split('/');
-    if (!policy) {
-      // Deleted: the runtime ConfigMap goes with it (owner reference); replicas stay as they are.
-      this.states.delete(key);
-      this.writes.delete(key);
-      for (const g of [metrics.desiredReplicas, metrics.desiredPoolMax, metrics.serviceLevel]) g.remove({ namespace, policy: name });
-      this.exportConditions(namespace, name, []);
-      return {};
-    }
     const ref: PolicyRef = { name, namespace, uid: policy.metadata?.uid ?? '' };
     if (policy.metadata?.deletionTimestamp) return this.finalize(key, policy, ref);
+    const pass = this.begin(key, policy, ref);
+    const gated = await this.gate(pass);
+    if ('settled' in gated) return gated.settled;
+    const observed = await this.observe(pass, gated);
+    const decision = this.decide(pass, observed);
+    const actuated = await this.actuate(pass, observed, decision);
+    if ('settled' in actuated) return actuated.settled;
+    await this.report(pass, observed, decision, actuated);
+    return { requeueAfterMs: actuated.requeueAfterMs };
+  }
+
+  /** Deleted: the runtime ConfigMap goes with it (owner reference); replicas stay as they are. */
+  private forget(key: string): ReconcileResult {
+    const [namespace = '', name = ''] = key.split('/');
+    this.states.delete(key);
+    this.writes.delete(key);
+    const { metrics } = this.deps;
+    for (const g of [metrics.desiredReplicas, metrics.desiredPoolMax, metrics.serviceLevel]) g.remove({ namespace, policy: name });
+    this.exportConditions(namespace, name, []);
+    return {};
+  }
+
+  /** What every stage of one pass reads: the time, our last writes, the status it starts from. */
+  private begin(key: string, policy: ScalingPolicyObject, ref: PolicyRef): Pass {
     const generation = policy.metadata?.generation;
     const nowMs = this.now();
     const nowIso = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
     const writes = this.writes.get(key) ?? {};
     this.writes.set(key, writes);
-    const policyRv = policy.metadata?.resourceVersion;
-    const previous = fresher(writes, 'status', policy.status ?? {}, policyRv);
+    const previous = fresher(writes, 'status', policy.status ?? {}, policy.metadata?.resourceVersion);
     const conditions = new Conditions(previous.conditions, generation, nowIso);
     const base: ScalingPolicyStatus = { ...previous, conditions: [] };
     if (generation !== undefined) base.observedGeneration = generation;
+    return { key, policy, ref, generation, nowMs, nowIso, writes, previous, conditions, base };
+  }
 
+  /**
+   * Gate: may this policy decide at all? An invalid spec, the pause annotation, a missing
+   * target, another autoscaler on it, or a target scaled to zero settle the pass with their
+   * condition; otherwise the finalizer is in place (Enforce) and the pass goes on.
+   */
+  private async gate(pass: Pass): Promise<Gated | { settled: ReconcileResult }> {
+    const { policy, ref, previous, base, conditions } = pass;
     const parsed = scalingPolicySpecSchema.safeParse(policy.spec);
     if (!parsed.success) {
       conditions.set('Ready', 'False', 'InvalidSpec', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
-      return {};
+      return { settled: {} };
     }
     const spec = parsed.data;
     const intervalMs = spec.pollingIntervalSeconds * 1000;
 
     if (policy.metadata?.annotations?.[PAUSED_ANNOTATION] === 'true') {
-      for (const t of ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated']) conditions.keep(t);
+      for (const t of KEPT_WHILE_HELD) conditions.keep(t);
       conditions.set('Ready', 'False', 'Paused', `annotation ${PAUSED_ANNOTATION} is "true": no decisions are made or applied`);
       conditions.set('Paused', 'True', 'Annotation', `${PAUSED_ANNOTATION}: "true"`);
       if (conditions.flipped('Paused')) await this.event(ref, 'Normal', 'Paused', 'Pause', 'reconciliation paused by annotation');
       await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
-      return {}; // removing the annotation is a policy event: no polling needed meanwhile
+      return { settled: {} }; // removing the annotation is a policy event: no polling needed meanwhile
     }
 
     if (spec.mode === 'Enforce' && !policy.metadata?.finalizers?.includes(FINALIZER)) {
       // Deleting the policy must give the fleet Full service back before the document goes.
-      await this.deps.api.setFinalizers(ref, policyRv ?? '', [...(policy.metadata?.finalizers ?? []), FINALIZER]);
+      await this.deps.api.setFinalizers(ref, policy.metadata?.resourceVersion ?? '', [...(policy.metadata?.finalizers ?? []), FINALIZER]);
     }
 
-    const deployment = caches.deployment(`${namespace}/${spec.targetRef.name}`);
+    const deployment = this.deps.caches.deployment(`${ref.namespace}/${spec.targetRef.name}`);
     if (!deployment) {
-      conditions.set('Ready', 'False', 'TargetNotFound', `Deployment ${spec.targetRef.name} not found in ${namespace}`);
+      conditions.set('Ready', 'False', 'TargetNotFound', `Deployment ${spec.targetRef.name} not found in ${ref.namespace}`);
       await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
-      return { requeueAfterMs: intervalMs };
+      return { settled: { requeueAfterMs: intervalMs } };
     }
 
-    const conflicts = await this.conflicts(policy, spec, namespace);
+    const conflicts = await this.conflicts(policy, spec, ref.namespace);
     if (conflicts.length > 0) {
       const message = `${spec.targetRef.name} is also driven by ${conflicts.join(', ')}; Plimsoll makes no writes until only one autoscaler governs it`;
       conditions.set('Conflict', 'True', 'AnotherAutoscaler', message);
       conditions.set('Ready', 'False', 'Conflict', message);
-      for (const t of ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated']) conditions.keep(t);
+      for (const t of KEPT_WHILE_HELD) conditions.keep(t);
       if (conditions.flipped('Conflict')) await this.event(ref, 'Warning', 'Conflict', 'Detect', message);
       await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
-      return { requeueAfterMs: intervalMs };
+      return { settled: { requeueAfterMs: intervalMs } };
     }
 
     if (deployment.spec?.replicas === 0) {
@@ -235,140 +310,181 @@ export class Reconciler {
       // HPA does, autoscaling is off until the target has replicas again, so a deliberate
       // scale to zero is not undone. Scale from zero (KEDA's activation) is not supported.
       const message = `${spec.targetRef.name} has 0 replicas: scaling is disabled until it is scaled to 1 or more (Plimsoll does not scale from zero)`;
-      for (const t of ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated']) conditions.keep(t);
+      for (const t of KEPT_WHILE_HELD) conditions.keep(t);
       conditions.set('Ready', 'False', 'ScalingDisabled', message);
       if (previous.conditions?.find((c) => c.type === 'Ready')?.reason !== 'ScalingDisabled') await this.event(ref, 'Normal', 'ScalingDisabled', 'Scale', message);
       await this.writeStatus(ref, previous, { ...base, conditions: conditions.list(), current: { ...previous.current, replicas: 0, readyReplicas: 0 } });
-      return { requeueAfterMs: intervalMs };
+      return { settled: { requeueAfterMs: intervalMs } };
     }
+    return { spec, deployment, intervalMs };
+  }
 
-    // Signals → engine.
+  /** Observe: the signals (once per interval), the replicas and the runtime document in force. */
+  private async observe(pass: Pass, gated: Gated): Promise<Observed> {
+    const { key, ref, writes, previous, nowMs, generation } = pass;
+    const { spec, deployment, intervalMs } = gated;
     const state = this.stateFor(key, previous, nowMs, ref.uid);
-    const context = this.signalContext(namespace, name, spec.targetRef.name);
+    const context = this.signalContext(ref.namespace, ref.name, spec.targetRef.name);
     // Signals are polled once per interval, as KEDA and the HPA do. Reconciles in between (a
     // Deployment or ConfigMap event) decide on the last readings: reading again would load the
     // sources per event and count one outage as several consecutive failures toward the fallback.
     let polled = state.polled;
     if (!polled || polled.generation !== generation || nowMs - polled.at >= intervalMs - POLL_SLACK_MS) {
-      state.observations = await collectSignals(spec, state.observations, this.deps.signals, context, metrics, this.deps.logger, this.now);
+      const { signals, metrics, logger } = this.deps;
+      state.observations = await collectSignals(spec, state.observations, signals, context, metrics, logger, this.now);
       polled = state.polled = { at: nowMs, generation };
     }
     const deploymentRv = deployment.metadata?.resourceVersion;
     const currentReplicas = fresher(writes, 'replicas', deployment.spec?.replicas ?? 1, deploymentRv);
-    const configMapName = runtimeConfigMapName(name, spec.runtime.configMapName);
-    const cached = caches.configMap(`${namespace}/${configMapName}`);
+    const configMapName = runtimeConfigMapName(ref.name, spec.runtime.configMapName);
+    const cached = this.deps.caches.configMap(`${ref.namespace}/${configMapName}`);
     const configMapRv = cached?.metadata?.resourceVersion;
     const readBack = readRuntimeDocument(cached, (err) => this.deps.logger.warn({ policy: key, configMap: configMapName, err: err.message }, 'published runtime document is invalid; publishing a new one'));
     const publishedBefore = fresher(writes, 'runtime', readBack, configMapRv);
-    const rollout = rolloutOf(deployment);
-    const observations: Parameters<typeof decide>[0]['observations'] = { currentReplicas, signals: state.observations, rollout };
-    // Value objectives scale the ready replicas, as the HPA does (the Deployment counts them).
-    const ready = deployment.status?.readyReplicas;
-    if (ready !== undefined) observations.readyReplicas = ready;
-    const publishedPool = publishedBefore?.db?.poolMax ?? previous.current?.poolMax;
-    if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
-    const decision = decide({ spec, observations, memory: state.memory, now: this.now() });
-    this.recordGauges(namespace, name, decision);
+    return {
+      ...gated, state, context, polled, deploymentRv, currentReplicas, configMapName, configMapRv, publishedBefore, rollout: rolloutOf(deployment),
+    };
+  }
 
-    // Actuation, in the engine's order.
-    const dryRun = spec.mode === 'DryRun';
-    let published = publishedBefore;
-    let replicas = currentReplicas;
-    // Look again at the next poll (a reconcile between polls keeps that schedule).
-    let requeueAfterMs = Math.max(POLL_SLACK_MS, polled.at + intervalMs - nowMs);
-    let ack: Ack | undefined;
-    /** Why part of the decision waits for pods to go (the budget over the pods that exist). */
-    let heldBy: string | undefined;
+  /** Decide: the engine on what was observed (the plan says in which order to apply it). */
+  private decide(pass: Pass, o: Observed): Decision {
+    const observations: EngineInput['observations'] = { currentReplicas: o.currentReplicas, signals: o.state.observations, rollout: o.rollout };
+    // Value objectives scale the ready replicas, as the HPA does (the Deployment counts them).
+    const ready = o.deployment.status?.readyReplicas;
+    if (ready !== undefined) observations.readyReplicas = ready;
+    const publishedPool = o.publishedBefore?.db?.poolMax ?? pass.previous.current?.poolMax;
+    if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
+    const decision = decide({ spec: o.spec, observations, memory: o.state.memory, now: this.now() });
+    this.recordGauges(pass.ref.namespace, pass.ref.name, decision);
+    return decision;
+  }
+
+  /**
+   * Actuate: the engine's plan, in its order (executePlan), against the API server; DryRun
+   * only tells. A 409 Conflict settles the pass (decided again soon on the fresh object); any
+   * other failure is said in status and thrown for the controller's back-off.
+   */
+  private async actuate(pass: Pass, o: Observed, decision: Decision): Promise<Actuated | { settled: ReconcileResult }> {
+    const { key, ref, writes, previous, base, conditions } = pass;
+    const actuated: Actuated = {
+      published: o.publishedBefore, replicas: o.currentReplicas, ack: undefined, heldBy: undefined,
+      // Look again at the next poll (a reconcile between polls keeps that schedule).
+      requeueAfterMs: Math.max(POLL_SLACK_MS, o.polled.at + o.intervalMs - pass.nowMs),
+    };
+    if (o.spec.mode === 'DryRun') {
+      await this.dryRunEvents(ref, previous, decision);
+      return actuated;
+    }
+    try {
+      await executePlan(decision.plan, this.kubeActuator(pass, o, decision, actuated));
+    } catch (err) {
+      if (isConflict(err)) {
+        // Someone else changed the Deployment or the document since it was read: nothing of
+        // this decision is applied on top; the next reconcile decides on what is there now.
+        delete writes.replicas;
+        delete writes.runtime;
+        this.deps.logger.info({ policy: key, err: String(err) }, 'write conflict (409): deciding again on the current objects');
+        return { settled: { requeueAfterMs: CONFLICT_REQUEUE_MS } };
+      }
+      // Say so where users look, then let the controller back off and retry.
+      const message = err instanceof Error ? err.message.slice(0, 1024) : String(err);
+      conditions.set('Ready', 'False', 'ActuationFailed', message);
+      for (const t of KEPT_WHILE_HELD) conditions.keep(t);
+      if (conditions.flipped('Ready')) await this.event(ref, 'Warning', 'ActuationFailed', 'Actuate', message);
+      await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() }).catch(() => undefined);
+      throw new PlimsollError('ACTUATION_FAILED', `${key}: ${message}`, { cause: err });
+    }
+    const ack = actuated.ack ??= await this.acknowledged(o.spec, actuated.published, ref.namespace, o.context);
+    if (ack.status !== 'False') delete o.state.waiting;
+    const skipped = ['NoHealthSignal', 'GenerationNotReported', 'AcknowledgementDisabled'];
+    if (skipped.includes(ack.reason) && previous.conditions?.find((c) => c.type === 'Propagated')?.reason !== ack.reason) {
+      await this.event(ref, 'Warning', 'AcknowledgementSkipped', 'Acknowledge', ack.message);
+    }
+    return actuated;
+  }
+
+  /**
+   * The Actuator executePlan drives: conditional writes of the runtime document and the scale
+   * subresource, each checked against the budget over the pods that exist (engine/fleet.ts),
+   * and the replicas' acknowledgement with its timeout. What it did is recorded in `actuated`.
+   */
+  private kubeActuator(pass: Pass, o: Observed, decision: Decision, actuated: Actuated): Actuator {
+    const { ref, writes, previous } = pass;
+    const { spec, deployment, rollout, state } = o;
     const budget = spec.connectionBudget && decision.connectionBudget;
-    if (!dryRun) {
-      try {
-        for (const step of decision.plan) {
-          if (step.action === 'PublishRuntime') {
-            let toPublish = decision;
-            const wanted = decision.poolMax?.value;
-            const inForce = published?.db?.poolMax ?? spec.connectionBudget?.pool.min;
-            if (budget !== undefined && wanted !== undefined && inForce !== undefined && wanted > inForce) {
-              // A larger pool only once the pods that would take the fleet over the budget are gone.
-              const pods = await this.fleetPods(namespace, deployment, () => inForce);
-              const check = checkFleet(pods, replicas, surgeFor(replicas, rollout), wanted, budget);
-              if (!check.fits) {
-                heldBy = `pool ${wanted} waits for ${check.terminating.length > 0 ? `terminating pods ${named(check.terminating)}` : 'pods above the replica count'}: ${pods.length} pods and room for ${replicas} replicas + ${surgeFor(replicas, rollout)} surge at pool ${wanted} need ${check.connections} connections, the budget is ${budget}; pool ${inForce} stays in force`;
-                toPublish = { ...decision, poolMax: { value: inForce, reason: 'WaitingForPods', limitedBy: 'RunningPods', message: heldBy } };
-                requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
-              }
-            }
-            const { doc, version } = await this.publish(ref, configMapName, toPublish, published, previous, state, versionToUpdate(writes, 'runtime', configMapRv));
-            if (doc !== published) writes.runtime = { basedOn: configMapRv, value: doc, version };
-            published = doc;
-            if (step.waitForAcknowledgement) {
-              ack = await this.acknowledged(spec, published, namespace, context);
-              if (ack.status === 'False' && !this.waitTimedOut(ref, spec, state, published, ack, nowMs)) {
-                requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
-                break; // replicas grow only once every ready replica runs the smaller pool
-              }
-            }
-          } else if (step.replicas !== replicas) {
-            let target = step.replicas;
-            if (target > replicas && budget !== undefined && published?.db) {
-              // As far as the pods that exist, at the pools they run, leave room for.
-              const pool = published.db.poolMax;
-              const pods = await this.fleetPods(namespace, deployment, (pod) => this.poolOfPod(pod, ack, state, pool, spec.connectionBudget!.pool.max));
-              target = replicasThatFit(pods, replicas, step.replicas, pool, budget, rollout);
-              if (target < step.replicas) {
-                const terminating = pods.filter((p) => p.terminating).map((p) => p.name);
-                heldBy = `replicas ${step.replicas} wait for ${terminating.length > 0 ? `terminating pods ${named(terminating)}` : 'replicas that have not acknowledged'}: only ${target} fit the budget ${budget} with the ${pods.length} pods that exist`;
-                requeueAfterMs = Math.min(ACK_POLL_MS, intervalMs);
-              }
-            }
-            if (target === replicas) continue;
-            const version = await this.deps.api.scale(namespace, spec.targetRef.name, target, versionToUpdate(writes, 'replicas', deploymentRv));
-            writes.replicas = { basedOn: deploymentRv, value: target, version };
-            const d = decision.replicas;
-            await this.event(ref, 'Normal', target > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
-              `replicas ${replicas} → ${target}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}${target !== step.replicas ? ` (${heldBy})` : ''}`);
-            replicas = target;
+    const lookSoon = () => { actuated.requeueAfterMs = Math.min(ACK_POLL_MS, o.intervalMs); };
+    return {
+      publish: async () => {
+        let toPublish = decision;
+        const wanted = decision.poolMax?.value;
+        const replicas = actuated.replicas;
+        const inForce = actuated.published?.db?.poolMax ?? spec.connectionBudget?.pool.min;
+        if (budget !== undefined && wanted !== undefined && inForce !== undefined && wanted > inForce) {
+          // A larger pool only once the pods that would take the fleet over the budget are gone.
+          const pods = await this.fleetPods(ref.namespace, deployment, () => inForce);
+          const check = checkFleet(pods, replicas, surgeFor(replicas, rollout), wanted, budget);
+          if (!check.fits) {
+            actuated.heldBy = `pool ${wanted} waits for ${check.terminating.length > 0 ? `terminating pods ${named(check.terminating)}` : 'pods above the replica count'}: ${pods.length} pods and room for ${replicas} replicas + ${surgeFor(replicas, rollout)} surge at pool ${wanted} need ${check.connections} connections, the budget is ${budget}; pool ${inForce} stays in force`;
+            toPublish = { ...decision, poolMax: { value: inForce, reason: 'WaitingForPods', limitedBy: 'RunningPods', message: actuated.heldBy } };
+            lookSoon();
           }
         }
-      } catch (err) {
-        if (isConflict(err)) {
-          // Someone else changed the Deployment or the document since it was read: nothing of
-          // this decision is applied on top; the next reconcile decides on what is there now.
-          delete writes.replicas;
-          delete writes.runtime;
-          this.deps.logger.info({ policy: key, err: String(err) }, 'write conflict (409): deciding again on the current objects');
-          return { requeueAfterMs: CONFLICT_REQUEUE_MS };
+        const { doc, version } = await this.publish(ref, o.configMapName, toPublish, actuated.published, previous, state, versionToUpdate(writes, 'runtime', o.configMapRv));
+        if (doc !== actuated.published) writes.runtime = { basedOn: o.configMapRv, value: doc, version };
+        actuated.published = doc;
+      },
+      awaitAcknowledgement: async () => {
+        const ack = actuated.ack = await this.acknowledged(spec, actuated.published, ref.namespace, o.context);
+        if (ack.status !== 'False' || this.waitTimedOut(ref, spec, state, actuated.published!, ack, pass.nowMs)) return true;
+        lookSoon();
+        return false; // replicas grow only once every ready replica runs the smaller pool
+      },
+      scale: async (wanted) => {
+        const replicas = actuated.replicas;
+        if (wanted === replicas) return;
+        let target = wanted;
+        const published = actuated.published;
+        if (target > replicas && budget !== undefined && published?.db) {
+          // As far as the pods that exist, at the pools they run, leave room for.
+          const pool = published.db.poolMax;
+          const pods = await this.fleetPods(ref.namespace, deployment, (pod) => this.poolOfPod(pod, actuated.ack, state, pool, spec.connectionBudget!.pool.max));
+          target = replicasThatFit(pods, replicas, wanted, pool, budget, rollout);
+          if (target < wanted) {
+            const terminating = pods.filter((p) => p.terminating).map((p) => p.name);
+            actuated.heldBy = `replicas ${wanted} wait for ${terminating.length > 0 ? `terminating pods ${named(terminating)}` : 'replicas that have not acknowledged'}: only ${target} fit the budget ${budget} with the ${pods.length} pods that exist`;
+            lookSoon();
+          }
         }
-        // Say so where users look, then let the controller back off and retry.
-        const message = err instanceof Error ? err.message.slice(0, 1024) : String(err);
-        conditions.set('Ready', 'False', 'ActuationFailed', message);
-        for (const t of ['SignalsHealthy', 'BudgetConstrained', 'Degraded', 'Propagated']) conditions.keep(t);
-        if (conditions.flipped('Ready')) await this.event(ref, 'Warning', 'ActuationFailed', 'Actuate', message);
-        await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() }).catch(() => undefined);
-        throw new PlimsollError('ACTUATION_FAILED', `${key}: ${message}`, { cause: err });
-      }
-      ack ??= await this.acknowledged(spec, published, namespace, context);
-      if (ack.status !== 'False') delete state.waiting;
-      const skipped = ['NoHealthSignal', 'GenerationNotReported', 'AcknowledgementDisabled'];
-      if (skipped.includes(ack.reason) && previous.conditions?.find((c) => c.type === 'Propagated')?.reason !== ack.reason) {
-        await this.event(ref, 'Warning', 'AcknowledgementSkipped', 'Acknowledge', ack.message);
-      }
-    } else {
-      await this.dryRunEvents(ref, previous, decision);
-    }
+        if (target === replicas) return;
+        const version = await this.deps.api.scale(ref.namespace, spec.targetRef.name, target, versionToUpdate(writes, 'replicas', o.deploymentRv));
+        writes.replicas = { basedOn: o.deploymentRv, value: target, version };
+        const d = decision.replicas;
+        await this.event(ref, 'Normal', target > replicas ? 'ScaledUp' : 'ScaledDown', 'Scale',
+          `replicas ${replicas} → ${target}: ${d.reason}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}${d.message ? `: ${d.message}` : ''}${target !== wanted ? ` (${actuated.heldBy})` : ''}`);
+        actuated.replicas = target;
+      },
+    };
+  }
 
+  /** Report: the engine's memory, then status (conditions, current, desired, memory) in one write when it changed. */
+  private async report(pass: Pass, o: Observed, decision: Decision, a: Actuated): Promise<void> {
+    const { ref, previous, base, conditions, nowIso } = pass;
+    const { state } = o;
+    const dryRun = o.spec.mode === 'DryRun';
     // Only a scale that was written counts against the rate policies (not a dry run, nor one
     // still waiting for the replicas to acknowledge the smaller pool).
-    state.memory = recordScale(decision.memory, replicas - currentReplicas, decision.now);
+    state.memory = recordScale(decision.memory, a.replicas - o.currentReplicas, decision.now);
 
     const status = this.buildStatus(base, previous, conditions, decision, {
-      spec, deployment, replicas, published, ack, dryRun, nowIso, scaled: replicas !== currentReplicas, observations: state.observations,
+      spec: o.spec, deployment: o.deployment, replicas: a.replicas, published: a.published, ack: a.ack, dryRun, nowIso,
+      scaled: a.replicas !== o.currentReplicas, observations: state.observations,
     });
-    if (heldBy) conditions.set('Propagated', 'False', 'WaitingForPods', heldBy);
-    if (ack && state.waiting && !dryRun) {
+    if (a.heldBy) conditions.set('Propagated', 'False', 'WaitingForPods', a.heldBy);
+    if (a.ack && state.waiting && !dryRun) {
       status.acknowledgement = {
         generation: state.waiting.generation,
         waitingSince: new Date(state.waiting.since).toISOString().replace(/\.\d+Z$/, 'Z'),
-        unacknowledged: (ack.laggards ?? []).slice(0, MAX_NAMED),
+        unacknowledged: (a.ack.laggards ?? []).slice(0, MAX_NAMED),
         timedOut: state.waiting.announced,
       };
     } else delete status.acknowledgement;
@@ -379,7 +495,6 @@ export class Reconciler {
     status.memory = sameMaterialMemory(previous.memory, memory) ? previous.memory! : memory;
     if (status.memory !== memory && canonicalJson(status) !== canonicalJson(previous)) status.memory = memory;
     await this.writeStatus(ref, previous, status);
-    return { requeueAfterMs };
   }
 
   /**

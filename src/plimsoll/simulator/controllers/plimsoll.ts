@@ -1,5 +1,6 @@
 import type { ScalingPolicySpec, Signal } from '../../api/scaling-policy.js';
 import { decide, recordScale } from '../../engine/decide.js';
+import { executePlan, type Actuator } from '../../engine/execute-plan.js';
 import { emptyMemory, type EngineMemory, type SignalObservation } from '../../engine/types.js';
 import type { Knobs, Tick } from '../model.js';
 import type { MatcherModelParams } from '../model-params.js';
@@ -44,7 +45,7 @@ interface Pending {
   knobs: Partial<Knobs>;
 }
 
-/** The Plimsoll engine, polled at the policy's interval, actuating in the engine's plan order. */
+/** The Plimsoll engine, polled at the policy's interval; its plan is executed (executePlan) against the model. */
 export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario): Controller {
   const params = scenario.model;
   const sources = spec.signals.map((s) => ({ signal: s, kind: sourceOf(s), metric: resolveSignal(s, scenario.signals, params) }));
@@ -92,16 +93,25 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
           maxWaiting: Object.fromEntries(d.concurrency.map((c) => [c.provider, c.maxWaiting])),
           clusterLevel: d.serviceLevel.value,
         };
-        if (d.replicas.value > knobs.replicas) {
-          // Scale-out: the smaller pools are in force (acknowledged) before replicas grow.
-          pending.push({ at: later, knobs: runtime }, { at: later, knobs: { replicas: d.replicas.value } });
-          memory = recordScale(memory, d.replicas.value - knobs.replicas, later * 1000);
-        } else {
-          memory = recordScale(memory, d.replicas.value - knobs.replicas, t * 1000);
-          // Scale-in (or none): replicas first, larger pools after.
-          knobs.replicas = d.replicas.value;
-          pending.push({ at: later, knobs: runtime });
-        }
+        /** When the model's replicas will have applied what was published, once the plan waits for it. */
+        let acknowledgedAt: number | undefined;
+        const actuator: Actuator<false> = {
+          // The model's replicas apply a document after the propagation delay.
+          publish: () => { pending.push({ at: later, knobs: runtime }); },
+          // Every model replica applies it then (none lags or fails): the acknowledgement comes
+          // at that moment, and what the plan does after it waits until then.
+          awaitAcknowledgement: () => {
+            acknowledgedAt = later;
+            return true;
+          },
+          scale: (replicas) => {
+            const at = acknowledgedAt ?? t;
+            memory = recordScale(memory, replicas - knobs.replicas, at * 1000);
+            if (at > t) pending.push({ at, knobs: { replicas } });
+            else knobs.replicas = replicas;
+          },
+        };
+        executePlan(d.plan, actuator);
       }
       const due = pending.filter((p) => p.at <= t);
       pending = pending.filter((p) => p.at > t);
