@@ -19,6 +19,9 @@ import { guardedKubeConfig } from './guarded-kube-config.js';
 import type { LeaseFence } from './lease-fence.js';
 import type { OperatorMetrics } from './metrics.js';
 
+/** client-go's defaults: lease 15 s, renew deadline 10 s, retry 2 s. */
+export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
+
 export interface LeaderElectionOptions {
   kubeConfig: k8s.KubeConfig;
   name: string;
@@ -50,7 +53,7 @@ export class LeaderElector {
 
   constructor(private readonly options: LeaderElectionOptions) {
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
-    this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
     this.api = guardedKubeConfig(options.kubeConfig, { signal: () => this.attemptSignal }).makeApiClient(k8s.CoordinationV1Api);
   }

@@ -12,7 +12,7 @@ import { Controller } from './controller.js';
 import { startProbeServer, type ProbeServer } from './http-server.js';
 import { guardedKubeConfig, type RequestGuard } from './guarded-kube-config.js';
 import { KubeApi } from './kube-api.js';
-import { LeaderElector } from './leader-election.js';
+import { DEFAULT_RENEW_DEADLINE_MS, LeaderElector } from './leader-election.js';
 import { LeaseFence } from './lease-fence.js';
 import { createOperatorMetrics, type OperatorMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
@@ -60,7 +60,7 @@ export class Operator {
     this.signals = createSignalRegistry(options.signals);
     const { leaderElection } = options;
     if (leaderElection?.enabled) {
-      this.fence = new LeaseFence(leaderElection.renewDeadlineMs ?? 10_000, () => this.metrics.fencedRequests.inc());
+      this.fence = new LeaseFence(leaderElection.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS, () => this.metrics.fencedRequests.inc());
     }
     const writer = guardedKubeConfig(options.kubeConfig, counted, ...(this.fence ? [this.fence.guard] : []));
     const api = new KubeApi(writer, this.metrics, this.identity);
