@@ -13,8 +13,9 @@ cluster-down: ## stop the local cluster and remove its state (keeps the built bi
 	@tools/cluster/down.sh
 
 # The local cluster is started unless KUBECONFIG points at another one. The local services come
-# up too: one test runs a real matcher (PostgreSQL, Redis) watching its runtime ConfigMap.
-test-cluster: deps $(if $(filter-out $(LOCAL)/kubeconfig,$(KUBECONFIG)),,cluster) services ## tests against a real API server (local, or $KUBECONFIG)
+# up too: one test runs a real matcher (PostgreSQL, Redis) watching its runtime ConfigMap; helm
+# renders the chart whose namespaced RBAC one test installs.
+test-cluster: deps $(if $(filter-out $(LOCAL)/kubeconfig,$(KUBECONFIG)),,cluster) services helm ## tests against a real API server (local, or $KUBECONFIG)
 	$(NODE_TEST) $$(find test/cluster -name '*.test.ts' | sort)
 
 TEST_TIERS += test-cluster

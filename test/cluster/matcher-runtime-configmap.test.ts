@@ -16,7 +16,7 @@ test('the matcher applies its runtime ConfigMap live with list/watch on that one
     const core = cluster.kubeConfig().makeApiClient(k8s.CoreV1Api);
     const kubeconfig = await serviceAccountKubeconfig(t, cluster, namespace, 'matcher', [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [NAME], verbs: ['list', 'watch'] }]);
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: NAME }, data: { 'runtime.json': doc(1, 'Full') } } });
-    const m = await startTestMatcher({ tenants: 0, env: { MATCHER_RUNTIME_CONFIGMAP: NAME, MATCHER_RUNTIME_NAMESPACE: namespace, KUBECONFIG: kubeconfig } });
+    const m = await startTestMatcher({ tenants: 1, env: { MATCHER_RUNTIME_CONFIGMAP: NAME, MATCHER_RUNTIME_NAMESPACE: namespace, KUBECONFIG: kubeconfig } });
     try {
       assert.equal(m.matcher.runtime.status().generation, 1);
       assert.equal(m.matcher.runtime.status().source, `configmap:${namespace}/${NAME}`);
@@ -42,7 +42,8 @@ test('the matcher applies its runtime ConfigMap live with list/watch on that one
       await until(() => m.matcher.runtime.status().lastError !== null);
       assert.equal(m.matcher.runtime.status().generation, 11);
       assert.equal(m.matcher.levels.current(), 'Basic');
-      const details = await (await fetch(`${m.url}/health/details`)).json() as { runtimeGeneration: number; runtime: { lastError: string } };
+      // Error text in the health document is for callers with an API key (it is redacted otherwise).
+      const details = await (await fetch(`${m.url}/health/details`, { headers: { authorization: `Bearer ${m.tenants[0]!.key}` } })).json() as { runtimeGeneration: number; runtime: { lastError: string } };
       assert.equal(details.runtimeGeneration, 11);
       assert.match(details.runtime.lastError, /not JSON/);
     } finally {
