@@ -54,18 +54,27 @@ export function persistMemory(memory: EngineMemory, lineage: string): PersistedM
  * What makes a difference to a later decision: every recommendation but the last one's time
  * (see above), the scale events, the level and the concurrency each provider is given. A memory
  * that differs only in the rest (Gradient2's drifting long-term latency, when a limit stepped)
- * is not worth a status write of its own; it is refreshed with the next write.
+ * is not worth a status write of its own; it is refreshed with the next write. Nor is one whose
+ * recommendations or scale events only aged out of their windows (dropped from the front): a
+ * restored memory ignores entries that old anyway, and steady state must cost no writes.
  */
 export function sameMaterialMemory(a: PersistedMemory | undefined, b: PersistedMemory): boolean {
   if (!a) return false;
   // Field by field: a memory read back from the API server may list an object's keys in another order.
-  const key = (m: PersistedMemory) => JSON.stringify([
-    m.version, m.lineage,
-    m.recommendations.map((r, i) => (i === m.recommendations.length - 1 ? [r.replicas] : [r.replicas, r.time])),
-    m.scaleEvents.map((e) => [e.time, e.change]), [m.level.value, m.level.since],
-    m.providers.map((p) => [p.name, Math.floor(p.limit)]),
-  ]);
-  return key(a) === key(b);
+  const material = (m: PersistedMemory) => ({
+    fixed: JSON.stringify([m.version, m.lineage, [m.level.value, m.level.since], m.providers.map((p) => [p.name, Math.floor(p.limit)])]),
+    recommendations: m.recommendations.map((r, i) => JSON.stringify(i === m.recommendations.length - 1 ? [r.replicas] : [r.replicas, r.time])),
+    scaleEvents: m.scaleEvents.map((e) => JSON.stringify([e.time, e.change])),
+  });
+  const before = material(a);
+  const after = material(b);
+  return before.fixed === after.fixed && agedOnly(before.recommendations, after.recommendations) && agedOnly(before.scaleEvents, after.scaleEvents);
+}
+
+/** `after` is `before` less some of its oldest entries. */
+function agedOnly(before: string[], after: string[]): boolean {
+  const dropped = before.length - after.length;
+  return dropped >= 0 && after.every((entry, i) => entry === before[dropped + i]);
 }
 
 /**

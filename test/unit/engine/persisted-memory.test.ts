@@ -77,6 +77,12 @@ test('only material changes of the memory ask for a status write', () => {
   assert.ok(!sameMaterialMemory(before, persistMemory({ ...base, providers: { groq: { limit: 4.1, adaptedAt: T0, reason: 'AIMDIncrease' } } }, 'u')));
   assert.ok(!sameMaterialMemory(before, persistMemory(recordScale(base, -1, T0 + 1000), 'u')));
   assert.ok(!sameMaterialMemory(undefined, before));
+  // Entries that only aged out of their windows: no write of their own (steady state writes nothing).
+  const scaled = persistMemory(recordScale(base, 2, T0), 'u');
+  assert.ok(sameMaterialMemory(scaled, persistMemory(base, 'u')), 'a scale event dropped from the front');
+  const twoRecommendations = persistMemory({ ...base, recommendations: [{ at: T0, replicas: 8 }, { at: T0 + 5000, replicas: 3 }] }, 'u');
+  assert.ok(sameMaterialMemory(twoRecommendations, persistMemory({ ...base, recommendations: [{ at: T0 + 5000, replicas: 3 }] }, 'u')), 'the oldest recommendation dropped');
+  assert.ok(!sameMaterialMemory(persistMemory(base, 'u'), scaled), 'a new scale event is material');
 });
 
 test('a memory read back with its keys in another order is the same memory', () => {
