@@ -62,8 +62,12 @@ before(async () => {
   await cluster.kubectl(['apply', '--server-side', '-n', ns.name, '-k', join(REPO_ROOT, 'manifests', 'matcher')]);
   await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'matcher-connections' }, stringData: {
     MATCHER_DATABASE_URL: db.url, MATCHER_MIGRATION_DATABASE_URL: db.directUrl, MATCHER_REDIS_URL: 'redis://127.0.0.1:16379/0',
-    MATCHER_PGBOUNCER_ADMIN_URL: 'none', MATCHER_QUEUE_PREFIX: `pt-${ns.name}`, MATCHER_SHUTDOWN_GRACE_MS: '3000',
+    MATCHER_PGBOUNCER_ADMIN_URL: 'none',
   } } });
+  // The serving container reads only named keys of the Secret; settings go in the ConfigMap (its
+  // own queue prefix keeps this test's jobs apart from anyone else's on the shared Redis).
+  await core.patchNamespacedConfigMap({ name: 'matcher-config', namespace: ns.name, body: { data: { MATCHER_QUEUE_PREFIX: `pt-${ns.name}`, MATCHER_SHUTDOWN_GRACE_MS: '3000' } } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
   await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: RUNTIME }, data: { 'runtime.json': runtimeDoc(1, 'Full', 5) } } });
 });
 
@@ -111,7 +115,9 @@ describe('replica runner (in-process API)', () => {
     assert.equal(environ.MATCHER_HOST, podIp);
     assert.equal(environ.MATCHER_PORT, '8080');
     assert.equal(environ.MATCHER_RUNTIME_NAMESPACE, ns.name, 'downward API');
-    assert.equal(environ.MATCHER_QUEUE_PREFIX, `pt-${ns.name}`, 'the Secret overrides the ConfigMap (envFrom order)');
+    assert.equal(environ.MATCHER_QUEUE_PREFIX, `pt-${ns.name}`, 'from ConfigMap matcher-config');
+    assert.equal(environ.MATCHER_DATABASE_URL, db.url, 'a Secret key by name (secretKeyRef)');
+    assert.equal(environ.MATCHER_MIGRATION_DATABASE_URL, undefined, 'the migration credential reaches only the init container');
     assert.equal(environ.MATCHER_DB_POOL_MAX, '20', 'from ConfigMap matcher-config');
     assert.equal(environ.NODE_OPTIONS, '--max-old-space-size=512');
     assert.equal(environ.HOME, undefined, 'nothing of the test process environment but the base');
