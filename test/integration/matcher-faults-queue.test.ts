@@ -22,6 +22,14 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
+/** A resume and a job, and an analysis of them accepted for a provider (202): its id. */
+async function acceptAnalysis(url: string, key: string): Promise<{ pair: Awaited<ReturnType<typeof createPair>>; id: string }> {
+  const pair = await createPair(url, key);
+  const accepted = await api(url, 'POST', '/v1/analyses', { key, body: pair });
+  assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+  return { pair, id: accepted.body.data.id as string };
+}
+
 describe('the queue\'s Redis down', () => {
   it('readiness stays, new analyses are answered locally at once, a pending one is refused with a code and Retry-After, and it recovers', async () => {
     const redis = await PrivateRedis.start({ persistence: true });
@@ -72,13 +80,11 @@ describe('the queue\'s Redis down', () => {
     try {
       const m = await h.start();
       const key = h.tenant.key;
-      const pair = await createPair(m.url, key);
-      const accepted = await api(m.url, 'POST', '/v1/analyses', { key, body: pair });
-      assert.equal(accepted.status, 202);
+      const { pair, id } = await acceptAnalysis(m.url, key);
       await redis.down('SIGKILL');
       await redis.up();
-      await until('the queue answers again', async () => (await api(m.url, 'GET', `/v1/analyses/${accepted.body.data.id}`, { key })).status !== 503, 10_000);
-      const lost = await api(m.url, 'GET', `/v1/analyses/${accepted.body.data.id}`, { key });
+      await until('the queue answers again', async () => (await api(m.url, 'GET', `/v1/analyses/${id}`, { key })).status !== 503, 10_000);
+      const lost = await api(m.url, 'GET', `/v1/analyses/${id}`, { key });
       assert.equal(lost.status, 410, JSON.stringify(lost.body));
       assert.equal(lost.body.error.code, 'ANALYSIS_LOST');
       assert.match(lost.body.error.message, /POST \/v1\/analyses again/);
@@ -86,9 +92,9 @@ describe('the queue\'s Redis down', () => {
       assert.equal((await api(m.url, 'GET', '/v1/analyses/00000000-0000-4000-8000-000000000000', { key })).status, 404);
       const again = await api(m.url, 'POST', '/v1/analyses', { key, body: pair });
       assert.equal(again.status, 202);
-      assert.equal(again.body.data.id, accepted.body.data.id);
+      assert.equal(again.body.data.id, id);
       m.runtime.queues!.setConcurrency('alpha', 1);
-      assert.equal((await awaitAnalysis(m.url, key, accepted.body.data.id)).answeredBy, 'alpha');
+      assert.equal((await awaitAnalysis(m.url, key, id)).answeredBy, 'alpha');
     } finally {
       await h.close();
       await redis.close();
@@ -103,10 +109,7 @@ describe('jobs that failed', () => {
     try {
       const m = await h.start();
       const key = h.tenant.key;
-      const pair = await createPair(m.url, key);
-      const accepted = await api(m.url, 'POST', '/v1/analyses', { key, body: pair });
-      assert.equal(accepted.status, 202);
-      const id = accepted.body.data.id as string;
+      const { pair, id } = await acceptAnalysis(m.url, key);
       // A real BullMQ worker on the same queue fails the job for good (every attempt throws).
       failer = new Worker('analyses-alpha', async () => { throw new Error('planted failure'); },
         { connection: { host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port), maxRetriesPerRequest: null }, prefix: h.prefix });
@@ -132,10 +135,7 @@ describe('jobs that failed', () => {
     try {
       const m = await h.start();
       const key = h.tenant.key;
-      const pair = await createPair(m.url, key);
-      const accepted = await api(m.url, 'POST', '/v1/analyses', { key, body: pair });
-      assert.equal(accepted.status, 202);
-      const id = accepted.body.data.id as string;
+      const { id } = await acceptAnalysis(m.url, key);
       // PgBouncer refuses this test's database: storing fails with DB_UNAVAILABLE.
       // DISABLE refuses new clients at once, KILL drops the connected ones (and pauses: RESUME lifts
       // that; a client arriving during KILL's pause leaves PgBouncer 1.18's auto-database stuck).
@@ -168,10 +168,7 @@ describe('answers shared and replaced', () => {
     try {
       const m = await h.start();
       const key = h.tenant.key;
-      const pair = await createPair(m.url, key);
-      const accepted = await api(m.url, 'POST', '/v1/analyses', { key, body: pair });
-      assert.equal(accepted.status, 202);
-      const id = accepted.body.data.id as string;
+      const { pair, id } = await acceptAnalysis(m.url, key);
       assert.equal((await awaitAnalysis(m.url, key, id)).answeredBy, 'local', 'the provider was down: the local matcher answered');
       // The result is stored just before BullMQ marks the job completed; a re-POST re-runs a completed job.
       await until('the job completed', async () => (await m.queues!.queue('alpha')!.getJobState(id)) === 'completed');
