@@ -73,6 +73,9 @@ bench-simulate: deps ## Plimsoll vs KEDA, HPA and static on every scenario, and 
 bench-analysis: deps ## the local matcher on adversarial 100 KB documents (ms each, next to ordinary ones)
 	node --import tsx loadtests/bench-analysis.ts
 
+bench-cpu-quota: deps services ## two matchers held to 100m CPU (private cgroups, needs root): lag, CPU per thread, throttling; quota admission off vs on
+	nice node --import tsx loadtests/bench-cpu-quota.ts
+
 # The operator at scale (issue 17, docs/bench-operator.md). Shorter, without KEDA:
 # make bench-operator BENCH_OPERATOR_ARGS="--policies 500 --steady-minutes 10"
 BENCH_OPERATOR_ARGS ?= --policies 500 --steady-minutes 30 --changing 50 --keda

@@ -5,14 +5,13 @@
  * Writes out/bench-simulate/report.json and report.md. Run: make bench-simulate
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { parseScalingPolicy } from '../src/plimsoll/api/validate.js';
 import { KEDA_PEER_DEGRADATION } from '../src/plimsoll/simulator/controllers/keda.js';
 import type { DegradationThresholds } from '../src/plimsoll/simulator/controllers/per-replica-degradation.js';
 import { formatTable, percent, utilisation } from '../src/plimsoll/simulator/report.js';
 import { simulate, type ControllerSummary } from '../src/plimsoll/simulator/run.js';
 import { loadScenario } from '../src/plimsoll/simulator/scenario.js';
 import { CANDIDATES, sweep } from '../src/plimsoll/simulator/tuning.js';
-import { readSingleDocument } from '../src/plimsoll/shared/files.js';
+import { loadScenarioPolicy } from '../src/plimsoll/simulator/scenario-policy.js';
 
 const SUCCESS_FLOOR = 0.99;
 const CONTROLLERS = ['plimsoll', 'keda', 'hpa', 'static'] as const;
@@ -24,8 +23,8 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 const names = (await readdir(scenariosDir)).filter((f) => f.endsWith('.yaml')).sort();
 const inputs = [];
 for (const file of names) {
-  const { scenario, policyPath } = await loadScenario(new URL(file, scenariosDir).pathname);
-  inputs.push({ scenario, spec: parseScalingPolicy(await readSingleDocument(policyPath, 'policy'), policyPath).spec });
+  const { scenario, policyPath, policyPatchPath } = await loadScenario(new URL(file, scenariosDir).pathname);
+  inputs.push({ scenario, spec: (await loadScenarioPolicy(policyPath, policyPatchPath)).spec });
 }
 
 /** a ÷ b, with the cases a reader should see spelled out rather than as Infinity or NaN. */

@@ -6,7 +6,7 @@
  * operator's log). Everything it made is removed at the end, on Ctrl-C too.
  *
  *   node --import tsx loadtests/bench-operator/cli.ts [--policies 500] [--steady-minutes 30]
- *     [--changing 50] [--health-fleet 50] [--keda] [--settle-seconds 60] [--workers 2] [--runtime compiled|tsx]
+ *     [--changing 50] [--health-fleet 50] [--keda] [--settle-seconds 60] [--workers 16] [--runtime compiled|tsx]
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -108,8 +108,9 @@ async function main(): Promise<void> {
     }
     await phase(plimsollHooks({
       namespace: 'plimsoll-bench', prometheus: options.prometheus, proxy, proxyUrl, exporterUrl: `http://127.0.0.1:${exporterPort}`,
-      healthFleet: options.healthFleet, workers: options.workers, logFile: join(outDir, 'operator.log'), compiledEntry,
+      healthFleet: options.healthFleet, workers: options.workers, logFile: join(outDir, 'operator.log'), compiledEntry, nodeOptions: options.nodeOptions,
     }));
+    if (options.nodeOptions) notes.push(`operator NODE_OPTIONS: ${options.nodeOptions}`);
     notes.push(`health reads served by the exporter: ${exporter.healthReads}`);
 
     if (options.keda && !abort.signal.aborted) {

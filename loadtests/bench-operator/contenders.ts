@@ -15,6 +15,7 @@ import type { ContenderHooks } from './phase.js';
 import type { PrometheusProxy } from './prom-proxy.js';
 import { fetchText, type Probe } from './sampler.js';
 import { policySpec, scaledObject } from './specs.js';
+import { signalSourcesFile } from '../../test/support/signal-sources.js';
 
 function pidFile(name: string): number | undefined {
   try {
@@ -42,24 +43,31 @@ export const prometheusProbe = (prometheus: string): Probe => async () => {
 
 export function plimsollHooks(o: {
   namespace: string; prometheus: string; proxy: PrometheusProxy; proxyUrl: string; exporterUrl: string;
-  healthFleet: number; workers: number; logFile: string; compiledEntry: string | undefined;
+  healthFleet: number; workers: number; logFile: string; compiledEntry: string | undefined; nodeOptions: string;
 }): ContenderHooks {
   let operator: OperatorProcess | undefined;
+  // The operator reads only registered sources: the bench's Prometheus proxy (the default) and
+  // the exporter's health documents its small health fleet names.
+  const healthUrls: string[] = [];
   return {
     name: 'plimsoll',
     namespace: o.namespace,
     seriesPrefix: 'p',
     async governingObjects(targets, fleet) {
-      const bodies = targets.map((t) => ({
-        apiVersion: 'plimsoll.dev/v1alpha1', kind: 'ScalingPolicy',
-        metadata: { name: t.series },
-        spec: policySpec(t.target, o.proxyUrl, t.series, t.index < o.healthFleet ? `${o.exporterUrl}/health/${t.series}` : undefined),
-      }));
+      const bodies = targets.map((t) => {
+        const healthUrl = t.index < o.healthFleet ? `${o.exporterUrl}/health/${t.series}` : undefined;
+        if (healthUrl) healthUrls.push(healthUrl);
+        return { apiVersion: 'plimsoll.dev/v1alpha1', kind: 'ScalingPolicy', metadata: { name: t.series }, spec: policySpec(t.target, o.proxyUrl, t.series, healthUrl) };
+      });
       await fleet.createCustomObjects('plimsoll.dev', 'scalingpolicies', 'ScalingPolicies', bodies);
     },
     async start(fleet: Fleet) {
       const kubeconfig = await fleet.operatorKubeconfig();
-      operator = new OperatorProcess({ kubeconfig, namespace: o.namespace, metricsPort: await freePort(), logFile: o.logFile, workers: o.workers, compiledEntry: o.compiledEntry });
+      const signalSources = signalSourcesFile({
+        prometheus: [{ name: 'bench', address: o.proxyUrl, default: true }], pgbouncer: [],
+        health: healthUrls.map((url, i) => ({ name: `health-${i}`, url })),
+      });
+      operator = new OperatorProcess({ kubeconfig, namespace: o.namespace, metricsPort: await freePort(), logFile: o.logFile, workers: o.workers, compiledEntry: o.compiledEntry, signalSources, nodeOptions: o.nodeOptions });
       await operator.start();
     },
     processes: (): Record<string, number> => (operator ? { operator: operator.pid } : {}),

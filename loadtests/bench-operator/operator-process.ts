@@ -41,6 +41,10 @@ export class OperatorProcess {
     kubeconfig: string; namespace: string; metricsPort: number; logFile: string; workers: number;
     /** The compiled entry (bin.js), or undefined to run src/ through tsx. */
     compiledEntry: string | undefined;
+    /** OPERATOR_SIGNAL_SOURCES_FILE: the Prometheus and health URLs the bench's policies name. */
+    signalSources: string;
+    /** NODE_OPTIONS (V8 flags), or empty. */
+    nodeOptions: string;
   }) {}
 
   get pid(): number {
@@ -68,6 +72,8 @@ export class OperatorProcess {
         OPERATOR_WORKERS: String(this.options.workers),
         LEADER_ELECTION: 'off',
         OPERATOR_LOG_LEVEL: 'warn',
+        OPERATOR_SIGNAL_SOURCES_FILE: this.options.signalSources,
+        ...(this.options.nodeOptions ? { NODE_OPTIONS: this.options.nodeOptions } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -15,9 +15,12 @@ export const optionsSchema = z.object({
   settleSeconds: count(0, 3600).default(60),
   convergeTimeoutSeconds: count(10, 7200).default(900),
   changeTimeoutSeconds: count(10, 3600).default(180),
-  workers: count(1, 64).default(2),
+  /** OPERATOR_WORKERS: the operator's own default (controller.ts DEFAULT_WORKERS). */
+  workers: count(1, 64).default(16),
   /** compiled: the operator as its image runs it (tsc output); tsx: from source, as `make operator`. */
   runtime: z.enum(['compiled', 'tsx']).default('compiled'),
+  /** NODE_OPTIONS of the operator process: by default the chart's (operator.maxHeapMb 256, charts/plimsoll/templates/operator/deployment.yaml). */
+  nodeOptions: z.string().max(1000).default('--max-old-space-size=256 --max-semi-space-size=1'),
   prometheus: z.string().url().default('http://127.0.0.1:19090'),
   kubeconfig: z.string().min(1).default('.local/kubeconfig'),
   out: z.string().min(1).default('out/bench-operator'),
@@ -29,7 +32,7 @@ const flags = {
   policies: { type: 'string' }, 'steady-minutes': { type: 'string' }, changing: { type: 'string' },
   'health-fleet': { type: 'string' }, keda: { type: 'boolean' }, 'settle-seconds': { type: 'string' },
   'converge-timeout-seconds': { type: 'string' }, 'change-timeout-seconds': { type: 'string' },
-  workers: { type: 'string' }, runtime: { type: 'string' }, prometheus: { type: 'string' }, kubeconfig: { type: 'string' }, out: { type: 'string' },
+  workers: { type: 'string' }, runtime: { type: 'string' }, 'node-options': { type: 'string' }, prometheus: { type: 'string' }, kubeconfig: { type: 'string' }, out: { type: 'string' },
 } as const;
 
 export function parseOptions(argv: string[]): BenchOptions {

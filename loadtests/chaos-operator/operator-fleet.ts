@@ -7,6 +7,7 @@
  * read for `plimsoll_leader` and `plimsoll_api_writes_total`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { signalSourcesFile, stackSignalSources } from '../../test/support/signal-sources.js';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { ScrapeRound } from './report.js';
@@ -21,6 +22,8 @@ interface Slot {
 
 export class OperatorFleet {
   private readonly slots: Slot[];
+  /** The stack's Prometheus and PgBouncer, registered as tools/stack/operator.sh registers them. */
+  private readonly signalSources = signalSourcesFile(stackSignalSources());
   private stopping = false;
   private started = 0;
 
@@ -44,6 +47,7 @@ export class OperatorFleet {
         PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
         KUBECONFIG: this.o.kubeconfig, OPERATOR_NAMESPACE: 'default', LEADER_ELECTION_NAMESPACE: 'plimsoll-system',
         OPERATOR_METRICS_HOST: '127.0.0.1', OPERATOR_METRICS_PORT: String(slot.port), OPERATOR_IDENTITY: slot.identity,
+        OPERATOR_SIGNAL_SOURCES_FILE: this.signalSources,
       },
     });
     child.stdout!.pipe(log);

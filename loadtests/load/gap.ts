@@ -4,6 +4,7 @@
  * the HTML report show. A side that could not be measured (no series) gives a null gap, not 0.
  */
 import type { Series } from './prometheus.js';
+import type { MeasuredSummary } from './stats.js';
 import { SERVICE_LEVELS } from '../../src/plimsoll/contract/service-levels.js';
 
 export interface GapRow {
@@ -72,6 +73,30 @@ export interface MeasuredForGap {
   series: Series[];
 }
 
+/**
+ * The measured side of the gap, from what a report keeps: the run's summary, PgBouncer's seconds
+ * over the budget (null when not sampled) and the Prometheus series. The load runner builds it at
+ * the end of a run, and `regap.ts` again from a report.json, so both compare the same figures.
+ */
+export function measuredForGap(
+  summary: Pick<MeasuredSummary, 'durationSeconds' | 'successRateSimulatorDefinition' | 'successRate' | 'shedRate' | 'latencyMs' | 'analyses' | 'sloViolationSeconds' | 'throughputPerSecond'>,
+  stepSeconds: number, secondsOverBudget: number | null, prometheusSeries: Series[],
+): MeasuredForGap {
+  return {
+    durationSeconds: summary.durationSeconds,
+    stepSeconds,
+    successRateSimulatorDefinition: summary.successRateSimulatorDefinition,
+    successRateHttp: summary.successRate,
+    shedRate: summary.shedRate,
+    p95LatencySeconds: summary.latencyMs.p95 === null ? null : summary.latencyMs.p95 / 1000,
+    analysisP95Seconds: summary.analyses.timeToResultSeconds.p95,
+    sloViolationSeconds: summary.sloViolationSeconds,
+    throughputPerSecond: summary.throughputPerSecond,
+    secondsOverBudget,
+    series: prometheusSeries,
+  };
+}
+
 export interface PredictedForGap {
   summary: {
     successRate: number; shedRate: number; p95LatencySeconds: number; analysisP95Seconds: number; sloViolationSeconds: number;
@@ -80,7 +105,20 @@ export interface PredictedForGap {
   meanOfferedRate: number;
   peakPoolMax: number;
   meanCpuPerReplica: number;
+  /** Mean over the run of the ready replicas' CPU together (cores); absent in reports written before it. */
+  meanCpuFleet?: number;
   levelSeconds: Record<string, number>;
+}
+
+/**
+ * The replicas' CPU together, mean over the run: the CPU per replica times the replicas up, step
+ * by step (matched by time). Unlike the per-replica mean it does not move with the replica count,
+ * so it checks the model's per-request costs even where the two sides scaled differently.
+ */
+export function meanFleetCpu(cpuPerReplica: Series | undefined, replicasUp: Series | undefined, duration: number): number | null {
+  const up = new Map(inRun(replicasUp, duration));
+  const products = inRun(cpuPerReplica, duration).flatMap(([t, v]) => (up.has(t) ? [v * up.get(t)!] : []));
+  return products.length === 0 ? null : products.reduce((s, v) => s + v, 0) / products.length;
 }
 
 export function computeGap(m: MeasuredForGap, p: PredictedForGap): GapRow[] {
@@ -110,6 +148,8 @@ export function computeGap(m: MeasuredForGap, p: PredictedForGap): GapRow[] {
         ? 'PgBouncer not sampled (--pgbouncer none)'
         : 'measured: clients PgBouncer held for the database above maxConnections − reserved; simulated: pools together (replicas × pool) above it'),
     row('meanCpuPerReplica', 'mean CPU per replica', 'cores', mean(byId('cpu'), m.durationSeconds), p.meanCpuPerReplica, 'process_cpu_seconds_total: calibrates the model\'s per-request CPU costs'),
+    row('meanCpuFleet', 'mean CPU of the replicas together', 'cores', meanFleetCpu(byId('cpu'), up, m.durationSeconds), p.meanCpuFleet,
+      'CPU per replica × replicas up: the per-request costs, whatever the replica counts'),
   ];
   for (const level of LEVEL_NAMES) {
     rows.push(row(`seconds${level}`, `seconds at ${level}`, 's', levels ? levels[level]! : null, p.levelSeconds[level] ?? 0, levels ? 'matcher_service_level, max over replicas' : 'no matcher_service_level series'));

@@ -25,6 +25,7 @@ Options:
   --pgbouncer-interval-seconds N  PgBouncer sampling interval                      [1]
   --keys FILE               tenants' API keys, as matcher-dev seed --out writes them   [.local/seed-keys.json]
   --policy FILE             the ScalingPolicy the simulator runs                     [the scenario's]
+  --replica-cpu-cores N     the simulator's CPU per replica (model.cpuCoresPerReplica) [0.1: the stack's 100m pods]
   --out DIR                 where run directories go                                 [out/load]
   --run-dir DIR             write this run's report exactly here
   --timeout-seconds N       a request without an answer after N s is an error        [30]
@@ -56,6 +57,7 @@ const optionsSchema = z.object({
   pgbouncer: z.string().refine((u) => u === 'none' || (/^postgres(ql)?:\/\//.test(u) && URL.canParse(u)), 'expected postgres://user:password@host:port/pgbouncer or none'),
   pgbouncerDatabase: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a database name as PgBouncer lists it'),
   pgbouncerIntervalSeconds: z.coerce.number().min(0.1).max(60),
+  replicaCpuCores: positive.max(64),
 });
 
 export function parseLoadArgs(argv: string[], log: (line: string) => void): LoadOptions | 'help' {
@@ -70,6 +72,7 @@ export function parseLoadArgs(argv: string[], log: (line: string) => void): Load
         'timeout-seconds': { type: 'string' }, seed: { type: 'string' }, 'step-seconds': { type: 'string' }, 'progress-seconds': { type: 'string' },
         'result-read-share': { type: 'string' }, 'deadline-seconds': { type: 'string' }, 'max-stored-analyses': { type: 'string' },
         pgbouncer: { type: 'string' }, 'pgbouncer-database': { type: 'string' }, 'pgbouncer-interval-seconds': { type: 'string' },
+        'replica-cpu-cores': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -98,6 +101,9 @@ export function parseLoadArgs(argv: string[], log: (line: string) => void): Load
     pgbouncer: v.pgbouncer ?? 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16432/pgbouncer',
     pgbouncerDatabase: v['pgbouncer-database'] ?? 'plimsoll',
     pgbouncerIntervalSeconds: v['pgbouncer-interval-seconds'] ?? '1',
+    // The stack's pods are held to 100m (tools/stack/kustomize/matcher/matcher-resources-local.yaml);
+    // the prediction's replicas must have the CPU the measured ones had.
+    replicaCpuCores: v['replica-cpu-cores'] ?? '0.1',
   });
   if (!result.success) {
     const flag = (path: string) => `--${path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -128,6 +134,7 @@ export function parseLoadArgs(argv: string[], log: (line: string) => void): Load
     resultReadShare: o.resultReadShare,
     ...(o.deadlineSeconds !== undefined ? { deadlineSeconds: o.deadlineSeconds } : {}),
     maxStoredAnalyses: o.maxStoredAnalyses,
+    replicaCpuCores: o.replicaCpuCores,
     ...(o.pgbouncer !== 'none' ? { pgbouncer: { url: o.pgbouncer, database: o.pgbouncerDatabase, intervalSeconds: o.pgbouncerIntervalSeconds } } : {}),
     log,
   };

@@ -32,6 +32,8 @@ export interface Prediction {
   peakPoolMax: number;
   /** Mean over the run of the replicas' mean CPU utilisation (cores). */
   meanCpuPerReplica: number;
+  /** Mean over the run of the ready replicas' CPU together (cores). */
+  meanCpuFleet: number;
   unmappedSignals: string[];
   /** Prometheus signals whose query does not read what the model assumes (query-check.ts). */
   suspectQueries: string[];
@@ -76,6 +78,7 @@ export async function predict(scaledScenarioFile: string, policyOverride: string
     peakReadyReplicas: ticks.reduce((m, t) => Math.max(m, t.readyReplicas), 0),
     peakPoolMax: ticks.reduce((m, t) => Math.max(m, t.poolMax), 0),
     meanCpuPerReplica: ticks.reduce((m, t) => m + t.metrics.cpuUtilization, 0) / Math.max(1, ticks.length),
+    meanCpuFleet: ticks.reduce((m, t) => m + t.metrics.cpuUtilization * t.readyReplicas, 0) / Math.max(1, ticks.length),
     unmappedSignals: unmappedSignals(policy.spec, scenario),
     suspectQueries: suspectQueries(policy.spec, scenario),
     series: [

@@ -14,7 +14,7 @@ import { connectionSeries, type ConnectionSummary } from './connections.js';
 import { LoadTestError } from './errors.js';
 import { eventLoopLag } from './event-loop.js';
 import { FaultInjector, planFaults } from './faults.js';
-import { computeGap } from './gap.js';
+import { computeGap, measuredForGap } from './gap.js';
 import { PgBouncerSampler } from './pgbouncer-sampler.js';
 import { ProviderSampler, type ProviderSampling } from './provider-sampler.js';
 import { predict, type Prediction } from './prediction.js';
@@ -52,6 +52,8 @@ export interface LoadOptions {
   /** Default: the model's jobDeadlineSeconds, so both sides give up on an analysis together. */
   deadlineSeconds?: number;
   maxStoredAnalyses: number;
+  /** The CPU of one replica of the target, in cores: the prediction's model.cpuCoresPerReplica (absent: the scenario's). */
+  replicaCpuCores?: number;
   /** PgBouncer's admin console, sampled through the run for the database's real connections. */
   pgbouncer?: { url: string; database: string; intervalSeconds: number };
   log: (line: string) => void;
@@ -81,7 +83,8 @@ export function timestamp(date: Date): string {
 export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport; dir: string }> {
   const scenarioFile = resolveScenarioPath(o.scenario);
   const { scenario: original, policyPath } = await loadScenario(scenarioFile);
-  const scenario = scaleScenario(original, o.timeScale);
+  const scaledTimes = scaleScenario(original, o.timeScale);
+  const scenario = o.replicaCpuCores === undefined ? scaledTimes : { ...scaledTimes, model: { ...scaledTimes.model, cpuCoresPerReplica: o.replicaCpuCores } };
   const seed = o.seed ?? scenario.seed;
   const dir = resolve(o.runDir ?? join(o.outDir, `${scenario.name}-${timestamp(new Date())}`));
   await mkdir(dir, { recursive: true });
@@ -216,19 +219,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     ...measuredSeries(buckets), ...answerSeries(analyses, timelineSeconds, o.stepSeconds), ...promSeries, ...(connections ? connectionSeries(sampled!.samples, connections, timelineSeconds) : []),
     ...('error' in prediction ? [] : prediction.series),
   ];
-  const gap = 'error' in prediction ? [] : computeGap({
-    durationSeconds: loadSeconds,
-    stepSeconds: o.stepSeconds,
-    successRateSimulatorDefinition: summary.successRateSimulatorDefinition,
-    successRateHttp: summary.successRate,
-    shedRate: summary.shedRate,
-    p95LatencySeconds: summary.latencyMs.p95 === null ? null : summary.latencyMs.p95 / 1000,
-    analysisP95Seconds: summary.analyses.timeToResultSeconds.p95,
-    sloViolationSeconds: summary.sloViolationSeconds,
-    throughputPerSecond: summary.throughputPerSecond,
-    secondsOverBudget: connections?.secondsOverBudget ?? null,
-    series: promSeries,
-  }, prediction);
+  const gap = 'error' in prediction ? [] : computeGap(measuredForGap(summary, o.stepSeconds, connections?.secondsOverBudget ?? null, promSeries), prediction);
 
   catalog.exhaustedPairs = workload.exhaustedPairs;
   const warnings = [...schedule.notes, ...budgetWarnings];

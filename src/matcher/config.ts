@@ -67,6 +67,10 @@ export const matcherEnvDefaults = {
   MATCHER_ANALYSIS_DEADLINE_MS: '5000',
   MATCHER_ADMISSION_HEAP_MB: '450',
   MATCHER_ADMISSION_LAG_MS: '1000',
+  // Under a CPU limit (a cgroup CFS quota, read at start-up: runtime/cpu-quota.ts), refuse requests
+  // once the process used this share of its quota over the last 500 ms: past it the quota runs
+  // out within most 100 ms periods and the event loop waits for the next one. 0: never.
+  MATCHER_ADMISSION_CPU_QUOTA_SHARE: '0.75',
   MATCHER_EMERGENCY_REDUCED_HEAP_MB: '350',
   MATCHER_EMERGENCY_BASIC_HEAP_MB: '400',
   MATCHER_EMERGENCY_REDUCED_LAG_MS: '200',
@@ -179,7 +183,7 @@ export const matcherConfigSchema = z.object({
   /** The local matcher off the event loop: its thread count, and each analysis's deadline (queueing included). */
   analysis: z.object({ threads: int(1, 64), deadlineMs: int(10, 600_000) }),
   /** Self-protection: requests are refused above these (503 OVERLOADED). */
-  admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000) }),
+  admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000), cpuQuotaShare: z.coerce.number().min(0).max(1) }),
   /** The replica's own emergency level: Reduced above the first heap/lag, Basic above the second. */
   emergency: z.object({
     reducedHeapMb: int(16, 1_000_000), basicHeapMb: int(16, 1_000_000), reducedLagMs: int(1, 600_000), basicLagMs: int(1, 600_000),
@@ -252,7 +256,7 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
     },
     cacheTtlSeconds: get('MATCHER_CACHE_TTL_SECONDS'),
     analysis: { threads: get('MATCHER_ANALYSIS_THREADS'), deadlineMs: get('MATCHER_ANALYSIS_DEADLINE_MS') },
-    admission: { heapMb: get('MATCHER_ADMISSION_HEAP_MB'), eventLoopLagMs: get('MATCHER_ADMISSION_LAG_MS') },
+    admission: { heapMb: get('MATCHER_ADMISSION_HEAP_MB'), eventLoopLagMs: get('MATCHER_ADMISSION_LAG_MS'), cpuQuotaShare: get('MATCHER_ADMISSION_CPU_QUOTA_SHARE') },
     emergency: {
       reducedHeapMb: get('MATCHER_EMERGENCY_REDUCED_HEAP_MB'), basicHeapMb: get('MATCHER_EMERGENCY_BASIC_HEAP_MB'),
       reducedLagMs: get('MATCHER_EMERGENCY_REDUCED_LAG_MS'), basicLagMs: get('MATCHER_EMERGENCY_BASIC_LAG_MS'),

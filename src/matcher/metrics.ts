@@ -13,6 +13,8 @@ export class MatcherMetrics implements QueryObserver, AnswerObserver {
   readonly dbQueryDuration: Histogram<'operation' | 'outcome'>;
   readonly dbConnectionErrors: Counter<'reason'>;
   readonly analyses: Counter<'source' | 'level'>;
+  /** Requests received and not yet answered (requestContext counts them): the health document and the gauge read it. */
+  httpInFlight = 0;
 
   constructor(registry: Registry, pool: ResizablePool, serviceLevel: ServiceLevelSource) {
     this.httpDuration = new Histogram({
@@ -51,6 +53,11 @@ export class MatcherMetrics implements QueryObserver, AnswerObserver {
         this.set({ state: 'waiting' }, s.waiting);
         this.set({ state: 'total' }, s.total);
       },
+    });
+    const inFlight = () => this.httpInFlight;
+    new Gauge({
+      name: matcherMetrics.httpRequestsInFlight, help: 'HTTP requests received and not yet answered (probes and scrapes aside): grows at once in a surge, where a rate over a window lags.',
+      registers: [registry], collect() { this.set(inFlight()); },
     });
     new Gauge({
       name: matcherMetrics.dbPoolMax, help: 'The live database pool limit (changed at runtime by resize()).',

@@ -26,6 +26,8 @@ import { OpenAiCompatibleProvider } from './providers/openai-compatible-provider
 import { ProviderBreakers } from './providers/provider-breakers.js';
 import { AnalysisQueues } from './queues/analysis-queues.js';
 import { Repository } from './repository.js';
+import { readCpuQuota } from './runtime/cpu-quota.js';
+import { CpuQuotaUse } from './runtime/cpu-quota-use.js';
 
 export interface MatcherDeps {
   config: Readonly<MatcherConfig>;
@@ -89,6 +91,12 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis not reachable at start-up; /readyz reports it'));
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
+  // A CPU limit stops every thread once its period's quota is spent, the event loop's included:
+  // admission refuses before the quota runs out, not after the lag has piled up (docs/matcher.md).
+  const cpuQuota = readCpuQuota();
+  const quotaUse = cpuQuota && config.admission.cpuQuotaShare > 0 ? new CpuQuotaUse(cpuQuota.cores) : undefined;
+  quotaUse?.start();
+  if (cpuQuota) logger.info({ cpuQuota, refuseAtShare: config.admission.cpuQuotaShare || 'never' }, 'running under a CPU quota');
   // The local matcher's threads: no analysis runs on this event loop.
   const analysisPool = new AnalysisPool(config.analysis);
 
@@ -113,7 +121,8 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   const analyses = new AnalysisService({
     repo, cache, levels, queues, breakers, providerOrder, promptVersion: config.promptVersion, answers: metrics, localAnalysis: analysisPool.analyse,
   });
-  const admission = new Admission({ ...config.admission, maxWaiting: config.queues.maxWaiting }, () => levels.lastPressure, () => queues?.totalWaiting() ?? 0, registry);
+  const pressure = () => (quotaUse ? { ...levels.lastPressure, cpuQuotaShare: quotaUse.share() } : levels.lastPressure);
+  const admission = new Admission({ ...config.admission, maxWaiting: config.queues.maxWaiting }, pressure, () => queues?.totalWaiting() ?? 0, registry);
   const tenantLimiter = new TenantRateLimiter(redis, config.queues.prefix, config.tenantRateLimit.points, config.tenantRateLimit.windowMs);
   // Nothing above touched the database: the runtime document (or the lack of one) decides the
   // pool and the workers' concurrency before the first connection opens.
@@ -195,6 +204,8 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
         // The fields the example policy's health signals read (database.healthy, memory.heapUsedBytes).
         database: { healthy: dbPing.ok, pingMs: dbPing.ms, ...(dbPing.error ? { error: dbPing.error } : {}) },
         memory: { heapUsedBytes: mem.heapUsed, heapUsedMb: mb(mem.heapUsed), heapTotalMb: mb(mem.heapTotal), rssMb: mb(mem.rss), externalMb: mb(mem.external) },
+        // Requests in flight now (a policy's health signal sums them over the replicas: it leads the request rate).
+        http: { inFlight: metrics.httpInFlight },
         eventLoop: { lagMeanMs: round(loopDelay.mean / 1e6), lagP99Ms: round(loopDelay.percentile(99) / 1e6), lagMaxMs: round(loopDelay.max / 1e6) },
         migrations: { current: migrationsOk },
         queues: Object.fromEntries(Object.entries(queues?.details() ?? {})
@@ -247,6 +258,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
       await runtime.stop().catch(() => undefined);
       breakers?.shutdown();
       levels.stop();
+      quotaUse?.stop();
       pressureLoop.disable();
       loopDelay.disable();
       await pool.end().catch(() => undefined);

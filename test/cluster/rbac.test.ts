@@ -30,11 +30,11 @@ const ALLOWED: Access[] = [
   { verb: 'create', group: 'events.k8s.io', resource: 'events' },
   ...['get', 'update'].map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases', name: LEASE })),
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases' },
-  { verb: 'list', group: 'discovery.k8s.io', resource: 'endpointslices' },
+  ...['list', 'watch'].map((verb) => ({ verb, group: 'discovery.k8s.io', resource: 'endpointslices' })),
   { verb: 'list', group: '', resource: 'pods' },
   { verb: 'get', group: '', resource: 'secrets' },
   ...['list', 'watch'].map((verb) => ({ verb, group: 'autoscaling', resource: 'horizontalpodautoscalers' })),
-  { verb: 'list', group: 'keda.sh', resource: 'scaledobjects' },
+  ...['list', 'watch'].map((verb) => ({ verb, group: 'keda.sh', resource: 'scaledobjects' })),
 ];
 // ...and these, among everything else, denied.
 const DENIED: Access[] = [

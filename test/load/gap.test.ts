@@ -1,7 +1,8 @@
 // Measured − predicted: the table a report ends with.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeGap, integral, levelSeconds, peak, row } from '../../loadtests/load/gap.js';
+import { computeGap, integral, levelSeconds, meanFleetCpu, measuredForGap, peak, row } from '../../loadtests/load/gap.js';
+import { joinGaps, regapTable } from '../../loadtests/load/regap.js';
 import type { Series } from '../../loadtests/load/prometheus.js';
 
 const series = (id: string, points: Array<[number, number]>): Series => ({ id, label: id, chart: 'replicas', source: 'prometheus', points });
@@ -73,4 +74,43 @@ test('seconds over the connection budget: PgBouncer\'s measure against the simul
   const notSampled = computeGap(measured, predicted).find((r) => r.metric === 'secondsOverBudget')!;
   assert.deepEqual([notSampled.measured, notSampled.gap], [null, null]);
   assert.match(notSampled.note!, /--pgbouncer none/);
+});
+
+test('the measured side from what a report keeps: the same rows whether built at the end of a run or again from report.json', () => {
+  const summary = {
+    durationSeconds: 60, successRateSimulatorDefinition: 0.95, successRate: 0.98, shedRate: 0.02, latencyMs: { p95: 300 },
+    analyses: { timeToResultSeconds: { p95: 12 } }, sloViolationSeconds: 7, throughputPerSecond: 38,
+  } as unknown as Parameters<typeof measuredForGap>[0];
+  const m = measuredForGap(summary, 5, 4, []);
+  assert.deepEqual(m, { ...measured, secondsOverBudget: 4 });
+  assert.equal(measuredForGap({ ...summary, latencyMs: { p95: null } } as unknown as typeof summary, 5, null, []).p95LatencySeconds, null);
+  // A report written to JSON and read back gives the same gap.
+  const again = JSON.parse(JSON.stringify(summary)) as typeof summary;
+  assert.deepEqual(computeGap(measuredForGap(again, 5, 4, []), predicted), computeGap(m, predicted));
+});
+
+test('regap: today\'s prediction beside the one the run was compared with, row by row', () => {
+  const then = computeGap(measured, predicted);
+  const now = computeGap(measured, { ...predicted, meanCpuPerReplica: 0.06, summary: { ...predicted.summary, peakReplicas: 4 } });
+  const rows = joinGaps(then.filter((r) => r.metric !== 'shedRate'), now);
+  const cpu = rows.find((r) => r.metric === 'meanCpuPerReplica')!;
+  assert.deepEqual([cpu.simulatedThen, cpu.simulatedNow], [0.5, 0.06]);
+  const replicas = rows.find((r) => r.metric === 'peakReplicas')!;
+  assert.deepEqual([replicas.simulatedThen, replicas.simulatedNow], [6, 4]);
+  assert.deepEqual([rows.find((r) => r.metric === 'shedRate')!.simulatedThen, rows.find((r) => r.metric === 'shedRate')!.gapThen], [null, null], 'a row the old report lacks');
+  assert.equal(rows.length, now.length);
+  const table = regapTable(rows);
+  assert.match(table, /\| mean CPU per replica \| — \| 0\.500 \| — \| 0\.0600 \| — \|/);
+  assert.match(table, /\| success rate \(simulator definition\) \| 0\.950 \| 0\.990 \| -0\.0400 \| 0\.990 \| -0\.0400 \|/);
+});
+
+test('the replicas\' CPU together: per replica × replicas up at the same step, so it holds whatever the replica counts', () => {
+  const cpu: Series = { ...series('cpu', [[0, 0.05], [5, 0.06], [10, 0.04], [60, 9]]), chart: 'cpu' };
+  const up = series('replicas-up', [[0, 2], [5, 4], [60, 9]]); // no sample at 10: that step is left out
+  assert.ok(Math.abs(meanFleetCpu(cpu, up, 60)! - (0.1 + 0.24) / 2) < 1e-12);
+  assert.equal(meanFleetCpu(cpu, undefined, 60), null);
+  const rows = computeGap({ ...measured, series: [cpu, up] }, { ...predicted, meanCpuFleet: 0.2 });
+  const fleet = rows.find((r) => r.metric === 'meanCpuFleet')!;
+  assert.ok(Math.abs(fleet.gap! - -0.03) < 1e-12);
+  assert.equal(computeGap(measured, predicted).find((r) => r.metric === 'meanCpuFleet')!.predicted, null, 'a prediction from before the row');
 });

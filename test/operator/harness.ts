@@ -12,6 +12,9 @@ import { createMetricsRegistry } from '../../src/plimsoll/observability/metrics.
 import { Operator, type OperatorOptions } from '../../src/plimsoll/operator/operator.js';
 import type { ScalingPolicySpecInput, ScalingPolicyStatus, Condition } from '../../src/plimsoll/api/scaling-policy.js';
 import { REPO_ROOT, installCrds, waitFor, type Cluster } from '../support/cluster.js';
+import type { SignalSources } from '../../src/plimsoll/config/signal-sources.js';
+import { defaultSignalOptions } from '../../src/plimsoll/operator/signals/index.js';
+import { registerNamed, stackSignalSources } from '../support/signal-sources.js';
 
 export const PROMETHEUS = 'http://127.0.0.1:19090';
 
@@ -76,6 +79,12 @@ export interface Env {
   custom: k8s.CustomObjectsApi;
   operatorKubeConfig: k8s.KubeConfig;
   operatorKubeconfigPath: string;
+  /**
+   * The signal sources the test's operators are registered with: the stack's Prometheus and
+   * PgBouncer, plus every private server a policy applied through applyPolicy names (the
+   * administrator's list; the hostile-tenant test applies policies around it).
+   */
+  sources: SignalSources;
 }
 
 export async function setUp(cluster: Cluster, namespace: string): Promise<Env> {
@@ -89,6 +98,7 @@ export async function setUp(cluster: Cluster, namespace: string): Promise<Env> {
     custom: admin.makeApiClient(k8s.CustomObjectsApi),
     operatorKubeConfig: creds.kubeConfig,
     operatorKubeconfigPath: creds.path,
+    sources: stackSignalSources(),
   };
 }
 
@@ -99,6 +109,7 @@ export async function startOperator(t: TestContext, env: Env, extra: Partial<Ope
     namespace: env.namespace,
     logger: createLogger({ name: 'operator', level: process.env.OPERATOR_TEST_LOG ?? 'silent' }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
+    signals: { ...defaultSignalOptions, sources: env.sources },
     ...extra,
   });
   t.after(async () => {
@@ -141,6 +152,7 @@ export interface PolicyObject {
 }
 
 export async function applyPolicy(env: Env, name: string, spec: ScalingPolicySpecInput, annotations?: Record<string, string>): Promise<void> {
+  registerNamed(env.sources, spec);
   const body = {
     apiVersion: 'plimsoll.dev/v1alpha1', kind: 'ScalingPolicy',
     metadata: { name, namespace: env.namespace, ...(annotations ? { annotations } : {}) },

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from '../support/cluster.js';
+import { signalSourcesFile } from '../support/signal-sources.js';
 import type { Env } from './harness.js';
 
 export interface OperatorProcess { child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> }
@@ -20,6 +21,8 @@ export function startOperatorProcess(env: Env, identity: string, port: number, e
       OPERATOR_IDENTITY: identity,
       LEADER_ELECTION: 'on',
       OPERATOR_LOG_LEVEL: 'info',
+      // What the test registered until now (its policies are applied before its operators start).
+      OPERATOR_SIGNAL_SOURCES_FILE: signalSourcesFile(env.sources),
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,12 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPlimsollError } from '../../src/plimsoll/errors.js';
-import { createSignalRegistry, type SignalContext } from '../../src/plimsoll/operator/signals/index.js';
+import { createSignalRegistry, defaultSignalOptions, type SignalContext } from '../../src/plimsoll/operator/signals/index.js';
 import { PgBouncerConnections } from '../../src/plimsoll/operator/signals/pgbouncer.js';
 import { parseInstantResult } from '../../src/plimsoll/operator/signals/prometheus.js';
 import { pgbouncerValue } from '../../src/plimsoll/operator/signals/pgbouncer.js';
 import { PGBOUNCER_ADMIN_URL } from '../support/matcher.js';
 import { silentLogger } from '../support/process.js';
+import { stackSignalSources } from '../support/signal-sources.js';
 import { PROMETHEUS } from './harness.js';
 
 const context: SignalContext = {
@@ -20,7 +21,7 @@ const context: SignalContext = {
 };
 
 test('a query Prometheus refuses: the message names HTTP 400 and errorType bad_data, not Prometheus\'s error text', async () => {
-  const registry = createSignalRegistry();
+  const registry = createSignalRegistry({ ...defaultSignalOptions, sources: stackSignalSources() });
   const read = registry.prometheus.read({ serverAddress: PROMETHEUS, query: 'sum(', timeoutSeconds: 5, emptyResult: 'Missing' } as never, context);
   await assert.rejects(read, (e: unknown) => {
     assert.ok(isPlimsollError(e) && e.code === 'SIGNAL_FETCH_FAILED', String(e));

@@ -16,14 +16,18 @@ import type { SignalObservation } from '../../src/plimsoll/engine/index.js';
 import { createMetricsRegistry } from '../../src/plimsoll/observability/metrics.js';
 import { createOperatorMetrics } from '../../src/plimsoll/operator/metrics.js';
 import { collectSignals } from '../../src/plimsoll/operator/signal-collector.js';
-import { createSignalRegistry, type SignalContext, type SignalRegistry } from '../../src/plimsoll/operator/signals/index.js';
+import { createSignalRegistry as createRegistry, defaultSignalOptions, type SignalContext, type SignalOptions, type SignalRegistry } from '../../src/plimsoll/operator/signals/index.js';
 import { REPO_ROOT } from '../support/cluster.js';
 import { PGBOUNCER_ADMIN_URL } from '../support/matcher.js';
 import { silentLogger } from '../support/process.js';
+import { registerNamed, stackSignalSources } from '../support/signal-sources.js';
 import { PROMETHEUS, constantPolicy } from './harness.js';
 
 const logger = silentLogger('signals-sources');
 const metrics = createOperatorMetrics(createMetricsRegistry({ defaultMetrics: false }));
+/** The stack's sources and the private servers of these tests, registered as each policy is read. */
+const sources = stackSignalSources();
+const createSignalRegistry = (options: Partial<SignalOptions> = {}) => createRegistry({ ...defaultSignalOptions, ...options, sources });
 
 type SignalInput = NonNullable<ScalingPolicySpecInput['signals']>[number];
 
@@ -45,6 +49,7 @@ function context(policyName: string, secrets: Record<string, string> = {}): Sign
 }
 
 function collect(registry: SignalRegistry, name: string, spec: ReturnType<typeof policy>, secrets: Record<string, string> = {}, now = Date.now, previous: Record<string, SignalObservation> = {}) {
+  registerNamed(sources, spec);
   return collectSignals(spec, previous, registry, context(name, secrets), metrics, logger, now);
 }
 

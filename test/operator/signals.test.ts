@@ -143,19 +143,20 @@ test('level escalation: a firing trigger publishes Basic at once and explains it
   });
 });
 
-test('PgBouncer admin console: the budget read from max_client_conn, credentials from a Secret', async (t) => {
+test('PgBouncer admin console: the budget read from max_client_conn on the registered default, a Secret that consents to the policy', async (t) => {
   await withNamespace(t, async (namespace, cluster) => {
     const env = await setUp(cluster, namespace);
     await env.core.createNamespacedSecret({
       namespace,
-      body: { metadata: { name: 'pgbouncer-admin' }, stringData: { uri: 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16432/pgbouncer' } },
+      // The deprecated secretRef is read only with the Secret's consent: this label names the policy.
+      body: { metadata: { name: 'pgbouncer-admin', labels: { 'plimsoll.dev/consumer': 'matcher' } }, stringData: { uri: 'postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:16432/pgbouncer' } },
     });
     await createDeployment(env, 'matcher', 1);
     await startOperator(t, env);
     const spec = constantPolicy('matcher', 20);
     spec.signals = [
       ...spec.signals!,
-      { name: 'client-budget', pgbouncer: { secretRef: { name: 'pgbouncer-admin' }, database: 'plimsoll', metric: 'MaxClientConnections' } },
+      { name: 'client-budget', pgbouncer: { database: 'plimsoll', metric: 'MaxClientConnections' } },
       { name: 'waiting', pgbouncer: { secretRef: { name: 'pgbouncer-admin' }, database: 'plimsoll', metric: 'ClientsWaiting' } },
     ];
     spec.connectionBudget = { fromSignal: 'client-budget', reserved: 15, pool: { min: 2, max: 50 } };

@@ -61,7 +61,8 @@ async function dryRun(label: string, options: Parameters<typeof renderChart>[0])
 test('the default render is accepted by the API server (dry-run) and holds the operator only', async () => {
   const objects = await dryRun('defaults', {});
   const kinds = objects.map((o) => o.kind).sort();
-  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+  // The ConfigMap: the operator's registered signal sources (empty by default).
+  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
   const deployment = objects.find((o) => o.kind === 'Deployment') as KubeObject & { spec: { replicas: number } };
   assert.equal(deployment.spec.replicas, 2);
 });

@@ -6,7 +6,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 apply() { kubectl apply --server-side --field-manager=plimsoll-stack "$@" | sed 's/^/        /'; }
 
-apply -k "$ROOT/crds"
+# The CRD of this tree wins over one a test run applied from another (the test tiers share the
+# cluster and apply their own copy under the field manager plimsoll-tests).
+apply --force-conflicts -k "$ROOT/crds"
 kubectl wait --for condition=established --timeout=60s crd/scalingpolicies.plimsoll.dev > /dev/null
 apply -k "$ROOT/manifests/rbac"
 apply -k "$ROOT/tools/stack/kustomize/matcher"
@@ -19,10 +21,11 @@ kubectl create secret generic matcher-connections -n default --dry-run=client -o
   --from-literal=MATCHER_MIGRATION_DATABASE_URL="postgres://$APP_USER:$APP_PASSWORD@127.0.0.1:$PG_PORT/plimsoll" \
   --from-literal=MATCHER_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
   --from-literal=MATCHER_PGBOUNCER_ADMIN_URL="$admin_url" | apply -f -
-# The operator's PgBouncer signals read the console URI from this Secret (key `uri`, the
-# ScalingPolicy's secretRef default; src/plimsoll/operator/signals/pgbouncer.ts).
+# The console URI for policies that still name it with the deprecated secretRef (key `uri`):
+# the operator reads it only because the label names the example policy, matcher, as its
+# consumer. The stack's operator has the console registered anyway (tools/stack/operator.sh).
 kubectl create secret generic pgbouncer-admin -n default --dry-run=client -o yaml \
-  --from-literal=uri="$admin_url" | apply -f -
+  --from-literal=uri="$admin_url" | kubectl label --local -f - -o yaml plimsoll.dev/consumer=matcher | apply -f -
 
 # The example policy, with its two load objectives sized for this stack's pods. The example is
 # written for replicas that may burst to a core (the shipped Deployment sets no CPU limit); here

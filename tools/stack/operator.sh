@@ -18,11 +18,22 @@ case "${1:-}" in
       stop_bg operator "bin.js operator" 35 || true
     fi
     who="$(bash "$ROOT/tools/stack/operator-kubeconfig.sh" "$OPERATOR_KUBECONFIG")"
+    # The signal sources policies may read, as a cluster administrator registers them: the
+    # stack's Prometheus and PgBouncer admin console, each the default (docs/operator.md).
+    mkdir -p "$RUN"
+    (umask 077; printf '%s\n' "$ADMIN_PASSWORD" > "$RUN/pgbouncer-admin-password")
+    cat > "$RUN/signal-sources.yaml" <<SOURCES
+prometheus:
+  - { name: stack, address: "http://127.0.0.1:$PROM_PORT", default: true }
+pgbouncer:
+  - { name: stack, host: 127.0.0.1, port: $PGB_PORT, user: $ADMIN_USER, passwordFile: "$RUN/pgbouncer-admin-password", default: true }
+SOURCES
     info "operator credentials: $who (${OPERATOR_KUBECONFIG#"$ROOT/"})"
     # Namespace default only (STACK_OPERATOR_NAMESPACE= for all): the test tiers run operators
     # of their own in pt-* namespaces, and two operators must not reconcile one policy.
     KUBECONFIG="$OPERATOR_KUBECONFIG" OPERATOR_METRICS_HOST=127.0.0.1 OPERATOR_METRICS_PORT="$OPERATOR_METRICS_PORT" \
-      OPERATOR_NAMESPACE="${STACK_OPERATOR_NAMESPACE-default}" LEADER_ELECTION_NAMESPACE=plimsoll-system start_bg operator "bin.js operator" "$LOGS/operator.log" node "$PLIMSOLL_BIN" operator
+      OPERATOR_NAMESPACE="${STACK_OPERATOR_NAMESPACE-default}" LEADER_ELECTION_NAMESPACE=plimsoll-system \
+      OPERATOR_SIGNAL_SOURCES_FILE="$RUN/signal-sources.yaml" start_bg operator "bin.js operator" "$LOGS/operator.log" node "$PLIMSOLL_BIN" operator
     wait_http "http://127.0.0.1:$OPERATOR_METRICS_PORT/readyz" 60 || die "the operator is not ready after 60 s; see $LOGS/operator.log"
     printf '[{"targets":["127.0.0.1:%s"],"labels":{"app":"plimsoll-operator"}}]\n' "$OPERATOR_METRICS_PORT" > "$TARGET_FILE.tmp"
     mv "$TARGET_FILE.tmp" "$TARGET_FILE"

@@ -138,7 +138,7 @@ namespace, a Role in the watched namespace otherwise.
 # The health signal's endpoints: the target's ready replicas.
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
-  verbs: ["list"]
+  verbs: ["list", "watch"]
 # The connection budget over every pod of the target, terminating ones included.
 - apiGroups: [""]
   resources: ["pods"]
@@ -153,5 +153,5 @@ namespace, a Role in the watched namespace otherwise.
   verbs: ["list", "watch"]
 - apiGroups: ["keda.sh"]
   resources: ["scaledobjects"]
-  verbs: ["list"]
+  verbs: ["list", "watch"]
 {{- end }}

@@ -17,7 +17,7 @@ const QUIET_ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 /**
  * Every request: an id (the caller's X-Request-Id when it is safe to echo), a child logger, and
  * on finish the duration and count by route template and status, plus one log line (errors
- * always; health and metrics scrapes not at all).
+ * always; health and metrics scrapes not at all); and the count of requests in flight.
  */
 export function requestContext(deps: { logger: Logger; metrics: MatcherMetrics; isShuttingDown(): boolean }): RequestHandler {
   return (req, res, next) => {
@@ -27,6 +27,13 @@ export function requestContext(deps: { logger: Logger; metrics: MatcherMetrics; 
     res.setHeader('X-Request-Id', req.id);
     if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
     const started = process.hrtime.bigint();
+    // In flight until answered or abandoned ('close' follows 'finish', and comes alone when the
+    // client goes away first): exactly one decrement per request. Probes and scrapes are not load
+    // (the operator's own health read would count itself).
+    if (!req.path.startsWith('/health') && !QUIET_ROUTES.has(req.path)) {
+      deps.metrics.httpInFlight++;
+      res.once('close', () => deps.metrics.httpInFlight--);
+    }
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';

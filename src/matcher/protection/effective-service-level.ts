@@ -9,7 +9,11 @@ export interface EmergencyThresholds {
 }
 
 /** The replica's own view of its pressure, sampled (not computed per request). */
-export interface PressureSample { heapMb: number; lagMs: number; queueWaiting?: number }
+export interface PressureSample {
+  heapMb: number; lagMs: number; queueWaiting?: number;
+  /** The share of the process's CPU quota used over the last 500 ms (runtime/cpu-quota-use.ts); absent without a quota. */
+  cpuQuotaShare?: number;
+}
 
 const over = (value: number | undefined, threshold: number | undefined) => threshold !== undefined && threshold > 0 && (value ?? 0) >= threshold;
 

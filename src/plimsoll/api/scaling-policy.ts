@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { SERVICE_LEVELS } from '../contract/service-levels.js';
+import { MATCHER_CONTRACT, MAX_IMPLYING_PROVIDER_NAME, PGBOUNCER_SIGNAL_NAMES, expandImpliedSignals, impliedNamesCel } from './implied-signals.js';
 
 export const API_GROUP = 'plimsoll.dev';
 export const API_VERSION = 'v1alpha1';
@@ -121,8 +122,10 @@ export const replicasSchema = z
 
 export const prometheusSourceSchema = z
   .strictObject({
-    serverAddress: z.string().min(1).max(512).regex(/^https?:\/\//, 'must be an http:// or https:// URL')
-      .meta({ description: 'Base URL of the Prometheus server, e.g. http://prometheus.monitoring:9090.' }),
+    server: dnsLabel.optional()
+      .meta({ description: 'Name of a Prometheus server the cluster administrator registered with the operator (its signal sources file). Unset: the registered default. A policy cannot name an address of its own.' }),
+    serverAddress: z.string().min(1).max(512).regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional()
+      .meta({ description: 'Deprecated; use server. Accepted only when it equals the address of a registered Prometheus server (the operator then reads that server); any other address leaves the policy Ready=False and nothing is fetched. Unset: the registered default.' }),
     query: z.string().min(1).max(4096).meta({ description: 'PromQL instant query. It must return one series (or none); the first sample\'s value is the signal.' }),
     timeoutSeconds: seconds(1, 60).default(5).meta({ description: 'Give up on the query after this many seconds (default 5).' }),
     emptyResult: z
@@ -130,7 +133,10 @@ export const prometheusSourceSchema = z
       .default('Missing')
       .meta({ description: 'What an empty result means: Missing treats the signal as unavailable (no scale-down); Zero reads it as 0.' }),
   })
-  .meta({ description: 'Read the signal from a Prometheus instant query.' });
+  .meta({
+    description: 'Read the signal from a Prometheus instant query, on a server the cluster administrator registered.',
+    ...rules({ rule: '!(has(self.server) && has(self.serverAddress))', message: 'set server or the deprecated serverAddress, not both', fieldPath: '.serverAddress' }),
+  });
 
 export const pgbouncerMetrics = [
   'ClientsWaiting',
@@ -149,19 +155,25 @@ export const pgbouncerSourceSchema = z
         name: z.string().min(1).max(253).meta({ description: 'Name of a Secret in the policy\'s namespace.' }),
         key: z.string().min(1).max(253).default('uri').meta({ description: 'Key holding a postgres:// URI for PgBouncer\'s admin console, database "pgbouncer" (default "uri").' }),
       })
-      .meta({ description: 'Where the admin-console credentials live.' }),
+      .optional()
+      .meta({ description: 'Deprecated; use source. A Secret in the policy\'s namespace with the admin-console URI, read only when the Secret consents: it must carry the label plimsoll.dev/consumer=<this policy\'s name>. Unset: the registered source.' }),
+    source: dnsLabel.optional()
+      .meta({ description: 'Name of a PgBouncer admin endpoint the cluster administrator registered with the operator, with its credentials. Unset (and no secretRef): the registered default.' }),
     database: z.string().min(1).max(63).meta({ description: 'The PgBouncer database (pool) whose figures are read.' }),
     metric: z.enum(pgbouncerMetrics).meta({
       description:
         'Which figure: ClientsWaiting (cl_waiting, SHOW POOLS), MaxWaitSeconds (maxwait), ClientsActive (cl_active), ServersActive (sv_active), MaxClientConnections (max_client_conn, SHOW CONFIG), MaxDatabaseConnections (max_db_connections), DefaultPoolSize (default_pool_size).',
     }),
   })
-  .meta({ description: 'Read the signal from PgBouncer\'s admin console (SHOW POOLS / STATS / CONFIG / DATABASES).' });
+  .meta({
+    description: 'Read the signal from PgBouncer\'s admin console (SHOW POOLS / STATS / CONFIG / DATABASES), on an endpoint the cluster administrator registered.',
+    ...rules({ rule: '!(has(self.source) && has(self.secretRef))', message: 'set source or the deprecated secretRef, not both', fieldPath: '.secretRef' }),
+  });
 
 export const healthSourceSchema = z
   .strictObject({
     url: z.string().min(1).max(512).regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional()
-      .meta({ description: 'A single URL to read instead of the target\'s ready endpoints (e.g. a Service URL).' }),
+      .meta({ description: 'Deprecated. A single URL to read instead of the target\'s ready endpoints, honoured only when the cluster administrator registered it with the operator; any other URL leaves the policy Ready=False and nothing is fetched. Unset (the normal case): the target\'s own ready pods, found through its EndpointSlices.' }),
     port: z.int().min(1).max(65535).default(8080).meta({ description: 'Port of each ready endpoint of the target, when url is not set (default 8080).' }),
     path: z.string().min(1).max(256).regex(/^\//, 'must start with "/"').default('/health/details')
       .meta({ description: 'HTTP path of the health document (default /health/details).' }),
@@ -206,6 +218,10 @@ export const objectiveSchema = z
           { rule: "self.type != 'AverageValue' || has(self.averageValue)", message: 'target.averageValue is required when target.type is AverageValue', fieldPath: '.averageValue' },
         ),
       }),
+    measures: z.enum(['Load', 'Backlog']).default('Load').meta({
+      description:
+        'Load (default): a rate or utilisation the replicas share, as in the HPA. Backlog: work piled up on the ready replicas (requests in flight, a queue), which leads the load in a surge; the replicas still starting will drain it, so while any start (and the ready count is known) a Backlog objective asks for no more replicas than there are.',
+    }),
   })
   .meta({ description: 'Keep a signal at its target by changing replicas. With several objectives, the largest recommendation wins.' });
 
@@ -397,27 +413,59 @@ export const acknowledgementSchema = z
 export const runtimeSchema = z
   .strictObject({
     configMapName: z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a valid ConfigMap name').optional()
-      .meta({ description: 'Name of the ConfigMap carrying the runtime document (default: <policy name>-runtime).' }),
+      .meta({ description: 'Name of the ConfigMap carrying the runtime document (default: <policy name>-runtime). The operator creates it and writes only a ConfigMap it created for this policy: naming an existing ConfigMap of anyone else leaves the policy Ready=False (ConfigMapNotOwned) and that ConfigMap untouched.' }),
     acknowledgement: defaulted(acknowledgementSchema),
   })
   .meta({ description: 'Where the runtime document every replica applies live is published.' });
 
 // ---------------------------------------------------------------------------------------------
+// Standard signals (implied-signals.ts expands them)
+
+export const standardSignalsSchema = z
+  .strictObject({
+    contract: z.enum([MATCHER_CONTRACT]).meta({
+      description: `The contract the target speaks. ${MATCHER_CONTRACT}: the matcher's metric names and health fields (src/plimsoll/contract/).`,
+    }),
+    pgbouncer: z
+      .strictObject({
+        database: z.string().min(1).max(63).meta({ description: 'The PgBouncer database (pool) the target connects through, e.g. plimsoll.' }),
+      })
+      .optional()
+      .meta({ description: `Also implies ${PGBOUNCER_SIGNAL_NAMES.join(' and ')} (ClientsWaiting and MaxWaitSeconds of this pool, on the registered default PgBouncer).` }),
+  })
+  .meta({
+    description:
+      `Declares that the target speaks a known contract, so its standard signals need not be written. ${MATCHER_CONTRACT} implies, from the registered default Prometheus: ` +
+      'request-rate (HTTP requests/s less those refused for a tenant\'s rate limit or Maintenance), cpu-utilization (cores per replica, scrape job named after the target), ' +
+      'queue-waiting (analyses waiting in the provider queues), healthy-providers (closed circuit breakers); from the ready replicas\' /health/details: ' +
+      'heap-used-bytes (largest heap) and database-healthy (1 while every replica reaches the database); per provider of queues.providers: <provider>-latency ' +
+      '(median latency of successful calls, s) and <provider>-throttled (429s/s), which become the provider\'s latencySignal and throttledSignal unless it names its own; ' +
+      'with pgbouncer.database, pgbouncer-waiting and pgbouncer-max-wait. A signal in spec.signals with the same name overrides the implied one. ' +
+      '`plimsoll validate --explain` prints each implied signal\'s query; docs/policy.md has the table.',
+  });
+
+/** CEL: the signal names spec.standardSignals implies; a reference may name one of them or a declared signal. */
+const IMPLIED_NAMES = impliedNamesCel();
+const declaredOrImplied = (name: string) => `((has(self.signals) && self.signals.exists(s, s.name == ${name})) || ${name} in ${IMPLIED_NAMES})`;
+
+// ---------------------------------------------------------------------------------------------
 // Spec
 
 const referencedSignalsRule = (path: string, what: string): Rule => ({
-  rule: `!has(self.${path}) || self.${path}.all(o, has(self.signals) && self.signals.exists(s, s.name == o.signal))`,
-  message: `every ${what} must name a signal declared in spec.signals`,
+  rule: `!has(self.${path}) || self.${path}.all(o, ${declaredOrImplied('o.signal')})`,
+  message: `every ${what} must name a signal declared in spec.signals or implied by spec.standardSignals`,
   fieldPath: `.${path}`,
 });
 
-export const scalingPolicySpecSchema = z
+/** The spec as written, defaults applied but implied signals not expanded: what the API server's CEL rules see. */
+export const writtenSpecSchema = z
   .strictObject({
     targetRef: targetRefSchema,
     mode: z.enum(['Enforce', 'DryRun']).default('Enforce').meta({ description: 'Enforce applies decisions; DryRun only records them in status and Events.' }),
     pollingIntervalSeconds: seconds(1, 3600).default(15).meta({ description: 'Seconds between evaluations (default 15), as in KEDA.' }),
     replicas: replicasSchema,
-    signals: z.array(signalSchema).max(32).default([]).meta({ description: 'Named inputs the decisions are made from.' }),
+    standardSignals: standardSignalsSchema.optional(),
+    signals: z.array(signalSchema).max(32).default([]).meta({ description: 'Named inputs the decisions are made from. With standardSignals, the signals it implies come first and one written here with the same name overrides the implied one.' }),
     objectives: z.array(objectiveSchema).max(16).default([]).meta({ description: 'Targets that drive the replica count.' }),
     connectionBudget: connectionBudgetSchema.optional(),
     queues: queuesSchema.optional(),
@@ -431,22 +479,33 @@ export const scalingPolicySpecSchema = z
       { rule: '!has(self.signals) || self.signals.all(s, self.signals.exists_one(t, t.name == s.name))', message: 'signal names must be unique', fieldPath: '.signals' },
       referencedSignalsRule('objectives', 'objective'),
       {
-        rule: '!has(self.degradation) || !has(self.degradation.levels) || self.degradation.levels.all(l, l.triggers.all(t, has(self.signals) && self.signals.exists(s, s.name == t.signal)))',
-        message: 'every degradation trigger must name a signal declared in spec.signals',
+        rule: `!has(self.degradation) || !has(self.degradation.levels) || self.degradation.levels.all(l, l.triggers.all(t, ${declaredOrImplied('t.signal')}))`,
+        message: 'every degradation trigger must name a signal declared in spec.signals or implied by spec.standardSignals',
         fieldPath: '.degradation.levels',
       },
       {
-        rule: '!has(self.connectionBudget) || !has(self.connectionBudget.fromSignal) || (has(self.signals) && self.signals.exists(s, s.name == self.connectionBudget.fromSignal))',
-        message: 'connectionBudget.fromSignal must name a signal declared in spec.signals',
+        rule: `!has(self.connectionBudget) || !has(self.connectionBudget.fromSignal) || ${declaredOrImplied('self.connectionBudget.fromSignal')}`,
+        message: 'connectionBudget.fromSignal must name a signal declared in spec.signals or implied by spec.standardSignals',
         fieldPath: '.connectionBudget.fromSignal',
       },
       {
-        rule: "!has(self.queues) || self.queues.providers.all(p, [has(p.latencySignal) ? p.latencySignal : '', has(p.throttledSignal) ? p.throttledSignal : '', has(p.errorRatioSignal) ? p.errorRatioSignal : '', has(p.inFlightSignal) ? p.inFlightSignal : ''].all(n, n == '' || (has(self.signals) && self.signals.exists(s, s.name == n))))",
-        message: 'every provider signal (latencySignal, throttledSignal, errorRatioSignal, inFlightSignal) must name a signal declared in spec.signals',
+        rule: `!has(self.queues) || self.queues.providers.all(p, [has(p.latencySignal) ? p.latencySignal : '', has(p.throttledSignal) ? p.throttledSignal : '', has(p.errorRatioSignal) ? p.errorRatioSignal : '', has(p.inFlightSignal) ? p.inFlightSignal : ''].all(n, n == '' || ${declaredOrImplied('n')}))`,
+        message: 'every provider signal (latencySignal, throttledSignal, errorRatioSignal, inFlightSignal) must name a signal declared in spec.signals or implied by spec.standardSignals',
         fieldPath: '.queues.providers',
       },
       {
-        rule: "!has(self.runtime) || !has(self.runtime.acknowledgement) || !has(self.runtime.acknowledgement.mode) || self.runtime.acknowledgement.mode != 'Required' || (has(self.signals) && self.signals.exists(s, has(s.health)))",
+        // status.signals holds at most 32, so the expanded list must fit too.
+        rule: `(has(self.signals) ? size(self.signals) : 0) + size(${IMPLIED_NAMES}.filter(n, !(has(self.signals) && self.signals.exists(s, s.name == n)))) <= 32`,
+        message: 'spec.signals and the signals spec.standardSignals implies must be at most 32 together (a written signal that overrides an implied one counts once)',
+        fieldPath: '.signals',
+      },
+      {
+        rule: `!has(self.standardSignals) || !has(self.queues) || self.queues.providers.all(p, size(p.name) <= ${MAX_IMPLYING_PROVIDER_NAME})`,
+        message: `with spec.standardSignals, provider names must be at most ${MAX_IMPLYING_PROVIDER_NAME} characters: their implied signals (<provider>-throttled) are DNS-1123 labels`,
+        fieldPath: '.queues.providers',
+      },
+      {
+        rule: "!has(self.runtime) || !has(self.runtime.acknowledgement) || !has(self.runtime.acknowledgement.mode) || self.runtime.acknowledgement.mode != 'Required' || has(self.standardSignals) || (has(self.signals) && self.signals.exists(s, has(s.health)))",
         message: "runtime.acknowledgement.mode Required needs a health signal: the replicas report what they applied in their health document",
         fieldPath: '.runtime.acknowledgement.mode',
       },
@@ -457,6 +516,14 @@ export const scalingPolicySpecSchema = z
       },
     ),
   });
+
+/**
+ * The spec the engine works on: parsing makes the implied signals explicit (as it applies
+ * defaults), so every consumer of a parsed spec (the operator, the simulator, `plimsoll
+ * validate`) decides on the same signals. An overwrite keeps the type and the JSON Schema: the
+ * CRD describes the spec as written.
+ */
+export const scalingPolicySpecSchema = writtenSpecSchema.overwrite((spec) => expandImpliedSignals(spec, (input) => signalSchema.parse(input)));
 
 // ---------------------------------------------------------------------------------------------
 // Status

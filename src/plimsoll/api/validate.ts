@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { FieldProblem } from '../errors.js';
 import { PlimsollError } from '../errors.js';
 import { scalingPolicyOpenApiSchema, type JsonSchema } from './crd.js';
-import { scalingPolicySchema, type ScalingPolicy } from './scaling-policy.js';
+import { scalingPolicySchema, writtenSpecSchema, type ScalingPolicy } from './scaling-policy.js';
 
 interface CelRule {
   rule: string;
@@ -100,13 +100,17 @@ export type ValidationResult =
   | { valid: true; policy: ScalingPolicy; problems: [] }
   | { valid: false; problems: FieldProblem[] };
 
-/** Validates one whole ScalingPolicy object (apiVersion, kind, metadata, spec). */
+/**
+ * Validates one whole ScalingPolicy object (apiVersion, kind, metadata, spec). The CEL rules see
+ * the spec as written (the API server never sees the implied signals); the policy returned has
+ * them expanded, as the operator and the simulator decide on them.
+ */
 export function validateScalingPolicy(document: unknown): ValidationResult {
   const parsed = scalingPolicySchema.safeParse(document);
   if (!parsed.success) return { valid: false, problems: zodProblems(parsed.error, '') };
   const problems: FieldProblem[] = [];
   const specSchema = (policyOpenApi().properties as Record<string, JsonSchema>).spec as JsonSchema;
-  celProblems(parsed.data.spec, specSchema, 'spec', problems);
+  celProblems(writtenSpecSchema.parse((document as { spec: unknown }).spec), specSchema, 'spec', problems);
   if (problems.length > 0) return { valid: false, problems };
   return { valid: true, policy: parsed.data, problems: [] };
 }

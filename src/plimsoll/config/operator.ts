@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envReader, int, parseConfig, processFields, type Env } from './env.js';
+import { readSignalSourcesFile, signalSourcesSchema } from './signal-sources.js';
 
 /**
  * The operator's configuration: parsed ONCE at start-up from the environment and frozen.
@@ -12,7 +13,8 @@ export const operatorEnvDefaults = {
   OPERATOR_METRICS_HOST: '0.0.0.0',
   OPERATOR_METRICS_PORT: '18081',
   OPERATOR_NAMESPACE: '',
-  OPERATOR_WORKERS: '2',
+  /** Concurrent reconciles (never two of one policy); reconciles wait on I/O, see controller.ts. */
+  OPERATOR_WORKERS: '16',
   LEADER_ELECTION: 'on',
   LEADER_ELECTION_LEASE_NAME: 'plimsoll-operator',
   LEADER_ELECTION_NAMESPACE: '',
@@ -26,6 +28,8 @@ export const operatorEnvDefaults = {
   OPERATOR_SIGNAL_HOST_CONCURRENCY: '4',
   /** PgBouncer admin console reads: connect and query within this many ms. */
   OPERATOR_PGBOUNCER_TIMEOUT_MS: '5000',
+  /** YAML/JSON file of the Prometheus servers and PgBouncer endpoints policies may read (empty: none). */
+  OPERATOR_SIGNAL_SOURCES_FILE: '',
   /** The namespace the operator's pod runs in (downward API), home of the Lease by default. */
   POD_NAMESPACE: 'plimsoll-system',
 } as const;
@@ -47,6 +51,8 @@ export const operatorConfigSchema = z.object({
     message: 'need retryPeriod < renewDeadline < leaseDuration',
   }),
   signals: z.object({ hostConcurrency: int(1, 64), pgbouncerTimeoutMs: int(100, 60_000) }),
+  /** The administrator's registered signal sources (see signal-sources.ts). */
+  signalSources: signalSourcesSchema,
   ...processFields,
   identity: z.string().max(128).optional(),
 });
@@ -70,6 +76,7 @@ export function loadOperatorConfig(environment: Env = process.env, overrides: En
       retryPeriodMs: get('LEADER_ELECTION_RETRY_PERIOD_MS'),
     },
     signals: { hostConcurrency: get('OPERATOR_SIGNAL_HOST_CONCURRENCY'), pgbouncerTimeoutMs: get('OPERATOR_PGBOUNCER_TIMEOUT_MS') },
+    signalSources: readSignalSourcesFile(get('OPERATOR_SIGNAL_SOURCES_FILE')),
     logLevel: get('OPERATOR_LOG_LEVEL'),
     shutdownGraceMs: get('OPERATOR_SHUTDOWN_GRACE_MS'),
     identity: get('OPERATOR_IDENTITY') || undefined,

@@ -15,6 +15,8 @@ export const MATCHER_METRIC_PREFIX = 'matcher';
 export const matcherMetrics = {
   httpRequestDuration: 'matcher_http_request_duration_seconds',
   httpRequests: 'matcher_http_requests_total',
+  /** HTTP requests received and not yet answered (a gauge): leads the request rate in a surge (Little's law). */
+  httpRequestsInFlight: 'matcher_http_requests_in_flight',
   dbQueryDuration: 'matcher_db_query_duration_seconds',
   dbPoolConnections: 'matcher_db_pool_connections',
   dbPoolMax: 'matcher_db_pool_max',

@@ -79,13 +79,42 @@ export function adapt(
   return { limit: next, longRttSeconds: long, reason: `Gradient2: gradient ${gradient.toFixed(2)}` };
 }
 
+const ADAPTATION_TOLERANCE = 0.1;
+
 /**
  * An adaptation step is due once per polling interval. The operator also decides between polls
  * (a Deployment changed, its own runtime write came back through the watch); stepping then would
  * apply one 429 reading several times, or grow the limit by +1 per event instead of per poll.
  */
 function adaptationDue(before: EngineMemory['providers'][string] | undefined, now: number, intervalMs: number): boolean {
-  return before === undefined || now - before.adaptedAt >= intervalMs;
+  // The next poll decides a little less than an interval after this step when this poll's reads
+  // took longer than the next one's (the step is timed after the reads, polls are scheduled from
+  // their start) or its timer fired early (100 ms of slack): it is still the poll. Without the
+  // tolerance such a poll skipped its step, and AIMD stepped every other poll.
+  return before === undefined || now - before.adaptedAt >= intervalMs * (1 - ADAPTATION_TOLERANCE);
+}
+
+/**
+ * The dead band: an increase smaller than this is not worth a new runtime document. AIMD adds 1
+ * per poll, so without it a busy policy would publish (a new generation, an Event, every replica
+ * re-applying its queues) at every poll while the limit climbs. A fifth of the value in force,
+ * at least 1: below 5 every step is a 20 % change or more, and is published.
+ */
+const DEAD_BAND_RATIO = 0.2;
+
+export function deadBand(inForce: number): number {
+  return Math.max(1, Math.ceil(inForce * DEAD_BAND_RATIO));
+}
+
+/**
+ * The value to give, against the one in force (the published document's): a decrease is given at
+ * once (it answers 429s, errors, slow replies or a smaller rate share, and must not wait); an
+ * increase only once it reaches the dead band, or the bound the limit climbs to (then the limit
+ * rests there, and so do the writes). Meanwhile the limit itself keeps adapting in memory.
+ */
+export function withDeadBand(value: number, inForce: number | undefined, min: number, upper: number): number {
+  if (inForce === undefined || inForce < min || inForce > upper || value <= inForce) return value;
+  return value - inForce >= deadBand(inForce) || value === upper ? value : inForce;
 }
 
 export function decideConcurrency(
@@ -94,6 +123,8 @@ export function decideConcurrency(
   replicas: number,
   previous: EngineMemory['providers'],
   now: number,
+  /** The concurrency per provider in the runtime document in force, when one was published. */
+  inForce: Record<string, number> = {},
 ): { decisions: ProviderDecision[]; memory: EngineMemory['providers'] } {
   const decisions: ProviderDecision[] = [];
   const memory: EngineMemory['providers'] = {};
@@ -114,8 +145,10 @@ export function decideConcurrency(
     memory[p.name] = step.longRttSeconds === undefined
       ? { limit, adaptedAt, reason: step.reason }
       : { limit, longRttSeconds: step.longRttSeconds, adaptedAt, reason: step.reason };
-    const value = Math.max(min, Math.min(upper, Math.floor(limit)));
-    const limitedBy = value === min && step.limit <= min ? 'ConcurrencyMin' : value === upper ? (ceiling !== undefined && ceiling < max ? 'RateLimit' : 'ConcurrencyMax') : undefined;
+    const value = withDeadBand(Math.max(min, Math.min(upper, Math.floor(limit))), inForce[p.name], min, upper);
+    // The bound the value sits at, the same between polls as at them (the step's own limit is not
+    // known between polls): the upper bound first, so a rate share of exactly min reads RateLimit.
+    const limitedBy = value === upper ? (ceiling !== undefined && ceiling < max ? 'RateLimit' : 'ConcurrencyMax') : value === min && limit <= min ? 'ConcurrencyMin' : undefined;
     const decision: ProviderDecision = {
       provider: p.name,
       value,

@@ -17,6 +17,8 @@ export interface EngineInput {
   observations: Observations & {
     /** The pool size in the runtime document now in force, if one was published. */
     currentPoolMax?: number;
+    /** The concurrency per provider in the runtime document now in force (its dead band is measured from it). */
+    currentConcurrency?: Record<string, number>;
     /** How the target replaces pods: its surge pods share the budget too (none when absent). */
     rollout?: RolloutStrategy;
   };
@@ -71,7 +73,7 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
     }
   }
 
-  const concurrency = decideConcurrency(spec, values, replicas.value, memory.providers, now);
+  const concurrency = decideConcurrency(spec, values, replicas.value, memory.providers, now, observations.currentConcurrency);
   const neverRead = new Set(spec.signals.filter((sig) => observations.signals[sig.name]?.readAt === undefined).map((sig) => sig.name));
   const level = decideLevel(spec, values, budgetConstrained, memory.level, now, neverRead);
 

@@ -14,6 +14,7 @@
  * takeover is later, so a window is held a little longer, never shorter.
  */
 import { MEMORY_VERSION, type PersistedMemory } from '../api/scaling-policy.js';
+import { deadBand } from './concurrency.js';
 import type { EngineMemory } from './types.js';
 
 export const MAX_PERSISTED_RECOMMENDATIONS = 64;
@@ -52,7 +53,8 @@ export function persistMemory(memory: EngineMemory, lineage: string): PersistedM
 
 /**
  * What makes a difference to a later decision: every recommendation but the last one's time
- * (see above), the scale events, the level and the concurrency each provider is given. A memory
+ * (see above), the scale events, the level and each provider's limit beyond the dead band of
+ * concurrency.ts (the band the runtime document itself moves by). A memory
  * that differs only in the rest (Gradient2's drifting long-term latency, when a limit stepped)
  * is not worth a status write of its own; it is refreshed with the next write. Nor is one whose
  * recommendations or scale events only aged out of their windows (dropped from the front): a
@@ -62,13 +64,17 @@ export function sameMaterialMemory(a: PersistedMemory | undefined, b: PersistedM
   if (!a) return false;
   // Field by field: a memory read back from the API server may list an object's keys in another order.
   const material = (m: PersistedMemory) => ({
-    fixed: JSON.stringify([m.version, m.lineage, [m.level.value, m.level.since], m.providers.map((p) => [p.name, Math.floor(p.limit)])]),
+    fixed: JSON.stringify([m.version, m.lineage, [m.level.value, m.level.since], m.providers.map((p) => p.name)]),
+    limits: m.providers.map((p) => Math.floor(p.limit)),
     recommendations: m.recommendations.map((r, i) => JSON.stringify(i === m.recommendations.length - 1 ? [r.replicas] : [r.replicas, r.time])),
     scaleEvents: m.scaleEvents.map((e) => JSON.stringify([e.time, e.change])),
   });
   const before = material(a);
   const after = material(b);
-  return before.fixed === after.fixed && agedOnly(before.recommendations, after.recommendations) && agedOnly(before.scaleEvents, after.scaleEvents);
+  // A limit that moved less than the dead band (AIMD's +1 per poll) is not worth a write: a new
+  // leader resuming from a slightly lower limit climbs back within a few polls.
+  const limitsClose = before.limits.every((limit, i) => Math.abs(limit - after.limits[i]!) < deadBand(limit));
+  return before.fixed === after.fixed && limitsClose && agedOnly(before.recommendations, after.recommendations) && agedOnly(before.scaleEvents, after.scaleEvents);
 }
 
 /** `after` is `before` less some of its oldest entries. */

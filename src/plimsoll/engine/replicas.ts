@@ -5,12 +5,15 @@
  * Mirrors pkg/controller/podautoscaler in Kubernetes so users' HPA intuition carries over.
  */
 import type { Objective, ScalingPolicySpec, ScalingRules } from '../api/scaling-policy.js';
+import { backlogRecommendation } from './backlog.js';
 import type { Decided, EngineMemory } from './types.js';
 
 export interface ObjectiveRecommendation {
   signal: string;
   replicas: number;
   usageRatio: number;
+  /** What a Backlog objective asked for while replicas were starting (then `replicas` holds). */
+  heldFrom?: number;
 }
 
 /**
@@ -41,7 +44,9 @@ export function recommendForObjective(
     proposed = Math.ceil(ready * usageRatio);
   }
   const withinTolerance = usageRatio >= 1 ? usageRatio - 1 <= tolerance.up : 1 - usageRatio <= tolerance.down;
-  return { signal: objective.signal, replicas: withinTolerance ? currentReplicas : proposed, usageRatio };
+  const wanted = withinTolerance ? currentReplicas : proposed;
+  const replicas = backlogRecommendation(objective, wanted, currentReplicas, readyReplicas);
+  return replicas === wanted ? { signal: objective.signal, replicas, usageRatio } : { signal: objective.signal, replicas, usageRatio, heldFrom: wanted };
 }
 
 export interface RawRecommendation {
@@ -68,7 +73,8 @@ export function rawRecommendation(spec: ScalingPolicySpec, values: Map<string, n
     else recommendations.push(recommendForObjective(objective, value, currentReplicas, tolerance, readyReplicas));
   }
   const best = recommendations.reduce<ObjectiveRecommendation | undefined>((a, b) => (a === undefined || b.replicas > a.replicas ? b : a), undefined);
-  const explain = (r: ObjectiveRecommendation) => `${r.signal} at ${(r.usageRatio * 100).toFixed(0)}% of target asks for ${r.replicas}`;
+  const explain = (r: ObjectiveRecommendation) =>
+    `${r.signal} at ${(r.usageRatio * 100).toFixed(0)}% of target asks for ${r.heldFrom === undefined ? r.replicas : `${r.heldFrom}, held at ${r.replicas} while replicas start`}`;
   if (missing.length === 0 && best) {
     return { replicas: best.replicas, reason: `Objective:${best.signal}`, message: explain(best), bypassStabilization: false, fallbackActive: false };
   }

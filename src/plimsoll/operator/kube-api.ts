@@ -6,20 +6,30 @@
  * - configmaps: patch (server-side apply, field manager plimsoll; creates on first apply)
  * - scalingpolicies/status: patch (server-side apply)
  * - events (events.k8s.io/v1): create
- * - secrets: get (the pgbouncer signal's credentials, cached 30 s)
- * - endpointslices: list (the health signal's ready endpoints, and which pods they are)
- * - pods: list (the connection budget counts every pod of the target, terminating ones too)
+ * - secrets: get (a pgbouncer signal's deprecated secretRef, only a Secret labelled plimsoll.dev/consumer=<policy>; cached 30 s)
+ * - configmaps: create (the runtime ConfigMap's first write) and list by name (is that name taken?)
+ * - endpointslices: list, watch (an informer: the targets' ready endpoints; see endpoint-index.ts)
+ * - pods: list (the connection budget counts every pod of the target, terminating ones too: a
+ *   fresh LIST, not a cache, because a pod that an informer has not seen yet would be a pod whose
+ *   connections the budget misses; it happens only before a larger pool or a scale-out is
+ *   written, which is rare, and a cache of every pod of the cluster would cost more memory than
+ *   everything else the operator keeps)
  * - scalingpolicies: patch (the finalizer that restores Full service when a policy is deleted)
- * - keda.sh scaledobjects: list (only when the API group is served)
+ * - keda.sh scaledobjects: list, watch (an informer, only while the API group is served: scaled-objects.ts)
  */
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { PlimsollError } from '../errors.js';
 import type { ScalingPolicyStatus } from '../api/scaling-policy.js';
+import type { EndpointIndex, ReadyEndpoint } from './endpoint-index.js';
 import type { OperatorMetrics } from './metrics.js';
 
 export const FIELD_MANAGER = 'plimsoll';
 export const REPORTING_CONTROLLER = 'plimsoll.dev/operator';
+/** The label by which a Secret consents to be read for the ScalingPolicy it names. */
+export const CONSUMER_LABEL = 'plimsoll.dev/consumer';
+/** The API server's metadata-only answer: the object without its data. */
+const PARTIAL_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 const applyOptions = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 
@@ -36,9 +46,15 @@ export class KubeApi {
   private readonly events: k8s.EventsV1Api;
   private readonly discovery: k8s.DiscoveryV1Api;
   private readonly secrets = new Map<string, { value: string; at: number }>();
-  private kedaServed: { value: boolean; at: number } | undefined;
 
-  constructor(private readonly kc: k8s.KubeConfig, private readonly metrics: OperatorMetrics, private readonly identity: string) {
+  /**
+   * `endpoints`: the controller's EndpointSlice informer. Without it (a one-off client) the
+   * namespace's EndpointSlices are listed when read.
+   */
+  constructor(
+    kc: k8s.KubeConfig, private readonly metrics: OperatorMetrics, private readonly identity: string,
+    private readonly endpoints?: Pick<EndpointIndex, 'readyEndpointPods'>,
+  ) {
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -76,6 +92,23 @@ export class KubeApi {
     return applied.metadata?.resourceVersion;
   }
 
+  /**
+   * Creates the runtime ConfigMap (never an apply: a ConfigMap of that name made by someone else
+   * meanwhile fails the create with 409 AlreadyExists instead of being taken over). Returns the
+   * new version.
+   */
+  async createConfigMap(body: k8s.V1ConfigMap): Promise<string | undefined> {
+    this.metrics.apiWrites.inc({ kind: 'runtime' });
+    const created = await this.core.createNamespacedConfigMap({ namespace: body.metadata!.namespace!, body, fieldManager: FIELD_MANAGER });
+    return created.metadata?.resourceVersion;
+  }
+
+  /** A ConfigMap by name, uncached (the informer sees only the operator's own): its metadata, or undefined. */
+  async findConfigMap(namespace: string, name: string): Promise<k8s.V1ObjectMeta | undefined> {
+    const list = await this.core.listNamespacedConfigMap({ namespace, fieldSelector: `metadata.name=${name}` });
+    return list.items[0]?.metadata;
+  }
+
   async applyStatus(policy: PolicyRef, status: ScalingPolicyStatus): Promise<void> {
     this.metrics.apiWrites.inc({ kind: 'status' });
     await this.custom.patchNamespacedCustomObjectStatus(
@@ -107,11 +140,24 @@ export class KubeApi {
     });
   }
 
-  async secretValue(namespace: string, name: string, key: string): Promise<string> {
-    const cacheKey = `${namespace}/${name}/${key}`;
+  /**
+   * A key of a Secret that consents to `consumer` (label plimsoll.dev/consumer=<policy name>).
+   * Its metadata is read first (as PartialObjectMetadata), so the data of a Secret that does
+   * not consent never reaches the operator.
+   */
+  async secretValue(namespace: string, name: string, key: string, consumer: string): Promise<string> {
+    const cacheKey = `${namespace}/${name}/${key}/${consumer}`;
     const cached = this.secrets.get(cacheKey);
     if (cached && Date.now() - cached.at < 30_000) return cached.value;
+    const refuse = (): never => {
+      throw new PlimsollError('SECRET_NOT_CONSENTED',
+        `secret ${namespace}/${name} does not carry the label ${CONSUMER_LABEL}=${consumer}: a policy's Secret is read only with its consent (or use a registered PgBouncer source)`);
+    };
+    const meta = await this.core.readNamespacedSecret({ namespace, name }, k8s.setHeaderOptions('Accept', PARTIAL_METADATA));
+    if (meta.metadata?.labels?.[CONSUMER_LABEL] !== consumer) refuse();
     const secret = await this.core.readNamespacedSecret({ namespace, name });
+    // Checked again: the label may have gone between the two reads.
+    if (secret.metadata?.labels?.[CONSUMER_LABEL] !== consumer) refuse();
     const encoded = secret.data?.[key];
     if (encoded === undefined) throw new PlimsollError('SIGNAL_FETCH_FAILED', `secret ${namespace}/${name} has no key ${key}`);
     const value = Buffer.from(encoded, 'base64').toString('utf8');
@@ -128,7 +174,8 @@ export class KubeApi {
    * Ready endpoints of a Deployment's pods, with the pod each one is. EndpointSlices name their
    * pods in targetRef; a Deployment's pods are named <deployment>-<template hash>-<suffix>.
    */
-  async readyEndpointPods(namespace: string, deployment: string): Promise<Array<{ address: string; pod: string }>> {
+  async readyEndpointPods(namespace: string, deployment: string): Promise<ReadyEndpoint[]> {
+    if (this.endpoints) return this.endpoints.readyEndpointPods(namespace, deployment);
     const slices = await this.discovery.listNamespacedEndpointSlice({ namespace });
     const pod = new RegExp(`^${deployment.replace(/[.]/g, '\\.')}-[a-z0-9]+-[a-z0-9]+$`);
     const found = new Map<string, string>();
@@ -164,27 +211,6 @@ export class KubeApi {
       },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
     );
-  }
-
-  /** Names of the KEDA ScaledObjects targeting the Deployment, or [] when KEDA is not installed. */
-  async kedaScaledObjectsFor(namespace: string, deployment: string): Promise<string[]> {
-    if (!this.kedaServed || Date.now() - this.kedaServed.at > 60_000) {
-      this.kedaServed = { value: await this.groupServed('keda.sh', 'v1alpha1'), at: Date.now() };
-    }
-    if (!this.kedaServed.value) return [];
-    const list = (await this.custom.listNamespacedCustomObject({ group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', namespace })) as {
-      items: Array<{ metadata: { name: string }; spec?: { scaleTargetRef?: { name?: string; kind?: string } } }>;
-    };
-    return list.items
-      .filter((o) => o.spec?.scaleTargetRef?.name === deployment && (o.spec.scaleTargetRef.kind ?? 'Deployment') === 'Deployment')
-      .map((o) => o.metadata.name);
-  }
-
-  private async groupServed(group: string, version: string): Promise<boolean> {
-    // Discovery is open to every authenticated user (system:discovery): no extra permission.
-    const api = this.kc.makeApiClient(k8s.ApisApi);
-    const groups = await api.getAPIVersions();
-    return groups.groups.some((g) => g.name === group && g.versions.some((v) => v.version === version));
   }
 }
 

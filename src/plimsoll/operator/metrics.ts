@@ -7,6 +7,7 @@ export interface OperatorMetrics {
   reconcileDuration: Histogram;
   signalFetchDuration: Histogram<'source'>;
   signalFailures: Counter<'namespace' | 'policy' | 'signal' | 'source'>;
+  signalLastSuccess: Gauge<'namespace' | 'policy' | 'signal'>;
   desiredReplicas: Gauge<'namespace' | 'policy'>;
   desiredPoolMax: Gauge<'namespace' | 'policy'>;
   desiredConcurrency: Gauge<'namespace' | 'policy' | 'provider'>;
@@ -36,6 +37,8 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     }),
     signalFailures: new Counter({ name: 'plimsoll_signal_failures_total', help: 'Failed signal reads.', labelNames: ['namespace', 'policy', 'signal', 'source'], registers }),
+    // Freshness lives here, not in status: status.signals[].lastSuccessTime moves only with a write made anyway.
+    signalLastSuccess: new Gauge({ name: 'plimsoll_signal_last_success_timestamp_seconds', help: 'When each signal was last read successfully (Unix seconds).', labelNames: ['namespace', 'policy', 'signal'], registers }),
     desiredReplicas: new Gauge({ name: 'plimsoll_desired_replicas', help: 'Replicas the engine decided.', labelNames: policy, registers }),
     desiredPoolMax: new Gauge({ name: 'plimsoll_desired_pool_max', help: 'Database pool per replica the engine decided.', labelNames: policy, registers }),
     desiredConcurrency: new Gauge({ name: 'plimsoll_desired_concurrency', help: 'Worker concurrency per replica and provider.', labelNames: ['namespace', 'policy', 'provider'], registers }),

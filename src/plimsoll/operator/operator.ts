@@ -16,7 +16,7 @@ import { DEFAULT_RENEW_DEADLINE_MS, LeaderElector } from './leader-election.js';
 import { LeaseFence } from './lease-fence.js';
 import { createOperatorMetrics, type OperatorMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
-import { createSignalRegistry, type SignalOptions, type SignalRegistry } from './signals/index.js';
+import { createSignalRegistry, defaultSignalOptions, type SignalOptions, type SignalRegistry } from './signals/index.js';
 
 export interface OperatorOptions {
   kubeConfig: k8s.KubeConfig;
@@ -29,7 +29,7 @@ export interface OperatorOptions {
   http?: { port: number; host: string };
   identity?: string;
   watchSilenceMs?: number;
-  /** Signal clients' bounds (per-host concurrency, PgBouncer timeout); defaults otherwise. */
+  /** Signal clients' bounds and the registered sources (none registered by default: every prometheus and pgbouncer signal is refused). */
   signals?: SignalOptions;
 }
 
@@ -63,8 +63,10 @@ export class Operator {
       this.fence = new LeaseFence(leaderElection.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS, () => this.metrics.fencedRequests.inc());
     }
     const writer = guardedKubeConfig(options.kubeConfig, counted, ...(this.fence ? [this.fence.guard] : []));
-    const api = new KubeApi(writer, this.metrics, this.identity);
-    this.reconciler = new Reconciler({ caches: this.controller.caches, api, signals: this.signals, metrics: this.metrics, logger: options.logger });
+    const api = new KubeApi(writer, this.metrics, this.identity, this.controller.endpoints);
+    this.reconciler = new Reconciler({
+      caches: this.controller.caches, api, signals: this.signals, sources: (options.signals ?? defaultSignalOptions).sources, metrics: this.metrics, logger: options.logger,
+    });
   }
 
   get port(): number | undefined {

@@ -23,6 +23,7 @@ import {
 } from '../engine/index.js';
 import type { Logger } from '../observability/logger.js';
 import { PlimsollError } from '../errors.js';
+import { ConcurrencyEvents } from './concurrency-events.js';
 import { Conditions } from './conditions.js';
 import type { KubeApi, PolicyRef } from './kube-api.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -30,11 +31,15 @@ import {
   canonicalJson, readRuntimeDocument, runtimeConfigMap, runtimeContent, sameContent,
 } from './runtime-document.js';
 import { collectSignals } from './signal-collector.js';
+import type { SignalSources } from '../config/signal-sources.js';
+import { ownRuntimeConfigMap } from './configmap-ownership.js';
+import { admissionRefusal } from './policy-admission.js';
+import { writeRuntimeConfigMap } from './runtime-configmap-writer.js';
 import { appliedRuntime } from './signals/health.js';
 import type { SignalContext, SignalRegistry } from './signals/index.js';
 
-/** How often a status rewrites lastSuccessTime alone, so that steady state costs ~no writes. */
-const SIGNAL_HEARTBEAT_MS = 60_000;
+/** At most one ConcurrencyChanged Event per policy this often (and per polling interval). */
+const CONCURRENCY_EVENT_WINDOW_MS = 60_000;
 /** Re-check acknowledgement this often while a scale-out waits for it. */
 const ACK_POLL_MS = 1_000;
 const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
@@ -54,6 +59,8 @@ export interface Caches {
   deployment(key: string): k8s.V1Deployment | undefined;
   configMap(key: string): k8s.V1ConfigMap | undefined;
   hpas(): k8s.V2HorizontalPodAutoscaler[];
+  /** Names of the KEDA ScaledObjects on the Deployment ([] while keda.sh is not served). */
+  scaledObjectsFor(namespace: string, deployment: string): string[];
 }
 
 export interface ReconcileResult {
@@ -99,6 +106,8 @@ export interface ReconcilerDeps {
   caches: Caches;
   api: KubeApi;
   signals: SignalRegistry;
+  /** The administrator's registered signal sources: a policy naming anything else is refused. */
+  sources: SignalSources;
   metrics: OperatorMetrics;
   logger: Logger;
   now?: () => number;
@@ -209,6 +218,10 @@ export class Reconciler {
   /** Condition types exported per policy key, so a condition that disappears loses its series. */
   private readonly exportedConditions = new Map<string, Set<string>>();
   private readonly now: () => number;
+  private readonly concurrencyEvents = new ConcurrencyEvents((key) => {
+    const seconds = (this.deps.caches.policy(key)?.spec as { pollingIntervalSeconds?: number } | undefined)?.pollingIntervalSeconds ?? 0;
+    return Math.max(CONCURRENCY_EVENT_WINDOW_MS, seconds * 1000);
+  });
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? Date.now;
@@ -235,9 +248,11 @@ export class Reconciler {
   /** Deleted: the runtime ConfigMap goes with it (owner reference); replicas stay as they are. */
   private forget(key: string): ReconcileResult {
     const [namespace = '', name = ''] = key.split('/');
+    const { metrics } = this.deps;
+    for (const signal of Object.keys(this.states.get(key)?.observations ?? {})) metrics.signalLastSuccess.remove({ namespace, policy: name, signal });
+    this.concurrencyEvents.forget(key);
     this.states.delete(key);
     this.writes.delete(key);
-    const { metrics } = this.deps;
     for (const g of [metrics.desiredReplicas, metrics.desiredPoolMax, metrics.serviceLevel]) g.remove({ namespace, policy: name });
     this.exportConditions(namespace, name, []);
     return {};
@@ -272,6 +287,16 @@ export class Reconciler {
     }
     const spec = parsed.data;
     const intervalMs = spec.pollingIntervalSeconds * 1000;
+    // Unregistered sources or a foreign ConfigMap: nothing is read, fetched or written but status.
+    const refused = await admissionRefusal(spec, ref, {
+      sources: this.deps.sources, cachedConfigMap: (k) => this.deps.caches.configMap(k),
+      findConfigMap: (ns, name) => spec.mode === 'Enforce' ? this.deps.api.findConfigMap(ns, name) : Promise.resolve(undefined),
+    });
+    if (refused) {
+      conditions.set('Ready', 'False', refused.reason, refused.message);
+      await this.writeStatus(ref, previous, { ...base, conditions: conditions.list() });
+      return { settled: refused.recheck ? { requeueAfterMs: intervalMs } : {} };
+    }
 
     if (policy.metadata?.annotations?.[PAUSED_ANNOTATION] === 'true') {
       for (const t of KEPT_WHILE_HELD) conditions.keep(t);
@@ -294,7 +319,7 @@ export class Reconciler {
       return { settled: { requeueAfterMs: intervalMs } };
     }
 
-    const conflicts = await this.conflicts(policy, spec, ref.namespace);
+    const conflicts = this.conflicts(policy, spec, ref.namespace);
     if (conflicts.length > 0) {
       const message = `${spec.targetRef.name} is also driven by ${conflicts.join(', ')}; Plimsoll makes no writes until only one autoscaler governs it`;
       conditions.set('Conflict', 'True', 'AnotherAutoscaler', message);
@@ -354,6 +379,8 @@ export class Reconciler {
     if (ready !== undefined) observations.readyReplicas = ready;
     const publishedPool = o.publishedBefore?.db?.poolMax ?? pass.previous.current?.poolMax;
     if (publishedPool !== undefined) observations.currentPoolMax = publishedPool;
+    // Concurrency moves by more than a dead band from what the replicas run (engine/concurrency.ts).
+    if (o.publishedBefore) observations.currentConcurrency = Object.fromEntries(Object.entries(o.publishedBefore.queues).map(([p, q]) => [p, q.concurrency]));
     const decision = decide({ spec: o.spec, observations, memory: o.state.memory, now: this.now() });
     this.recordGauges(pass.ref.namespace, pass.ref.name, decision);
     return decision;
@@ -492,9 +519,19 @@ export class Reconciler {
     // The memory goes to status for the next leader: when it changed materially, or with a
     // write that happens anyway (steady state stays without writes).
     const memory = persistMemory(state.memory, ref.uid);
+    // So do the signals' read times: lastSuccessTime alone is no reason to write either (the
+    // gauge plimsoll_signal_last_success_timestamp_seconds carries freshness).
     status.memory = sameMaterialMemory(previous.memory, memory) ? previous.memory! : memory;
-    if (status.memory !== memory && canonicalJson(status) !== canonicalJson(previous)) status.memory = memory;
+    if (canonicalJson(status) !== canonicalJson(previous)) {
+      status.memory = memory;
+      status.signals = this.signalStatus(previous, decision, state.observations, true);
+    }
     await this.writeStatus(ref, previous, status);
+    for (const [signal, obs] of Object.entries(state.observations)) {
+      if (obs.readAt !== undefined) this.deps.metrics.signalLastSuccess.set({ namespace: ref.namespace, policy: ref.name, signal }, obs.readAt / 1000);
+    }
+    const summary = this.concurrencyEvents.due(pass.key, pass.nowMs);
+    if (summary) await this.event(ref, 'Normal', 'ConcurrencyChanged', 'Configure', summary);
   }
 
   /**
@@ -515,7 +552,8 @@ export class Reconciler {
       const configMapName = runtimeConfigMapName(ref.name, spec.runtime.configMapName);
       const writes = this.writes.get(key) ?? {};
       this.writes.set(key, writes);
-      const cached = this.deps.caches.configMap(`${ref.namespace}/${configMapName}`);
+      // Only its own document is restored to Full: a foreign ConfigMap is never written.
+      const cached = ownRuntimeConfigMap(this.deps.caches.configMap(`${ref.namespace}/${configMapName}`), ref.name);
       const before = fresher(writes, 'runtime', readRuntimeDocument(cached), cached?.metadata?.resourceVersion);
       if (before) {
         const state = this.stateFor(key, policy.status ?? {}, nowMs, ref.uid);
@@ -585,19 +623,19 @@ export class Reconciler {
       namespace, policyName, targetName,
       logger: logger.child({ policy: `${namespace}/${policyName}` }),
       readyEndpoints: () => api.readyEndpoints(namespace, targetName),
-      secretValue: (secret, key) => api.secretValue(namespace, secret, key),
+      secretValue: (secret, key) => api.secretValue(namespace, secret, key, policyName),
     };
   }
 
   /** Other autoscalers on the same Deployment: HPAs, KEDA ScaledObjects, older ScalingPolicies. */
-  private async conflicts(policy: ScalingPolicyObject, spec: ScalingPolicySpec, namespace: string): Promise<string[]> {
+  private conflicts(policy: ScalingPolicyObject, spec: ScalingPolicySpec, namespace: string): string[] {
     const target = spec.targetRef.name;
     const found: string[] = [];
     for (const hpa of this.deps.caches.hpas()) {
       const ref = hpa.spec?.scaleTargetRef;
       if (hpa.metadata?.namespace === namespace && ref?.kind === 'Deployment' && ref.name === target) found.push(`HorizontalPodAutoscaler ${hpa.metadata.name}`);
     }
-    for (const so of await this.deps.api.kedaScaledObjectsFor(namespace, target)) found.push(`ScaledObject ${so}`);
+    for (const so of this.deps.caches.scaledObjectsFor(namespace, target)) found.push(`ScaledObject ${so}`);
     // Of several policies on one Deployment the oldest keeps governing; the newer ones yield.
     const mine = [policy.metadata?.creationTimestamp ? new Date(policy.metadata.creationTimestamp).getTime() : 0, policy.metadata?.name ?? ''] as const;
     for (const other of this.deps.caches.policies()) {
@@ -623,7 +661,7 @@ export class Reconciler {
     const doc: RuntimeDocument = { ...content, lineage: ref.uid, generation, issuedAt: new Date(this.now()).toISOString() };
     // Conditional on the version whose document this generation follows (a generation check
     // before the document is replaced: a stale leader's cache cannot overwrite a newer one).
-    const version = await this.deps.api.applyConfigMap(runtimeConfigMap(ref, configMapName, doc), precondition);
+    const version = await writeRuntimeConfigMap(this.deps.api, runtimeConfigMap(ref, configMapName, doc), precondition);
     state.lastPublish = { generation, fromPool: before?.db?.poolMax ?? status.current?.poolMax };
     await this.changeEvents(ref, before, doc, decision);
     return { doc, version };
@@ -688,12 +726,12 @@ export class Reconciler {
       await this.event(ref, up && doc.serviceLevel !== 'Full' ? 'Warning' : 'Normal', up ? 'LevelEscalated' : 'LevelRelaxed', 'Configure',
         `service level ${before?.serviceLevel ?? '-'} → ${doc.serviceLevel}: ${l.reason}${l.message ? `: ${l.message}` : ''}`);
     }
-    const changed = decision.concurrency.filter((c) => before?.queues[c.provider]?.concurrency !== c.value);
-    if (changed.length > 0) {
-      await this.event(ref, 'Normal', 'ConcurrencyChanged', 'Configure', changed
-        .map((c) => `${c.provider} ${before?.queues[c.provider]?.concurrency ?? '-'} → ${c.value}: ${c.reason}${c.limitedBy ? ` (limited by ${c.limitedBy})` : ''}`)
-        .join('; '));
-    }
+    // AIMD moves in steps: told at once after a quiet window, then summed up (concurrency-events.ts).
+    const changed = decision.concurrency.filter((c) => before?.queues[c.provider]?.concurrency !== c.value).map((c) => ({
+      provider: c.provider, from: before?.queues[c.provider]?.concurrency, to: c.value, reason: `${c.reason}${c.limitedBy ? ` (limited by ${c.limitedBy})` : ''}`,
+    }));
+    const note = this.concurrencyEvents.record(`${ref.namespace}/${ref.name}`, changed, doc.generation, this.now());
+    if (note) await this.event(ref, 'Normal', 'ConcurrencyChanged', 'Configure', note);
   }
 
   /** DryRun: Events for every change of a decided knob, compared with the last status. */
@@ -814,7 +852,7 @@ export class Reconciler {
       concurrency: decision.concurrency.map((c) => ({ provider: c.provider, value: c.value, reason: c.reason.slice(0, 1024), ...(c.limitedBy ? { limitedBy: c.limitedBy } : {}) })),
       serviceLevel: { value: decision.serviceLevel.value, reason: decision.serviceLevel.reason, ...(decision.serviceLevel.message ? { message: decision.serviceLevel.message.slice(0, 2048) } : {}) },
     };
-    status.signals = this.signalStatus(previous, decision, x.observations, x.nowIso);
+    status.signals = this.signalStatus(previous, decision, x.observations, false);
     if (x.scaled) status.lastScaleTime = x.nowIso;
     const levelNow = x.dryRun ? decision.serviceLevel.value : x.published?.serviceLevel;
     const levelBefore = x.dryRun ? previous.desired?.serviceLevel?.value : previous.current?.serviceLevel;
@@ -822,8 +860,13 @@ export class Reconciler {
     return status;
   }
 
+  /**
+   * status.signals. A read time alone is not worth a status write: `lastSuccessTime` is the one
+   * stored (kept) unless `refresh` (the status is written anyway, or has no stamp yet); the gauge
+   * plimsoll_signal_last_success_timestamp_seconds always has the latest.
+   */
   private signalStatus(
-    previous: ScalingPolicyStatus, decision: Decision, observations: Record<string, SignalObservation>, nowIso: string,
+    previous: ScalingPolicyStatus, decision: Decision, observations: Record<string, SignalObservation>, refresh: boolean,
   ): NonNullable<ScalingPolicyStatus['signals']> {
     return decision.signals.map((reading) => {
       const before = previous.signals?.find((s) => s.name === reading.name);
@@ -835,9 +878,7 @@ export class Reconciler {
         if (obs.lastError && obs.consecutiveFailures > 0) entry.lastError = obs.lastError;
         if (obs.readAt !== undefined) {
           const read = new Date(obs.readAt).toISOString().replace(/\.\d+Z$/, 'Z');
-          // Only the read time moved: keep the older stamp until the heartbeat is due.
-          const keep = before?.lastSuccessTime && before.value === entry.value && Date.parse(nowIso) - Date.parse(before.lastSuccessTime) < SIGNAL_HEARTBEAT_MS;
-          entry.lastSuccessTime = keep ? before.lastSuccessTime! : read;
+          entry.lastSuccessTime = !refresh && before?.lastSuccessTime ? before.lastSuccessTime : read;
         }
       }
       return entry;

@@ -29,6 +29,11 @@ export interface WatcherOptions<T extends k8s.KubernetesObject> {
   /** E.g. `metadata.name=x`: the API server authorizes such a list/watch against resourceNames. */
   fieldSelector?: string;
   onEvent: (type: WatchEventType, object: T) => void;
+  /**
+   * What the cache keeps of each object (client-go's SetTransform): the fields the operator
+   * reads, so a cluster's worth of managedFields, pod templates or EndpointSlices costs little.
+   */
+  transform?: (object: T) => T;
   logger: Pick<Logger, 'info' | 'warn'>;
   /** Relist when the watch is silent this long (bookmarks arrive about every minute). */
   silenceMs?: number;
@@ -142,7 +147,8 @@ export class Watcher<T extends k8s.KubernetesObject> {
   private async relist(): Promise<void> {
     const list = await this.options.list();
     const seen = new Set<string>();
-    for (const item of list.items) {
+    for (const listed of list.items) {
+      const item = this.options.transform ? this.options.transform(listed) : listed;
       // Typed list calls drop apiVersion/kind from items; objectKey only needs metadata.
       const key = objectKey(item);
       seen.add(key);
@@ -198,17 +204,18 @@ export class Watcher<T extends k8s.KubernetesObject> {
         fieldSelector: this.options.fieldSelector,
       };
       this.watch
-        .watch(this.options.path, params, (phase, object: T & { code?: number; metadata?: { resourceVersion?: string } }) => {
+        .watch(this.options.path, params, (phase, received: T & { code?: number; metadata?: { resourceVersion?: string } }) => {
           lastActivity = Date.now();
           if (settled) return;
           if (phase === 'ERROR') {
-            const status = object as unknown as { code?: number; message?: string };
+            const status = received as unknown as { code?: number; message?: string };
             finish(() => reject(status.code === 410 ? new GoneError(status.message ?? 'Gone') : new Error(`watch error ${status.code}: ${status.message}`)));
             return;
           }
-          const rv = object.metadata?.resourceVersion;
+          const rv = received.metadata?.resourceVersion;
           if (rv) this.resourceVersion = rv;
           if (phase === 'BOOKMARK') return;
+          const object = this.options.transform ? this.options.transform(received) : received;
           const key = objectKey(object);
           if (phase === 'DELETED') {
             this.cache.delete(key);

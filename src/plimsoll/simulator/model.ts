@@ -1,5 +1,5 @@
 /**
- * A fluid, one-second-step model of the matcher deployment: replicas with one core each, their
+ * A fluid, one-second-step model of the matcher deployment: replicas with a CPU each (one core, or their limit), their
  * database pools behind PgBouncer, provider queues with real rate limits and circuit breakers,
  * memory, and the per-replica service level. Counts are fractional (request rates, not
  * individual requests); latencies are per request class per second. Controllers only turn the
@@ -119,6 +119,7 @@ export interface Tick {
 
 export interface ModelMetrics {
   requestRate: number;
+  /** Cores per ready replica, the mean (rate(process_cpu_seconds_total)): at most cpuCoresPerReplica. */
   cpuUtilization: number;
   queueWaiting: number;
   healthyProviders: number;
@@ -132,6 +133,12 @@ export interface ModelMetrics {
   providerLatencySeconds: Record<string, number | undefined>;
   providerThrottledPerSecond: Record<string, number>;
   providerInFlight: Record<string, number>;
+  /**
+   * HTTP requests in flight (matcher_http_requests_in_flight), by Little's law: each request
+   * class's rate times its latency, the ones the client gave up on counted at the client timeout.
+   * A point gauge: it jumps as soon as the replicas' queues grow, where a rate over a window lags.
+   */
+  httpInFlight: number;
 }
 
 const sum = (xs: Iterable<number>) => {
@@ -293,7 +300,11 @@ export class MatcherModel {
     // wait for a pool connection. PgBouncer serves servers ÷ query time a second; the rest wait
     // for a server (cl_waiting), and one that waits past query_wait_timeout is disconnected with
     // an error. With the pools together within the servers, PgBouncer never queues.
-    const queriesPerReplica = reads * p.queriesPerRead + analyses * p.queriesPerAnalysis + completionsPerReplica * p.queriesPerCompletion;
+    // A job the local matcher answers stores its answer (analyses.store), as a provider's does.
+    // (The inline local answers of Basic store theirs too; at most 0.07 queries per request in the
+    // shipped mixes, left out: the routing that decides them comes below.)
+    const queriesPerReplica = reads * p.queriesPerRead + analyses * p.queriesPerAnalysis
+      + (completions / Math.max(1, ready.length)) * p.queriesPerCompletion + localJobsPerReplica * p.queriesPerLocalMatch;
     const servers = Math.min(p.database.serverPoolSize, settings.maxDbConnections);
     const serverCapacity = servers / queryS; // queries per second
     const heldPerQuery = queryS + this.pgbBacklog / serverCapacity;
@@ -335,6 +346,7 @@ export class MatcherModel {
 
     let levelSum = 0;
     let heapMax = 0;
+    let lateInFlight = 0;
     for (const r of ready) {
       const level = this.effectiveLevel(r, knobs);
       if (r.lastLevel !== undefined && r.lastLevel !== level) tick.levelChanges++;
@@ -364,23 +376,32 @@ export class MatcherModel {
         completionsPerReplica * p.cpuMsPerJobCompletion +
         localJobsPerReplica * p.cpuMsPerLocalMatch +
         p.cpuMsOverheadPerSecond;
-      r.cpuUtilization = Math.min(1, workMs / 1000);
+      // A replica runs up to its CPU (a core, or its limit); what it cannot run waits (CFS
+      // throttling under a limit), and while a backlog drains it runs at its whole CPU.
+      const capacityMs = 1000 * p.cpuCoresPerReplica;
+      r.cpuUtilization = Math.min(capacityMs, r.cpuBacklogMs + workMs) / 1000;
       // Admission control sheds what would push the backlog past its limit.
-      const admitLimitMs = p.admissionBacklogSeconds * 1000;
-      const over = Math.max(0, r.cpuBacklogMs + workMs - 1000 - admitLimitMs);
+      const admitLimitMs = p.admissionBacklogSeconds * capacityMs;
+      const over = Math.max(0, r.cpuBacklogMs + workMs - capacityMs - admitLimitMs);
       const admittedShare = workMs > 0 ? Math.max(0, 1 - over / workMs) : 1;
-      r.cpuBacklogMs = Math.max(0, r.cpuBacklogMs + workMs * admittedShare - 1000);
+      r.cpuBacklogMs = Math.max(0, r.cpuBacklogMs + workMs * admittedShare - capacityMs);
       const served = (reads + analyses - shedMaintenance) * admittedShare;
       tick.shed += (reads + analyses) - served;
       outcomes.shed += analyses - (analyses - shedMaintenance) * admittedShare;
 
-      const rho = Math.min(0.95, r.cpuUtilization);
-      const cpuWait = r.cpuBacklogMs / 1000 + (rho / (1 - rho)) * 0.02;
+      // A request runs on a whole core while its replica has CPU left (a limit throttles the
+      // process in bursts, not each request); the wait before it is the backlog's drain time plus
+      // an M/M/1 wait at the utilisation of the replica's CPU, with the mean request's CPU as the
+      // service time (the seed plans' 20 ms constant was that mean at their costs).
+      const ownSeconds = (ms: number) => ms / 1000;
+      const meanRequestMs = reads + analyses > 0 ? (reads * p.cpuMsPerRead + analyses * p.cpuMsPerAnalysisRequest) / (reads + analyses) : p.cpuMsPerRead;
+      const rho = Math.min(0.95, r.cpuUtilization / p.cpuCoresPerReplica);
+      const cpuWait = r.cpuBacklogMs / capacityMs + (rho / (1 - rho)) * ownSeconds(meanRequestMs);
       const poolWait = r.poolBacklog / poolCapacity;
       const dbLatency = (q: number) => q * queryS + pgbWait + poolWait;
-      const readLatency = cpuWait + p.cpuMsPerRead / 1000 + dbLatency(p.queriesPerRead);
-      const analysisLatency = cpuWait + p.cpuMsPerAnalysisRequest / 1000 + dbLatency(p.queriesPerAnalysis);
-      const localLatency = analysisLatency + p.cpuMsPerLocalMatch / 1000;
+      const readLatency = cpuWait + ownSeconds(p.cpuMsPerRead) + dbLatency(p.queriesPerRead);
+      const analysisLatency = cpuWait + ownSeconds(p.cpuMsPerAnalysisRequest) + dbLatency(p.queriesPerAnalysis);
+      const localLatency = analysisLatency + ownSeconds(p.cpuMsPerLocalMatch);
 
       // This replica's inline answers, kept apart so an OOM kill can take them back.
       const inline = noOutcomes();
@@ -389,6 +410,7 @@ export class MatcherModel {
       const answer = (n: number, latency: number, outcome: 'read' | 'cacheProvider' | 'cacheLocal' | 'local') => {
         if (latency > p.clientTimeoutSeconds) {
           fail(n);
+          lateInFlight += n * p.clientTimeoutSeconds;
           if (outcome !== 'read') outcomes.late += n;
           return;
         }
@@ -414,6 +436,7 @@ export class MatcherModel {
       // dequeue). A 202 later than the client's timeout reaches nobody: the user has no job to wait for.
       if (enqueued > 0 && analysisLatency > p.clientTimeoutSeconds) {
         fail(enqueued * ok);
+        lateInFlight += enqueued * ok * p.clientTimeoutSeconds;
         outcomes.late += enqueued * ok;
       } else if (enqueued > 0) {
         tick.latencies.push([analysisLatency, enqueued * ok]);
@@ -422,7 +445,7 @@ export class MatcherModel {
 
       // Memory: in-flight provider calls on this replica, and requests queued behind its CPU.
       const inflightAnalyses = sum(Object.values(inFlight)) / Math.max(1, ready.length);
-      const queuedRequests = (r.cpuBacklogMs / 1000) * (reads + analyses) + r.poolBacklog;
+      const queuedRequests = (r.cpuBacklogMs / capacityMs) * (reads + analyses) + r.poolBacklog;
       r.heapMb = p.heapBaseMb + inflightAnalyses * p.heapPerInflightAnalysisMb + queuedRequests * p.heapPerQueuedRequestMb;
       heapMax = Math.max(heapMax, r.heapMb);
 
@@ -430,7 +453,7 @@ export class MatcherModel {
       // as if they would complete: they fail instead), and it restarts.
       if (r.heapMb > p.heapLimitMb) {
         tick.oomKills++;
-        const lostShare = inlineSucceeded > 0 ? Math.min(1, ((r.cpuBacklogMs / 1000) * perReplica) / inlineSucceeded) : 0;
+        const lostShare = inlineSucceeded > 0 ? Math.min(1, ((r.cpuBacklogMs / capacityMs) * perReplica) / inlineSucceeded) : 0;
         tick.succeeded -= inlineSucceeded * lostShare;
         tick.failed += inlineSucceeded * lostShare;
         for (const k of ['cacheProvider', 'cacheLocal', 'local'] as const) {
@@ -448,7 +471,7 @@ export class MatcherModel {
     tick.levelRank = ready.length === 0 ? levelRank[knobs.clusterLevel] : levelSum / ready.length;
     tick.metrics = {
       requestRate: arrivals,
-      cpuUtilization: ready.length === 0 ? 1 : sum(ready.map((r) => r.cpuUtilization)) / ready.length,
+      cpuUtilization: ready.length === 0 ? p.cpuCoresPerReplica : sum(ready.map((r) => r.cpuUtilization)) / ready.length,
       queueWaiting: this.queued(),
       healthyProviders: healthy.length,
       heapUsedBytes: heapMax * 1024 * 1024,
@@ -460,6 +483,7 @@ export class MatcherModel {
       providerLatencySeconds: latencyByProvider,
       providerThrottledPerSecond: throttled,
       providerInFlight: inFlight,
+      httpInFlight: lateInFlight + sum(tick.latencies.map(([latency, n]) => latency * n)),
     };
     return tick;
   }

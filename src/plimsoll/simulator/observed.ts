@@ -1,6 +1,6 @@
 /**
  * What a controller can see of the model: metrics as Prometheus would serve them, a scrape
- * interval late, with rates averaged over their window, and signal sources that can be down.
+ * interval late, with rates averaged over their query's window, and signal sources that can be down.
  */
 import type { ModelMetrics, Tick } from './model.js';
 
@@ -22,12 +22,35 @@ export function defaultMetricFor(signal: string): MetricKey | undefined {
     'pgbouncer-waiting': 'pgbouncerWaiting',
     'pgbouncer-max-wait': 'pgbouncerMaxWaitSeconds',
     'p95-latency': 'httpP95Seconds',
+    'http-in-flight': 'httpInFlight',
   };
   if (fixed[signal]) return fixed[signal];
   const provider = /^([a-z0-9-]+?)-(latency|throttled|in-flight)$/.exec(signal);
   if (!provider) return undefined;
   const family = { latency: 'providerLatencySeconds', throttled: 'providerThrottledPerSecond', 'in-flight': 'providerInFlight' }[provider[2] as 'latency' | 'throttled' | 'in-flight'];
   return `${family}:${provider[1]}` as MetricKey;
+}
+
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
+
+/** A PromQL duration (`90s`, `1m30s`, `500ms`) in seconds, or undefined if it is not one. */
+function durationSeconds(text: string): number | undefined {
+  const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
+  if (parts.length === 0 || parts.map((m) => m[0]).join('') !== text) return undefined;
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNIT_SECONDS[unit!]!, 0);
+}
+
+/**
+ * The averaging window of a PromQL query: its longest range selector (`[1m]`, `[15s]`, the range of
+ * a subquery `[1m:5s]`), whole seconds, at least 1; `fallback` when it has none (a gauge read as it is).
+ */
+export function rateWindowSeconds(query: string, fallback: number): number {
+  let longest: number | undefined;
+  for (const [, range] of query.matchAll(/\[([0-9a-z]+)(?::[0-9a-z]*)?\]/g)) {
+    const seconds = durationSeconds(range!);
+    if (seconds !== undefined) longest = Math.max(longest ?? 0, seconds);
+  }
+  return longest === undefined ? fallback : Math.max(1, Math.round(longest));
 }
 
 /** Weighted percentile of (value, weight) pairs. */

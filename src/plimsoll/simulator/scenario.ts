@@ -59,6 +59,8 @@ export const scenarioSchema = z.strictObject({
   description: z.string().max(2000).default(''),
   /** The policy to simulate, relative to the scenario file; --policy overrides it. */
   policy: z.string().min(1).default('../../examples/matcher.yaml'),
+  /** A JSON patch (test/replace operations) applied to the policy, relative to the scenario file. */
+  policyPatch: z.string().min(1).optional(),
   seed: z.int().default(1),
   slo: z
     .strictObject({
@@ -126,7 +128,7 @@ export function scenarioDuration(s: Scenario): number {
   return s.load.phases.reduce((sum, p) => sum + p.durationSeconds, 0);
 }
 
-export async function loadScenario(path: string): Promise<{ scenario: Scenario; policyPath: string }> {
+export async function loadScenario(path: string): Promise<{ scenario: Scenario; policyPath: string; policyPatchPath?: string }> {
   const document = await readSingleDocument(path, 'scenario');
   const parsed = scenarioSchema.safeParse(document);
   if (!parsed.success) {
@@ -147,5 +149,9 @@ export async function loadScenario(path: string): Promise<{ scenario: Scenario; 
       : [],
   );
   if (unknown.length > 0) throw new PlimsollError('SCENARIO_INVALID', `${path}: an event names an unknown provider`, { problems: unknown });
-  return { scenario, policyPath: resolve(dirname(path), scenario.policy) };
+  return {
+    scenario,
+    policyPath: resolve(dirname(path), scenario.policy),
+    ...(scenario.policyPatch ? { policyPatchPath: resolve(dirname(path), scenario.policyPatch) } : {}),
+  };
 }

@@ -58,7 +58,7 @@ test('AIMD steps once per polling interval, however often the operator decides i
   let d = run(s, 1, { latency: 10, throttled: 0 }, emptyMemory(T0), T0);
   assert.equal(d.concurrency[0]!.value, 16);
   // Three reconciles within one interval (events, not polls) see the same 429 reading: one step.
-  for (const dt of [15_000, 15_400, 16_000, 29_000]) d = run(s, 1, { latency: 10, throttled: 2 }, d.memory, T0 + dt);
+  for (const dt of [15_000, 15_400, 16_000, 27_000]) d = run(s, 1, { latency: 10, throttled: 2 }, d.memory, T0 + dt);
   assert.equal(d.concurrency[0]!.value, 14, 'floor(16 × 0.9) once, not 16 × 0.9⁴');
   assert.match(d.concurrency[0]!.reason, /AIMDDecrease/, 'the held limit keeps the reason of its step');
   d = run(s, 1, { latency: 10, throttled: 2 }, d.memory, T0 + 30_000);

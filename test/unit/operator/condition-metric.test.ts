@@ -24,18 +24,18 @@ function world() {
     },
   };
   const api = {
-    scale: async () => undefined, applyConfigMap: async () => undefined, applyStatus: async () => undefined, event: async () => undefined,
+    scale: async () => undefined, applyConfigMap: async () => undefined, createConfigMap: async () => undefined, findConfigMap: async () => undefined, applyStatus: async () => undefined, event: async () => undefined,
     kedaScaledObjectsFor: async () => [], readyEndpoints: async () => [], readyEndpointPods: async () => [], podsOf: async () => [],
     setFinalizers: async (_ref: unknown, _rv: string, finalizers: string[]) => { if (policy) policy.metadata = { ...policy.metadata, finalizers }; }, secretValue: async () => '',
   } as unknown as KubeApi;
   const signals = { prometheus: { type: 'prometheus', read: async () => 20 } } as unknown as SignalRegistry;
   const registry = createMetricsRegistry({ defaultMetrics: false });
   const reconciler = new Reconciler({
-    api, signals, metrics: createOperatorMetrics(registry), logger: createLogger({ name: 't', level: 'silent' }),
+    api, signals, sources: { prometheus: [{ name: 'main', address: 'http://x', default: true }], pgbouncer: [], health: [] }, metrics: createOperatorMetrics(registry), logger: createLogger({ name: 't', level: 'silent' }),
     caches: {
       policy: () => policy, policies: () => (policy ? [policy] : []),
       deployment: (): k8s.V1Deployment => ({ metadata: { name: 'd', namespace: 'ns', resourceVersion: '7' }, spec: { replicas: 1 } as k8s.V1DeploymentSpec }),
-      configMap: () => undefined, hpas: () => [],
+      configMap: () => undefined, hpas: () => [], scaledObjectsFor: () => [],
     },
   });
   const series = async () => {

@@ -37,6 +37,8 @@ function world(
   const api = {
     scale: async (_ns: string, _n: string, r: number) => { calls.push(`scale ${r}`); },
     applyConfigMap: async (cm: k8s.V1ConfigMap) => { calls.push(`runtime pool=${(JSON.parse(cm.data!['runtime.json']!) as { db: { poolMax: number } }).db.poolMax}`); },
+    createConfigMap: async (cm: k8s.V1ConfigMap) => { calls.push(`runtime pool=${(JSON.parse(cm.data!['runtime.json']!) as { db: { poolMax: number } }).db.poolMax}`); },
+    findConfigMap: async () => undefined,
     applyStatus: async (_ref: unknown, status: ScalingPolicyStatus) => { statuses.push(status); calls.push('status'); },
     event: async (_p: unknown, _t: string, reason: string) => { calls.push(`event ${reason}`); },
     kedaScaledObjectsFor: async () => [],
@@ -48,12 +50,15 @@ function world(
     prometheus: { type: 'prometheus', read: async () => { reads += 1; return load.value; } },
     health: { type: 'health', read: async () => 1 },
   } as unknown as SignalRegistry;
+  // The administrator registered what the fixtures name: the Prometheus at http://x, their health URLs.
+  const healthUrls = ((policy.spec as ScalingPolicySpecInput).signals ?? []).flatMap((s) => (s.health?.url ? [s.health.url] : []));
+  const sources = { prometheus: [{ name: 'x', address: 'http://x', default: true }], pgbouncer: [], health: healthUrls.map((url, i) => ({ name: `h${i}`, url })) };
   const reconciler = new Reconciler({
-    api, signals, metrics: createOperatorMetrics(createMetricsRegistry({ defaultMetrics: false })),
+    api, signals, sources, metrics: createOperatorMetrics(createMetricsRegistry({ defaultMetrics: false })),
     logger: createLogger({ name: 't', level: 'silent' }),
     now: () => clock.now,
     caches: {
-      policy: () => policy, policies: () => [policy], deployment: () => deployment(), configMap: () => undefined, hpas: () => [],
+      policy: () => policy, policies: () => [policy], deployment: () => deployment(), configMap: () => undefined, hpas: () => [], scaledObjectsFor: () => [],
     },
   });
   return { reconciler, api, calls, statuses, reads: () => reads, setReplicas: (r: number) => { replicas = r; } };

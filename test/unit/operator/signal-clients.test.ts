@@ -99,7 +99,8 @@ test('deadline: past it the caller gets SIGNAL_TIMEOUT at once and the work is t
 test('operator configuration: the signal clients\' bounds, parsed once with their defaults', async () => {
   const { loadOperatorConfig } = await import('../../../src/plimsoll/config/operator.js');
   const { defaultSignalOptions } = await import('../../../src/plimsoll/operator/signals/index.js');
-  assert.deepEqual(loadOperatorConfig({}).signals, defaultSignalOptions, 'the configuration\'s defaults are the registry\'s');
+  const config = loadOperatorConfig({});
+  assert.deepEqual({ ...config.signals, sources: config.signalSources }, defaultSignalOptions, 'the configuration\'s defaults are the registry\'s');
   assert.deepEqual(loadOperatorConfig({ OPERATOR_SIGNAL_HOST_CONCURRENCY: '8', OPERATOR_PGBOUNCER_TIMEOUT_MS: '2500' }).signals, { hostConcurrency: 8, pgbouncerTimeoutMs: 2500 });
   assert.throws(() => loadOperatorConfig({ OPERATOR_SIGNAL_HOST_CONCURRENCY: '0' }), (e: unknown) => isPlimsollError(e) && e.problems.some((p) => p.path === 'signals.hostConcurrency'));
   assert.throws(() => loadOperatorConfig({ OPERATOR_PGBOUNCER_TIMEOUT_MS: 'soon' }), (e: unknown) => isPlimsollError(e) && e.problems.some((p) => p.path === 'signals.pgbouncerTimeoutMs'));

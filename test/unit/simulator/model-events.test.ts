@@ -32,15 +32,18 @@ const fixedPools = (replicas: number, poolMax: number): Knobs => ({
   replicas, poolMax, concurrency: { groq: 1, openai: 2, anthropic: 1 }, clusterLevel: 'Full', globalRateLimit: false,
 });
 
-// Slow queries make every pool hold connections: 8 replicas at 15 req/s each, 100 ms per query.
+// Slow queries make every pool hold connections: 100 ms per query, about one per request
+// (model-params.ts: the measured transactions per request).
 const SLOW_DB = { databaseSlowdown: { type: 'databaseSlowdown', factor: 25, at: 0, durationSeconds: 600 } };
 const CUT = { type: 'maxClientConnChange', value: 65, at: 200, durationSeconds: 400 };
 const BIG_SERVER_POOL = { database: { serverPoolSize: 60, maxDbConnections: 60 } };
 
 test('a cut of max_client_conn: fixed pools of 25 are refused by PgBouncer; the same run without the cut, or pools within the budget, are not', () => {
-  const cut = runModel(BIG_SERVER_POOL, [SLOW_DB.databaseSlowdown, CUT], fixedPools(8, 25), 400, 120);
-  const uncut = runModel(BIG_SERVER_POOL, [SLOW_DB.databaseSlowdown], fixedPools(8, 25), 400, 120);
-  const within = runModel(BIG_SERVER_POOL, [SLOW_DB.databaseSlowdown, CUT], fixedPools(8, 6), 400, 120); // 48 ≤ 65 − 5 reserved
+  // 8 replicas at 30 req/s each: about 3 connections in use per pool and its peaks, 10 open
+  // (8 × 10 + 5 reserved = 85: within 100, over 65).
+  const cut = runModel(BIG_SERVER_POOL, [SLOW_DB.databaseSlowdown, CUT], fixedPools(8, 25), 400, 240);
+  const uncut = runModel(BIG_SERVER_POOL, [SLOW_DB.databaseSlowdown], fixedPools(8, 25), 400, 240);
+  const within = runModel(BIG_SERVER_POOL, [SLOW_DB.databaseSlowdown, CUT], fixedPools(8, 6), 400, 240); // 48 ≤ 65 − 5 reserved
   const failedAfter = (ticks: Tick[]) => sum(ticks.filter((t) => t.t >= 200), errors);
   assert.equal(sum(cut.filter((t) => t.t < 200), errors), 0, 'nothing refused before the cut');
   assert.ok(failedAfter(cut) > 100, `refused after the cut: ${failedAfter(cut).toFixed(1)}`);
@@ -102,7 +105,8 @@ test('timeouts are failures: a provider call slower than its timeout never answe
   assert.equal(sum(slow, (t) => t.outcomes.provider), 0, 'a 16 s call against a 10 s timeout');
   assert.equal(slowerThan(10, 3.5, 0.5).toFixed(3), '0.018');
 
-  const impatient = runModel({ clientTimeoutSeconds: 0.01 }, [], fixedPools(2, 10), 200, 20);
+  // A client that gives up after 1 ms: every request takes longer (a 4 ms query at least).
+  const impatient = runModel({ clientTimeoutSeconds: 0.001 }, [], fixedPools(2, 10), 200, 20);
   assert.equal(sum(impatient, (t) => t.succeeded), 0);
   assert.equal(sum(impatient, (t) => t.outcomes.provider), 0, 'no job was queued for a client that had gone');
   assert.ok(sum(impatient, (t) => t.outcomes.late) > 0);
@@ -133,7 +137,7 @@ test('the setting events: in force for their window, the later start winning, an
   await assert.rejects(loadScenario(`${dir}/typo.yaml`), (e) => isPlimsollError(e) && e.code === 'SCENARIO_INVALID' && e.problems[0]!.path === 'events[0].provider');
 });
 
-test('budget-cut: the budget signal reads the new max_client_conn, and Plimsoll\'s pools fit it after its reaction time while keda\'s fixed pools are refused', async () => {
+test('budget-cut: the budget signal reads the new max_client_conn, Plimsoll\'s pools fit it after its reaction time, and nobody whose pools fit is refused', async () => {
   const { scenario, policyPath } = await loadScenario(new URL('../../../loadtests/scenarios/budget-cut.yaml', import.meta.url).pathname);
   const spec = parseScalingPolicy(await readSingleDocument(policyPath, 'policy')).spec;
   assert.equal(resolveSignal(spec.signals.find((s) => s.name === spec.connectionBudget!.fromSignal)!, {}, scenario.model), 'maxClientConnections');
@@ -143,6 +147,13 @@ test('budget-cut: the budget signal reads the new max_client_conn, and Plimsoll\
   const plimsoll = result.timelines.plimsoll!;
   assert.ok(plimsoll[cut.at - 1]!.poolTotal > result.budgets[cut.at]!, 'the cut catches Plimsoll over the new budget');
   for (const t of plimsoll.filter((t) => t.t > settled)) assert.ok(t.poolTotal <= result.budgets[t.t]!, `t=${t.t}: pools ${t.poolTotal} over ${result.budgets[t.t]}`);
-  const refusedAfter = (name: string) => sum(result.timelines[name]!.filter((t) => t.t > settled && t.t < cut.at + 600), (t) => t.failed);
-  assert.ok(refusedAfter('keda') > 10 * refusedAfter('plimsoll') + 100, `keda ${refusedAfter('keda').toFixed(0)} failed, plimsoll ${refusedAfter('plimsoll').toFixed(0)}`);
+  // At the calibrated costs (model-params.ts) 150 users need two replicas (the request-rate
+  // objective, 40 a replica), so keda's fixed pools, 2 × 25 = 50, fit the cut budget too: neither
+  // side is refused a connection here (the refusals fixed pools meet past a cut are the model
+  // test's above). With the seed plans' CPU costs keda ran 8 replicas and was refused ~1800 times.
+  const after = (name: string) => result.timelines[name]!.filter((t) => t.t > settled && t.t < cut.at + 600);
+  const refused = (name: string) => sum(after(name), errors);
+  assert.ok(Math.max(...after('keda').map((t) => t.poolTotal)) <= result.budgets[cut.at]!, 'keda\'s pools fit the cut budget');
+  assert.equal(refused('keda'), 0);
+  assert.equal(refused('plimsoll'), 0);
 });

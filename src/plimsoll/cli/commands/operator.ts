@@ -15,7 +15,8 @@ Kubernetes access: KUBECONFIG, else ~/.kube/config, else the in-cluster ServiceA
 Configuration from the environment (see docs/operator.md): OPERATOR_METRICS_PORT (18081),
 OPERATOR_NAMESPACE (empty: all), LEADER_ELECTION (on|off), LEADER_ELECTION_LEASE_NAME,
 LEADER_ELECTION_NAMESPACE, OPERATOR_LOG_LEVEL, OPERATOR_SIGNAL_HOST_CONCURRENCY (4),
-OPERATOR_PGBOUNCER_TIMEOUT_MS (5000).
+OPERATOR_PGBOUNCER_TIMEOUT_MS (5000), OPERATOR_SIGNAL_SOURCES_FILE (the registered
+Prometheus servers and PgBouncer endpoints policies may read; empty: none).
 
 Options:
   --namespace NS      watch only this namespace (overrides OPERATOR_NAMESPACE)
@@ -44,7 +45,7 @@ export const operatorCommand: CliCommand = {
       workers: config.workers,
       leaderElection: config.leaderElection,
       http: config.metrics,
-      signals: config.signals,
+      signals: { ...config.signals, sources: config.signalSources },
       ...(config.namespace ? { namespace: config.namespace } : {}),
       ...(config.identity ? { identity: config.identity } : {}),
     });

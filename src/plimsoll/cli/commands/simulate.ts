@@ -1,15 +1,14 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseScalingPolicy } from '../../api/validate.js';
 import { PlimsollError } from '../../errors.js';
 import { unmappedSignals } from '../../simulator/controllers/plimsoll.js';
 import { suspectQueries } from '../../simulator/query-check.js';
 import { renderCsv, renderJson, renderSvg, renderTable } from '../../simulator/report.js';
 import { simulate } from '../../simulator/run.js';
 import { loadScenario, scenarioDuration } from '../../simulator/scenario.js';
+import { loadScenarioPolicy } from '../../simulator/scenario-policy.js';
 import { parseCommandLine } from '../../shared/command-line.js';
 import type { CliCommand } from '../../shared/command-line.js';
-import { readSingleDocument } from '../../shared/files.js';
 
 /** Write-then-rename, so an interrupted run never leaves a half-written file behind. */
 async function writeAtomically(path: string, content: string): Promise<void> {
@@ -53,9 +52,8 @@ provider answers ÷ the healthy providers' rate limits, over the seconds demand 
       if (!Number.isInteger(seed)) throw new PlimsollError('USAGE', `--seed must be an integer, not "${values.seed}"`);
     }
 
-    const { scenario, policyPath } = await loadScenario(positionals[0]!);
-    const policyFile = values.policy ?? policyPath;
-    const policy = parseScalingPolicy(await readSingleDocument(policyFile, 'ScalingPolicy'), policyFile);
+    const { scenario, policyPath, policyPatchPath } = await loadScenario(positionals[0]!);
+    const policy = await loadScenarioPolicy(values.policy ?? policyPath, policyPatchPath);
     for (const name of unmappedSignals(policy.spec, scenario)) {
       io.stderr.write(`warning: the model has no metric for signal "${name}"; it reads as missing (map it under "signals:" in the scenario)\n`);
     }

@@ -27,7 +27,8 @@ export class SignalHttp {
   getJson(url: URL, timeoutMs: number, what: string): Promise<HttpAnswer> {
     return withDeadline(timeoutMs, what, (signal) => this.limiter.run(url.host, signal, async () => {
       try {
-        const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
+        // A redirect is never followed: it could send the read to an address nobody registered.
+        const response = await fetch(url, { signal, redirect: 'manual', headers: { accept: 'application/json' } });
         const text = await response.text();
         let body: unknown;
         try {

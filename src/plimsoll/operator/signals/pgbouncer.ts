@@ -7,9 +7,12 @@
  * Reads of one URI run one at a time (the console answers one query per connection; pg 8.23
  * deprecates queueing on a client), each waiting for its turn only within its own timeout.
  */
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { PlimsollError } from '../../errors.js';
 import type { Signal } from '../../api/scaling-policy.js';
+import type { PgBouncerEndpoint, SignalSources } from '../../config/signal-sources.js';
+import { resolvePgBouncer } from '../sources/resolve.js';
 import { Coalescer } from './coalescer.js';
 import { describeError, withDeadline } from './deadline.js';
 import { serverErrorCode, shownValue } from './fetched.js';
@@ -143,11 +146,28 @@ export class PgBouncerConnections {
   }
 }
 
-export function createPgBouncerSource(connections: PgBouncerConnections, shared = new Coalescer<Row[]>()): SignalSource<PgBouncerConfig> {
+/** The admin-console URI of a registered endpoint; its password file is read each time, so a rotated Secret is picked up. */
+export async function endpointUri(endpoint: PgBouncerEndpoint): Promise<string> {
+  let password: string;
+  try {
+    password = (await readFile(endpoint.passwordFile, 'utf8')).replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new PlimsollError('SIGNAL_FETCH_FAILED', `pgbouncer ${endpoint.name}: its password file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+  }
+  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+  return `postgres://${encodeURIComponent(endpoint.user)}:${encodeURIComponent(password)}@${host}:${endpoint.port}/pgbouncer`;
+}
+
+export function createPgBouncerSource(connections: PgBouncerConnections, sources: SignalSources, shared = new Coalescer<Row[]>()): SignalSource<PgBouncerConfig> {
   return {
     type: 'pgbouncer',
     async read(config, context, window) {
-      const uri = await context.secretValue(config.secretRef.name, config.secretRef.key);
+      const target = resolvePgBouncer(config, sources);
+      if (!target.ok) throw new PlimsollError('SIGNAL_SOURCE_NOT_REGISTERED', `pgbouncer.${target.field}: ${target.rule}`);
+      // A policy's own Secret (deprecated) is read only when it consents (see signalContext).
+      const uri = 'endpoint' in target.value
+        ? await endpointUri(target.value.endpoint)
+        : await context.secretValue(target.value.secretRef.name, target.value.secretRef.key);
       const text = POOL_COLUMNS[config.metric] ? 'SHOW POOLS' : 'SHOW CONFIG';
       const rows = await shared.share(`${uri} ${text}`, window, () => connections.query(uri, text));
       return pgbouncerValue(config.metric, config.database, rows);

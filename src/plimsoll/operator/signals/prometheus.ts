@@ -5,6 +5,8 @@
  */
 import { PlimsollError } from '../../errors.js';
 import type { Signal } from '../../api/scaling-policy.js';
+import type { SignalSources } from '../../config/signal-sources.js';
+import { resolvePrometheus } from '../sources/resolve.js';
 import { Coalescer } from './coalescer.js';
 import { shownValue, shownWord } from './fetched.js';
 import type { HttpAnswer, SignalHttp } from './http-client.js';
@@ -65,16 +67,21 @@ function queryBody(answer: HttpAnswer): QueryResponse {
   throw new PlimsollError('SIGNAL_FETCH_FAILED', `prometheus: HTTP ${answer.status}, not a Prometheus API answer`);
 }
 
-export function createPrometheusSource(http: SignalHttp, shared = new Coalescer<HttpAnswer>()): SignalSource<PrometheusConfig> {
+export function createPrometheusSource(http: SignalHttp, sources: SignalSources, shared = new Coalescer<HttpAnswer>()): SignalSource<PrometheusConfig> {
   return {
     type: 'prometheus',
     async read(config, _context, window) {
-      const url = new URL('/api/v1/query', config.serverAddress);
+      // Only a server the administrator registered is ever asked (the reconciler refuses the
+      // policy before this; here too, so no path reads an address a policy made up).
+      const server = resolvePrometheus(config, sources);
+      if (!server.ok) throw new PlimsollError('SIGNAL_SOURCE_NOT_REGISTERED', `prometheus.${server.field}: ${server.rule}`);
+      const address = server.value.address;
+      const url = new URL('/api/v1/query', address);
       url.searchParams.set('query', config.query);
       url.searchParams.set('timeout', `${config.timeoutSeconds}s`);
       // The URL names server, query and timeout: the identity of the question.
       const answer = await shared.share(url.href, window,
-        () => http.getJson(url, config.timeoutSeconds * 1000, `prometheus ${config.serverAddress}`));
+        () => http.getJson(url, config.timeoutSeconds * 1000, `prometheus ${address}`));
       return parseInstantResult(queryBody(answer), config.emptyResult, answer.status);
     },
   };

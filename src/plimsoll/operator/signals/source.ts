@@ -15,7 +15,7 @@ export interface SignalContext {
   logger: Logger;
   /** Addresses (IPs) of the target's ready endpoints. */
   readyEndpoints(): Promise<string[]>;
-  /** A key of a Secret in the policy's namespace. */
+  /** A key of a Secret in the policy's namespace that consents to the policy (label plimsoll.dev/consumer). */
   secretValue(name: string, key: string): Promise<string>;
 }
 

@@ -1,6 +1,6 @@
 import { scalingPolicySpecSchema, type ScalingPolicySpec } from '../../api/scaling-policy.js';
 import type { Knobs, MatcherModel, Tick } from '../model.js';
-import { observe } from '../observed.js';
+import { observe, rateWindowSeconds } from '../observed.js';
 import type { Scenario } from '../scenario.js';
 import type { Controller } from './controller.js';
 import { hpaScaler } from './hpa-scaler.js';
@@ -14,7 +14,7 @@ import { resolveSignal } from './plimsoll.js';
  */
 export const KEDA_PEER_DEGRADATION: DegradationThresholds = {
   queueReduced: Infinity,
-  queueBasic: 100,
+  queueBasic: 125,
   minHealthyProviders: 2,
   heapReducedMb: 350,
   heapMaintenanceMb: 450,
@@ -22,7 +22,8 @@ export const KEDA_PEER_DEGRADATION: DegradationThresholds = {
 
 /**
  * What a capable team runs today: KEDA with one Prometheus trigger per objective of the policy
- * (the policy's own targets, replica bounds and behavior; the HPA takes the max over them),
+ * (a health objective's on the same gauge in Prometheus; the policy's own targets, replica bounds
+ * and behavior; the HPA takes the max over them),
  * evaluated every HPA sync period on Prometheus data a scrape late. When Prometheus is down the
  * metrics adapter errs and the HPA holds its replicas. Each replica keeps the seeds' fixed pool
  * and worker concurrency and degrades on its own, on the best thresholds found.
@@ -30,9 +31,14 @@ export const KEDA_PEER_DEGRADATION: DegradationThresholds = {
 export function kedaController(policy: ScalingPolicySpec, scenario: Scenario, thresholds: DegradationThresholds = KEDA_PEER_DEGRADATION): Controller {
   const params = scenario.model;
   const { hpa: fixed } = scenario.baselines;
-  const triggers = policy.objectives.flatMap((objective) => {
+  // A Backlog objective is left out: an HPA cannot tell that the replicas it ordered are still
+  // starting, so a backlog trigger orders the same shortfall again at every sync (it overshot by
+  // up to 75 % more replica-seconds in the shipped scenarios); a capable team drops it.
+  const triggers = policy.objectives.filter((objective) => objective.measures !== 'Backlog').flatMap((objective) => {
     const signal = policy.signals.find((s) => s.name === objective.signal);
-    const metric = signal?.prometheus ? resolveSignal(signal, scenario.signals, params) : undefined;
+    // A health objective becomes a trigger on the same gauge in Prometheus (the matcher exports
+    // what its health document reports): KEDA cannot sum the replicas' health documents itself.
+    const metric = signal?.prometheus || signal?.health ? resolveSignal(signal, scenario.signals, params) : undefined;
     return signal && typeof metric === 'string' ? [{ objective, signal, metric }] : [];
   });
   const spec = scalingPolicySpecSchema.parse({
@@ -52,7 +58,8 @@ export function kedaController(policy: ScalingPolicySpec, scenario: Scenario, th
         const values = new Map<string, number>();
         if (prometheusDown(t)) return values;
         for (const { signal, metric } of triggers) {
-          const value = observe(history, metric, t, params.scrapeLagSeconds, params.rateWindowSeconds) ?? (signal.prometheus?.emptyResult === 'Zero' ? 0 : undefined);
+          const window = signal.prometheus ? rateWindowSeconds(signal.prometheus.query, params.rateWindowSeconds) : params.rateWindowSeconds;
+          const value = observe(history, metric, t, params.scrapeLagSeconds, window) ?? (signal.prometheus?.emptyResult === 'Zero' ? 0 : undefined);
           if (value !== undefined) values.set(signal.name, value);
         }
         return values;

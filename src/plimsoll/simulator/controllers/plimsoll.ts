@@ -4,7 +4,7 @@ import { executePlan, type Actuator } from '../../engine/execute-plan.js';
 import { emptyMemory, type EngineMemory, type SignalObservation } from '../../engine/types.js';
 import type { Knobs, Tick } from '../model.js';
 import type { MatcherModelParams } from '../model-params.js';
-import { defaultMetricFor, observe, type MetricKey } from '../observed.js';
+import { defaultMetricFor, observe, rateWindowSeconds, type MetricKey } from '../observed.js';
 import type { Scenario } from '../scenario.js';
 import type { Controller } from './controller.js';
 
@@ -29,7 +29,7 @@ export function resolveSignal(signal: Signal, overrides: Record<string, string>,
     }
   }
   if (signal.health) {
-    const byField: Record<string, MetricKey> = { 'memory.heapUsedBytes': 'heapUsedBytes', 'database.healthy': 'databaseHealthy' };
+    const byField: Record<string, MetricKey> = { 'memory.heapUsedBytes': 'heapUsedBytes', 'database.healthy': 'databaseHealthy', 'http.inFlight': 'httpInFlight' };
     return byField[signal.health.field];
   }
   return defaultMetricFor(signal.name);
@@ -72,7 +72,8 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
         continue;
       }
       const lag = kind === 'prometheus' ? params.scrapeLagSeconds : 0;
-      let value = typeof metric === 'number' ? metric : observe(history, metric, t, lag, params.rateWindowSeconds);
+      const window = signal.prometheus ? rateWindowSeconds(signal.prometheus.query, params.rateWindowSeconds) : params.rateWindowSeconds;
+      let value = typeof metric === 'number' ? metric : observe(history, metric, t, lag, window);
       if (value === undefined && signal.prometheus?.emptyResult === 'Zero') value = 0;
       observed[signal.name] = value === undefined ? { consecutiveFailures: 0 } : { value, readAt: t * 1000, consecutiveFailures: 0 };
     }
@@ -84,7 +85,10 @@ export function plimsollController(spec: ScalingPolicySpec, scenario: Scenario):
     control(t: number, history: Tick[]): Knobs {
       if (t % spec.pollingIntervalSeconds === 0 && t > 0) {
         read(t, history);
-        const d = decide({ spec, observations: { currentReplicas: knobs.replicas, signals: observed, currentPoolMax: knobs.poolMax }, memory, now: t * 1000 });
+        // The ready count is the Deployment's status.readyReplicas, as the operator reads it.
+        const readyReplicas = history.at(-1)?.readyReplicas;
+        const observations = { currentReplicas: knobs.replicas, signals: observed, currentPoolMax: knobs.poolMax, ...(readyReplicas === undefined ? {} : { readyReplicas }) };
+        const d = decide({ spec, observations, memory, now: t * 1000 });
         memory = d.memory;
         const later = t + params.propagationSeconds;
         const runtime: Partial<Knobs> = {
