@@ -42,13 +42,19 @@ const m = matcherMetrics;
 export function impliedSignalInputs(spec: ImplyingSpec): ImpliedSignal[] {
   const standard = spec.standardSignals;
   if (!standard) return [];
+  // Every series an implied query reads, with the policy's selector added to its own matchers.
+  const scope = standard.prometheus?.selector;
+  const series = (metric: string, matchers = '') => {
+    const all = [matchers, scope].filter(Boolean).join(',');
+    return all ? `${metric}{${all}}` : metric;
+  };
   const out: ImpliedSignal[] = [
     {
       reads: 'HTTP requests per second, less those refused for a tenant\'s own rate limit or for Maintenance (they ask for no capacity)',
       signal: {
         name: 'request-rate',
         prometheus: {
-          query: `sum(rate(${m.httpRequests}[1m])) - (sum(rate(${m.admissionRejections}{reason=~"tenant_rate|maintenance"}[1m])) or vector(0))`,
+          query: `sum(rate(${series(m.httpRequests)}[1m])) - (sum(rate(${series(m.admissionRejections, 'reason=~"tenant_rate|maintenance"')}[1m])) or vector(0))`,
           emptyResult: 'Zero',
         },
       },
@@ -57,7 +63,7 @@ export function impliedSignalInputs(spec: ImplyingSpec): ImpliedSignal[] {
       // The scrape job is named after the target: the local stack's job and the chart's
       // ServiceMonitor (whose Service is named after the Deployment) both are.
       reads: 'CPU cores each replica burns, averaged over the replicas (the scrape job named after the target)',
-      signal: { name: 'cpu-utilization', prometheus: { query: `avg(rate(process_cpu_seconds_total{job="${spec.targetRef.name}"}[1m]))` } },
+      signal: { name: 'cpu-utilization', prometheus: { query: `avg(rate(${series('process_cpu_seconds_total', `job="${spec.targetRef.name}"`)}[1m]))` } },
     },
     {
       // Requests pile up the second arrivals outrun the replicas (Little's law), while a
@@ -69,13 +75,13 @@ export function impliedSignalInputs(spec: ImplyingSpec): ImpliedSignal[] {
     {
       // Every replica reports the shared (Redis) queue's count: max per provider, then the sum.
       reads: 'analyses waiting in the providers\' queues (shared by the replicas: max per provider, then the sum)',
-      signal: { name: 'queue-waiting', prometheus: { query: `sum(max by (provider) (${m.queueJobs}{state="waiting"}))`, emptyResult: 'Zero' } },
+      signal: { name: 'queue-waiting', prometheus: { query: `sum(max by (provider) (${series(m.queueJobs, 'state="waiting"')}))`, emptyResult: 'Zero' } },
     },
     {
       // `== bool 0` keeps a 0 for an open breaker, so "none healthy" reads 0; no series at all
       // (no replica scraped yet) reads as missing and holds the level.
       reads: 'providers whose circuit breaker is closed',
-      signal: { name: 'healthy-providers', prometheus: { query: `sum(max by (provider) (${m.circuitBreakerState}) == bool 0)` } },
+      signal: { name: 'healthy-providers', prometheus: { query: `sum(max by (provider) (${series(m.circuitBreakerState)}) == bool 0)` } },
     },
     {
       reads: 'the largest heap of the ready replicas, in bytes (their /health/details)',
@@ -101,14 +107,14 @@ export function impliedSignalInputs(spec: ImplyingSpec): ImpliedSignal[] {
         reads: `median latency of ${provider}'s successful calls, in seconds`,
         signal: {
           name: `${provider}${PROVIDER_SIGNAL_SUFFIXES.latency}`,
-          prometheus: { query: `histogram_quantile(0.5, sum by (le) (rate(${m.providerRequestDuration}_bucket{provider="${provider}",outcome="ok"}[1m])))` },
+          prometheus: { query: `histogram_quantile(0.5, sum by (le) (rate(${series(`${m.providerRequestDuration}_bucket`, `provider="${provider}",outcome="ok"`)}[1m])))` },
         },
       },
       {
         reads: `${provider}'s rate-limited (429) responses per second`,
         signal: {
           name: `${provider}${PROVIDER_SIGNAL_SUFFIXES.throttled}`,
-          prometheus: { query: `sum(rate(${m.providerErrors}{provider="${provider}",kind="rate_limited"}[1m]))`, emptyResult: 'Zero' },
+          prometheus: { query: `sum(rate(${series(m.providerErrors, `provider="${provider}",kind="rate_limited"`)}[1m]))`, emptyResult: 'Zero' },
         },
       },
     );

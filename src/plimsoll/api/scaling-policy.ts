@@ -421,6 +421,9 @@ export const runtimeSchema = z
 // ---------------------------------------------------------------------------------------------
 // Standard signals (implied-signals.ts expands them)
 
+/** A comma-separated list of PromQL label matchers: name="value", name!="value", name=~"re", name!~"re". */
+const PROMQL_MATCHERS = /^[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"(?:[^"\\]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"(?:[^"\\]|\\.)*")*$/;
+
 export const standardSignalsSchema = z
   .strictObject({
     contract: z.enum([MATCHER_CONTRACT]).meta({
@@ -432,11 +435,26 @@ export const standardSignalsSchema = z
       })
       .optional()
       .meta({ description: `Also implies ${PGBOUNCER_SIGNAL_NAMES.join(' and ')} (ClientsWaiting and MaxWaitSeconds of this pool, on the registered default PgBouncer).` }),
+    prometheus: z
+      .strictObject({
+        selector: z
+          .string()
+          .min(1)
+          .max(512)
+          .regex(PROMQL_MATCHERS, 'must be PromQL label matchers, e.g. namespace="shop",service="matcher"')
+          .meta({
+            description:
+              'PromQL label matchers added to every series the implied Prometheus signals read, e.g. namespace="shop",service="matcher", so that on a Prometheus shared by several matchers each policy reads only its own target.',
+          }),
+      })
+      .optional()
+      .meta({ description: 'How the implied Prometheus signals find this target\'s series.' }),
   })
   .meta({
     description:
       `Declares that the target speaks a known contract, so its standard signals need not be written. ${MATCHER_CONTRACT} implies, from the registered default Prometheus: ` +
       'request-rate (HTTP requests/s less those refused for a tenant\'s rate limit or Maintenance), cpu-utilization (cores per replica, scrape job named after the target), ' +
+      'in-flight (HTTP requests in flight, summed over the ready replicas\' /health/details), ' +
       'queue-waiting (analyses waiting in the provider queues), healthy-providers (closed circuit breakers); from the ready replicas\' /health/details: ' +
       'heap-used-bytes (largest heap) and database-healthy (1 while every replica reaches the database); per provider of queues.providers: <provider>-latency ' +
       '(median latency of successful calls, s) and <provider>-throttled (429s/s), which become the provider\'s latencySignal and throttledSignal unless it names its own; ' +

@@ -162,3 +162,20 @@ test('plimsoll validate names the implied signals, and --explain prints each as 
   const explicit = await validateOutput('--explain', path('examples/matcher-explicit.yaml'));
   assert.equal(explicit.text.trim().split('\n').length, 1, 'no contract, nothing implied');
 });
+
+test('standardSignals.prometheus.selector scopes every implied Prometheus query to the target\'s series', async () => {
+  const short = await example('matcher.yaml');
+  const scoped = scalingPolicySpecSchema.parse({ ...short, signals: [], standardSignals: { ...short.standardSignals, prometheus: { selector: 'namespace="shop",service="matcher"' } } });
+  const queries = scoped.signals.flatMap((s) => (s.prometheus ? [[s.name, s.prometheus.query] as const] : []));
+  assert.ok(queries.length >= 6);
+  for (const [name, query] of queries) {
+    // Every series selector in the query carries the tenant's matchers, after its own.
+    const selectors = [...query.matchAll(/[a-z_]+\{([^}]*)\}/g)].map((m) => m[1]!);
+    assert.ok(selectors.length > 0, name);
+    for (const matchers of selectors) assert.match(matchers, /(^|,)namespace="shop",service="matcher"$/, `${name}: ${query}`);
+  }
+  assert.equal(queries.find(([n]) => n === 'cpu-utilization')![1], 'avg(rate(process_cpu_seconds_total{job="matcher",namespace="shop",service="matcher"}[1m]))');
+  const refused = validateScalingPolicy({ apiVersion: 'plimsoll.dev/v1alpha1', kind: 'ScalingPolicy', metadata: { name: 'x' }, spec: { ...short, signals: [], standardSignals: { contract: 'matcher.plimsoll.dev/v1', prometheus: { selector: 'namespace="shop"} or vector(1) #' } } } });
+  assert.equal(refused.valid, false);
+  assert.match(refused.problems.map((p) => `${p.path}: ${p.message}`).join('\n'), /standardSignals\.prometheus\.selector: must be PromQL label matchers/);
+});
