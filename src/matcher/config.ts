@@ -71,6 +71,9 @@ export const matcherEnvDefaults = {
   // once the process used this share of its quota over the last 500 ms: past it the quota runs
   // out within most 100 ms periods and the event loop waits for the next one. 0: never.
   MATCHER_ADMISSION_CPU_QUOTA_SHARE: '0.75',
+  // The container's limits.cpu in millicores through the downward API (resourceFieldRef, divisor
+  // 1m), for when the cgroup filesystem is not visible; the cgroup's own quota wins when it is.
+  MATCHER_CPU_LIMIT_MILLICORES: '',
   MATCHER_EMERGENCY_REDUCED_HEAP_MB: '350',
   MATCHER_EMERGENCY_BASIC_HEAP_MB: '400',
   MATCHER_EMERGENCY_REDUCED_LAG_MS: '200',
@@ -183,7 +186,7 @@ export const matcherConfigSchema = z.object({
   /** The local matcher off the event loop: its thread count, and each analysis's deadline (queueing included). */
   analysis: z.object({ threads: int(1, 64), deadlineMs: int(10, 600_000) }),
   /** Self-protection: requests are refused above these (503 OVERLOADED). */
-  admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000), cpuQuotaShare: z.coerce.number().min(0).max(1) }),
+  admission: z.object({ heapMb: int(16, 1_000_000), eventLoopLagMs: int(1, 600_000), cpuQuotaShare: z.coerce.number().min(0).max(1), cpuLimitMillicores: int(0, 10_000_000).optional() }),
   /** The replica's own emergency level: Reduced above the first heap/lag, Basic above the second. */
   emergency: z.object({
     reducedHeapMb: int(16, 1_000_000), basicHeapMb: int(16, 1_000_000), reducedLagMs: int(1, 600_000), basicLagMs: int(1, 600_000),
@@ -256,7 +259,7 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
     },
     cacheTtlSeconds: get('MATCHER_CACHE_TTL_SECONDS'),
     analysis: { threads: get('MATCHER_ANALYSIS_THREADS'), deadlineMs: get('MATCHER_ANALYSIS_DEADLINE_MS') },
-    admission: { heapMb: get('MATCHER_ADMISSION_HEAP_MB'), eventLoopLagMs: get('MATCHER_ADMISSION_LAG_MS'), cpuQuotaShare: get('MATCHER_ADMISSION_CPU_QUOTA_SHARE') },
+    admission: { heapMb: get('MATCHER_ADMISSION_HEAP_MB'), eventLoopLagMs: get('MATCHER_ADMISSION_LAG_MS'), cpuQuotaShare: get('MATCHER_ADMISSION_CPU_QUOTA_SHARE'), cpuLimitMillicores: get('MATCHER_CPU_LIMIT_MILLICORES') || undefined },
     emergency: {
       reducedHeapMb: get('MATCHER_EMERGENCY_REDUCED_HEAP_MB'), basicHeapMb: get('MATCHER_EMERGENCY_BASIC_HEAP_MB'),
       reducedLagMs: get('MATCHER_EMERGENCY_REDUCED_LAG_MS'), basicLagMs: get('MATCHER_EMERGENCY_BASIC_LAG_MS'),

@@ -26,7 +26,7 @@ import { OpenAiCompatibleProvider } from './providers/openai-compatible-provider
 import { ProviderBreakers } from './providers/provider-breakers.js';
 import { AnalysisQueues } from './queues/analysis-queues.js';
 import { Repository } from './repository.js';
-import { readCpuQuota } from './runtime/cpu-quota.js';
+import { downwardApiQuota, readCpuQuota } from './runtime/cpu-quota.js';
 import { CpuQuotaUse } from './runtime/cpu-quota-use.js';
 
 export interface MatcherDeps {
@@ -93,7 +93,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   loopDelay.enable();
   // A CPU limit stops every thread once its period's quota is spent, the event loop's included:
   // admission refuses before the quota runs out, not after the lag has piled up (docs/matcher.md).
-  const cpuQuota = readCpuQuota();
+  const cpuQuota = readCpuQuota() ?? downwardApiQuota(config.admission.cpuLimitMillicores);
   const quotaUse = cpuQuota && config.admission.cpuQuotaShare > 0 ? new CpuQuotaUse(cpuQuota.cores) : undefined;
   quotaUse?.start();
   if (cpuQuota) logger.info({ cpuQuota, refuseAtShare: config.admission.cpuQuotaShare || 'never' }, 'running under a CPU quota');

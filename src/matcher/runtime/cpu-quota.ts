@@ -83,3 +83,15 @@ export function readCpuQuota(root = '/sys/fs/cgroup', procSelfCgroup = read('/pr
   }
   return best;
 }
+
+/**
+ * The limit as the downward API gives it (limits.cpu in millicores), for when the cgroup files
+ * are out of sight (a network namespace entered with `ip netns exec` remounts /sys; some
+ * runtimes hide the hierarchy). The kernel's period is the kubelet's default, 100 ms. 0 (what a
+ * runner reports for no limit) is none; a kubelet reports the node's allocatable instead, a
+ * quota the event loop never nears.
+ */
+export function downwardApiQuota(millicores: number | undefined): CpuQuota | undefined {
+  if (!millicores) return undefined;
+  return { cores: millicores / 1000, periodUs: 100_000, source: 'MATCHER_CPU_LIMIT_MILLICORES' };
+}

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { admissionVerdict } from '../../../src/matcher/protection/admission.js';
-import { ancestors, cpuCgroupPath, parseV1Quota, parseV2Max, readCpuQuota } from '../../../src/matcher/runtime/cpu-quota.js';
+import { ancestors, cpuCgroupPath, downwardApiQuota, parseV1Quota, parseV2Max, readCpuQuota } from '../../../src/matcher/runtime/cpu-quota.js';
 import { CpuQuotaUse } from '../../../src/matcher/runtime/cpu-quota-use.js';
 
 describe('the CPU quota', () => {
@@ -72,4 +72,10 @@ describe('the share of the quota used', () => {
     assert.equal(admissionVerdict({ heapMb: 10, lagMs: 0, cpuQuotaShare: 0.99 }, 0, false, { ...limits, cpuQuotaShare: 0 }), undefined);
     assert.equal(admissionVerdict({ heapMb: 10, lagMs: 0 }, 0, false, limits), undefined);
   });
+});
+
+it('the downward API\'s limits.cpu stands in when the cgroup files are hidden; 0 is no limit', () => {
+  assert.deepEqual(downwardApiQuota(100), { cores: 0.1, periodUs: 100_000, source: 'MATCHER_CPU_LIMIT_MILLICORES' });
+  assert.equal(downwardApiQuota(0), undefined);
+  assert.equal(downwardApiQuota(undefined), undefined);
 });
