@@ -43,7 +43,8 @@ export type RequestTally = Record<string, number>;
 async function listAll<T>(target: string, key: string, resource: string, max: number, tally: RequestTally): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | null | undefined;
-  do {
+  let refusals = 0;
+  for (;;) {
     const url = `${target}/v1/${resource}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     let res: Response;
     try {
@@ -53,13 +54,21 @@ async function listAll<T>(target: string, key: string, resource: string, max: nu
     }
     const route = `GET /v1/${resource} ${res.status}`;
     tally[route] = (tally[route] ?? 0) + 1;
+    // A replica that refuses for a moment (503 OVERLOADED near its CPU quota, 429) says when to
+    // come back: paging through the catalogue fast is exactly what trips it.
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if ((res.status === 503 || res.status === 429) && retryAfter > 0 && ++refusals <= 20) {
+      await res.body?.cancel();
+      await new Promise((done) => setTimeout(done, Math.min(retryAfter, 5) * 1000));
+      continue;
+    }
     if (res.status === 401) throw new LoadTestError('KEYS_INVALID', `the matcher at ${target} does not know the API key ${key.slice(0, 12)}…: the keys file belongs to another database (run make seed again)`);
     if (res.status !== 200) throw new LoadTestError('DISCOVERY_FAILED', `GET ${url}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
     const page = (await res.json()) as Page<T>;
     out.push(...page.data);
     cursor = page.pagination.hasMore ? page.pagination.nextCursor : undefined;
-  } while (cursor && out.length < max);
-  return out;
+    if (!cursor || out.length >= max) return out;
+  }
 }
 
 export interface DiscoveryLimits {

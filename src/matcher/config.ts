@@ -69,8 +69,9 @@ export const matcherEnvDefaults = {
   MATCHER_ADMISSION_LAG_MS: '1000',
   // Under a CPU limit (a cgroup CFS quota, read at start-up: runtime/cpu-quota.ts), refuse requests
   // once the process used this share of its quota over the last 500 ms: past it the quota runs
-  // out within most 100 ms periods and the event loop waits for the next one. 0: never.
-  MATCHER_ADMISSION_CPU_QUOTA_SHARE: '0.75',
+  // out within most 100 ms periods and the event loop waits for the next one. 0 (the default):
+  // never. Opt-in: on the stack's burst at 0.75 it refused 18 % of requests (docs/matcher.md).
+  MATCHER_ADMISSION_CPU_QUOTA_SHARE: '0',
   // The container's limits.cpu in millicores through the downward API (resourceFieldRef, divisor
   // 1m), for when the cgroup filesystem is not visible; the cgroup's own quota wins when it is.
   MATCHER_CPU_LIMIT_MILLICORES: '',

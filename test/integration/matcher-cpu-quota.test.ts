@@ -3,7 +3,7 @@
  * replicas held to 100m). Two real matcher processes, each in its own cgroup v1 cpu cgroup with a
  * 100m CFS quota (10000/100000), get the same open-loop load of local analyses at once, at a rate
  * that needs more than the quota: one with the CPU-quota admission turned off
- * (MATCHER_ADMISSION_CPU_QUOTA_SHARE=0, the matcher as it was), one as shipped. Under a quota the
+ * (MATCHER_ADMISSION_CPU_QUOTA_SHARE=0, the default), one with it at 0.75. Under a quota the
  * event loop waits whenever the period's CPU is spent, so the baseline's lag piles up by whole
  * 100 ms periods; the quota-aware one refuses (503 OVERLOADED, Retry-After) before the quota runs
  * out. The assertion compares the two in the same run, not with a fixed speed: the machine is shared.
@@ -25,7 +25,7 @@ describe('a matcher held to a 100m CPU quota', { skip: unavailable }, () => {
   before(async () => {
     [baseline, aware] = await startQuotaMatchers([
       { name: 'baseline', quotaUs: QUOTA_US, env: { MATCHER_ADMISSION_CPU_QUOTA_SHARE: '0' }, resumes: 40, jobs: 20 },
-      { name: 'aware', quotaUs: QUOTA_US, resumes: 40, jobs: 20 },
+      { name: 'aware', quotaUs: QUOTA_US, env: { MATCHER_ADMISSION_CPU_QUOTA_SHARE: '0.75' }, resumes: 40, jobs: 20 },
     ]);
   });
   after(async () => { await Promise.all([baseline?.stop(), aware?.stop()]); });
