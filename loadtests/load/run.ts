@@ -80,6 +80,22 @@ export function timestamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+/**
+ * PgBouncer's limits for the target's database. A database of a `*` fallback is listed only while
+ * it has clients, and a console read can come back empty on a busy machine: three tries, a second
+ * apart, before the run is refused.
+ */
+async function pgbouncerLimits(sampler: PgBouncerSampler): Promise<Awaited<ReturnType<PgBouncerSampler['limits']>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sampler.limits();
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof LoadTestError) || error.code !== 'PGBOUNCER_DATABASE_UNKNOWN') throw error;
+      await new Promise((done) => setTimeout(done, 1000));
+    }
+  }
+}
+
 export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport; dir: string }> {
   const scenarioFile = resolveScenarioPath(o.scenario);
   const { scenario: original, policyPath } = await loadScenario(scenarioFile);
@@ -111,7 +127,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   // lists a database of its `*` fallback only while it has connections. The console connection
   // is reopened when sampling starts.
   const sampler = o.pgbouncer && new PgBouncerSampler(o.pgbouncer.url, o.pgbouncer.database);
-  const limits = await sampler?.limits().finally(() => sampler.close());
+  const limits = sampler && await pgbouncerLimits(sampler).finally(() => sampler.close());
 
   const schedule = userSchedule(scenario);
   const deadlineSeconds = o.deadlineSeconds ?? scenario.model.jobDeadlineSeconds;
