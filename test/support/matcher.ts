@@ -36,9 +36,19 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     directUrl: `${PG}/${name}`,
     url: `${BOUNCER}/${name}`,
     async drop() {
-      // Close PgBouncer's server connections to it first, then force out anything left.
-      await withDirectClient(PGBOUNCER_ADMIN_URL, (c) => c.query(`KILL ${name}`)).catch(() => undefined);
-      await withDirectClient(`${PG}/postgres`, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      // Close PgBouncer's server connections to it first, then force out anything left. FORCE
+      // refuses (42501) while a backend of another role is still connecting through PgBouncer's
+      // auth query: a moment later it is gone, so a few tries.
+      for (let attempt = 1; ; attempt++) {
+        await withDirectClient(PGBOUNCER_ADMIN_URL, (c) => c.query(`KILL ${name}`)).catch(() => undefined);
+        try {
+          await withDirectClient(`${PG}/postgres`, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+          return;
+        } catch (err) {
+          if (attempt >= 5 || (err as { code?: string }).code !== '42501') throw err;
+          await new Promise((done) => setTimeout(done, 500));
+        }
+      }
     },
   };
   if (options.migrate ?? true) await withDirectClient(db.directUrl, (c) => migrateUp(c, loadMigrations()));
