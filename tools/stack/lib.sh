@@ -10,6 +10,9 @@ ADMIN_KUBECONFIG="$LOCAL/kubeconfig"
 OPERATOR_KUBECONFIG="$STACK/operator.kubeconfig"
 POD_CIDR="${POD_CIDR:-10.244.0.0/16}"   # tools/cluster/lib.sh's CLUSTER_CIDR: kwok hands out these pod IPs
 POD_NETNS="${POD_NETNS:-plimsoll-pods}"   # the network namespace the pods live in (pod-network.sh)
+# The CFS period the replicas' CPU limits are a share of, as the kubelet's cpuCFSQuotaPeriod
+# (default 100ms; docs/local-stack.md, "CPU limits"). Read when the replica runner starts.
+CPU_CFS_QUOTA_PERIOD="${CPU_CFS_QUOTA_PERIOD:-100ms}"
 LB_ADDR="127.0.0.1:$MATCHER_PORT"           # the matcher URL users and load tests hit
 RUNNER_ADMIN="127.0.0.1:${RUNNER_ADMIN_PORT:-18090}"
 OPERATOR_METRICS_PORT="${OPERATOR_METRICS_PORT:-18081}"

@@ -42,7 +42,8 @@ case "${1:-}" in
       cd "$ROOT"
       start_bg replica-runner "$MARKER" "$LOGS/replica-runner.log" \
         node --import tsx "$ROOT/tools/stack/replica-runner/main.ts" --namespace default --deployment matcher \
-        --listen "$LB_ADDR" --admin "$RUNNER_ADMIN" --pod-netns "$POD_NETNS"
+        --listen "$LB_ADDR" --admin "$RUNNER_ADMIN" --pod-netns "$POD_NETNS" \
+        --cpu-cfs-quota-period "$CPU_CFS_QUOTA_PERIOD"
       wait_http "http://$RUNNER_ADMIN/healthz" 60 || die "the replica runner did not start; see $LOGS/replica-runner.log"
       info "replica runner running (pid $(cat "$RUN/replica-runner.pid")), load balancer http://$LB_ADDR, log ${LOGS#"$ROOT/"}/replica-runner.log"
     fi

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bytes, milliCpu, parseQuantity, quantityNumber, scaledValue } from '../../../tools/stack/replica-runner/quantity.js';
-import { containerLimits, cpuQuotaUs, heapLimitMiB, withHeapLimit } from '../../../tools/stack/replica-runner/pod-cgroup.js';
+import { cfsPeriodUs, containerLimits, cpuQuotaUs, heapLimitMiB, withHeapLimit } from '../../../tools/stack/replica-runner/pod-cgroup.js';
 
 describe('quantity parsing', () => {
   it('CPU: milli-CPU, rounded up', () => {
@@ -47,6 +47,17 @@ describe('pod limits → cgroup settings and the heap flag', () => {
     assert.equal(cpuQuotaUs(1000), 100_000);
     assert.equal(cpuQuotaUs(1500), 150_000);
     assert.equal(cpuQuotaUs(5), 1000, 'the kernel\'s minimum, 1 ms');
+  });
+
+  it('a shorter CFS period (the kubelet\'s cpuCFSQuotaPeriod) keeps the share: 100m over 10 ms is 1 ms', () => {
+    assert.equal(cpuQuotaUs(100, cfsPeriodUs('10ms', 'period')), 1000);
+    assert.equal(cpuQuotaUs(250, cfsPeriodUs('20ms', 'period')), 5000);
+    assert.equal(cfsPeriodUs('100ms', 'period'), 100_000);
+    assert.equal(cfsPeriodUs('1s', 'period'), 1_000_000);
+    assert.equal(cfsPeriodUs('5000', 'period'), 5000, 'a bare number is µs, as cpu.cfs_period_us');
+    for (const bad of ['0ms', '500us', '2s', '10 minutes', '', '-10ms']) {
+      assert.throws(() => cfsPeriodUs(bad, '--cpu-cfs-quota-period'), /--cpu-cfs-quota-period .*: expected a duration from 1ms to 1s/, bad);
+    }
   });
 
   it('reads a container\'s limits; zero or absent is no limit; a bad one names the container', () => {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../../src/plimsoll/observability/logger.js';
+import { cfsPeriodUs } from './pod-cgroup.js';
 import { DEFAULT_POD_NETNS, namespaceExists } from './pod-network.js';
 import { ReplicaRunner } from './runner.js';
 
@@ -36,6 +37,9 @@ Options:
   --targets-dir DIR     Prometheus file_sd files (default .local/prometheus/targets; "none")
   --pod-netns NAME      the pod network namespace the replicas run in (default ${DEFAULT_POD_NETNS};
                         tools/stack/pod-network.sh up creates it)
+  --cpu-cfs-quota-period DURATION
+                        the CFS period CPU limits are a share of, as the kubelet's cpuCFSQuotaPeriod
+                        (default 100ms; 1ms to 1s, e.g. 10ms)
   -h, --help            this text
 `;
 
@@ -52,7 +56,7 @@ async function main(): Promise<number> {
       kubeconfig: { type: 'string', default: join(LOCAL, 'kubeconfig') }, listen: { type: 'string', default: '127.0.0.1:18080' },
       admin: { type: 'string', default: '127.0.0.1:18090' }, 'state-dir': { type: 'string', default: join(LOCAL, 'stack') },
       'log-dir': { type: 'string', default: join(LOCAL, 'logs') }, 'targets-dir': { type: 'string', default: join(LOCAL, 'prometheus', 'targets') },
-      'pod-netns': { type: 'string', default: DEFAULT_POD_NETNS }, help: { type: 'boolean', short: 'h' },
+      'pod-netns': { type: 'string', default: DEFAULT_POD_NETNS }, 'cpu-cfs-quota-period': { type: 'string', default: '100ms' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -65,6 +69,7 @@ async function main(): Promise<number> {
   if (!existsSync(values.kubeconfig)) throw new Error(`kubeconfig ${values.kubeconfig} does not exist: run \`make cluster\` first`);
   if (!namespaceExists(values['pod-netns'])) throw new Error(`network namespace ${values['pod-netns']} does not exist: run \`bash tools/stack/pod-network.sh up\` (make up does) first`);
 
+  const cpuCfsPeriodUs = cfsPeriodUs(values['cpu-cfs-quota-period'], '--cpu-cfs-quota-period');
   const logger = createLogger({ name: 'replica-runner' });
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromFile(values.kubeconfig);
@@ -74,7 +79,7 @@ async function main(): Promise<number> {
     entrypoint: [process.execPath, bin], cwd: ROOT,
     // What the image would set: a PATH and HOME, nothing of this shell's environment.
     baseEnv: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', NODE_ENV: 'production' },
-    stateDir: values['state-dir'], logDir: values['log-dir'],
+    stateDir: values['state-dir'], cpuCfsPeriodUs, logDir: values['log-dir'],
     ...(values['targets-dir'] !== 'none' ? { targetsDir: values['targets-dir'] } : {}),
     ...(values.listen !== 'none' ? { loadBalancer: hostPort('listen', values.listen) } : {}),
     logger,

@@ -78,6 +78,8 @@ export interface ReplicaRunnerOptions {
   cgroups?: 'require' | 'warn';
   /** The parent of the pods' cgroups under each hierarchy (default plimsoll). */
   cgroupParent?: string;
+  /** The CFS period CPU limits are a share of, µs (the kubelet's cpuCFSQuotaPeriod; default 100 ms). */
+  cpuCfsPeriodUs?: number;
 }
 
 type Phase = 'Starting' | 'Running' | 'BackOff' | 'Stopping';
@@ -419,6 +421,7 @@ export class ReplicaRunner {
     const cgroup = await PodCgroup.create({
       name: `${this.options.namespace}_${replica.pod}`, limits, require: this.options.cgroups === 'require',
       ...(this.options.cgroupParent ? { parent: this.options.cgroupParent } : {}),
+      ...(this.options.cpuCfsPeriodUs ? { cpuPeriodUs: this.options.cpuCfsPeriodUs } : {}),
     });
     const warning = cgroup.warnings.join('; ') || undefined;
     if (warning && warning !== replica.cgroupWarning) this.log.warn({ pod: replica.pod, warning }, 'resource limits not enforced');
