@@ -53,6 +53,7 @@ export const errorCatalogue = {
   SIGNAL_FETCH_FAILED: { httpStatus: 502, summary: 'A signal source (Prometheus, PgBouncer, health) could not be read.' },
   SIGNAL_EMPTY: { httpStatus: 502, summary: 'A signal source answered with no value (emptyResult Missing).' },
   SIGNAL_AMBIGUOUS: { httpStatus: 502, summary: 'A Prometheus query returned more than one series: a signal needs exactly one (aggregate it with sum, max, ...).' },
+  SIGNAL_NO_ENDPOINTS: { httpStatus: 503, summary: 'A health signal found no ready endpoint of its target to read (a rollout, a restart, a fleet scaled to 0): nothing to observe, which is not a failed source.' },
   SIGNAL_TIMEOUT: { httpStatus: 504, summary: 'A signal source did not answer within its timeout (waiting for a free slot included).' },
   SIGNAL_UNLIMITED: { httpStatus: 502, summary: 'The source reports no limit (PgBouncer\'s 0 = unlimited): it gives no connection budget.' },
   SIGNAL_SOURCE_NOT_REGISTERED: { httpStatus: 422, summary: 'A signal names a Prometheus server, PgBouncer endpoint or health URL the cluster administrator did not register (OPERATOR_SIGNAL_SOURCES_FILE), or relies on a default none is registered for: nothing is fetched.' },

@@ -221,3 +221,15 @@ test('a private PgBouncer with max_db_connections = 0: the budget signal says "u
   assert.equal(o.value, undefined);
   assert.match(o.lastError ?? '', /^SIGNAL_UNLIMITED: pgbouncer: max_db_connections = 0 means unlimited/);
 });
+
+test('a health signal whose target has no ready endpoint: SIGNAL_NO_ENDPOINTS, marked nothing to read (not a failed source), the last value kept', async () => {
+  const registry = createSignalRegistry();
+  const spec = policy([{ name: 'database-healthy', health: { field: 'database.healthy', aggregate: 'Min' } }]);
+  const previous = { 'database-healthy': { value: 1, readAt: Date.now() - 15_000, consecutiveFailures: 0 } };
+  const observed = await collect(registry, 'no-endpoints', spec, {}, Date.now, previous);
+  const reading = observed['database-healthy']!;
+  assert.match(reading.lastError ?? '', /^SIGNAL_NO_ENDPOINTS: /);
+  assert.equal(reading.nothingToRead, true);
+  assert.equal(reading.consecutiveFailures, 1);
+  assert.equal(reading.value, 1);
+});

@@ -74,8 +74,11 @@ export function decide({ spec, observations, memory, now }: EngineInput): Decisi
   }
 
   const concurrency = decideConcurrency(spec, values, replicas.value, memory.providers, now, observations.currentConcurrency);
-  const neverRead = new Set(spec.signals.filter((sig) => observations.signals[sig.name]?.readAt === undefined).map((sig) => sig.name));
-  const level = decideLevel(spec, values, budgetConstrained, memory.level, now, neverRead);
+  const nothingToRead = new Set(spec.signals.filter((sig) => {
+    const observed = observations.signals[sig.name];
+    return observed?.readAt === undefined || observed.nothingToRead === true;
+  }).map((sig) => sig.name));
+  const level = decideLevel(spec, values, budgetConstrained, memory.level, now, nothingToRead);
 
   // Ordered actuation keeps replicas × pool within the budget at every moment: on scale-out
   // the smaller pools are in force before replicas grow; on scale-in replicas go first.

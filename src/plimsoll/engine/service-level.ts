@@ -9,11 +9,12 @@ import type { EngineMemory, LevelDecision } from './types.js';
 
 /**
  * `whenMissing: Fire` fires for a signal that was read before and is missing now (its source
- * failed): never for one not read yet, so a cold start (no replica scraped, no health answered)
- * never degrades service.
+ * failed): never for one with nothing to read, neither one not read yet (a cold start: no
+ * replica scraped, no health answered) nor a health signal whose target has no ready endpoint
+ * (a rollout or a restart), so neither degrades service.
  */
-export function triggerFires(t: Trigger, value: number | undefined, neverRead: ReadonlySet<string> = new Set()): boolean {
-  if (value === undefined) return t.whenMissing === 'Fire' && !neverRead.has(t.signal);
+export function triggerFires(t: Trigger, value: number | undefined, nothingToRead: ReadonlySet<string> = new Set()): boolean {
+  if (value === undefined) return t.whenMissing === 'Fire' && !nothingToRead.has(t.signal);
   return t.operator === 'Above' ? value > t.enter : value < t.enter;
 }
 
@@ -33,8 +34,8 @@ export function decideLevel(
   budgetConstrained: boolean,
   memory: EngineMemory['level'],
   now: number,
-  /** Signals with no successful read yet (since the operator started). */
-  neverRead: ReadonlySet<string> = new Set(),
+  /** Signals with nothing to read: no successful read yet (since the operator started), or no ready endpoint now. */
+  nothingToRead: ReadonlySet<string> = new Set(),
 ): { decision: LevelDecision; memory: EngineMemory['level'] } {
   const { levels, minDwellSeconds, escalateWhenBudgetConstrained } = spec.degradation;
   // The highest level any trigger fires for (enter thresholds).
@@ -42,7 +43,7 @@ export function decideLevel(
   let because = '';
   let reason = 'AllClear';
   for (const rule of levels) {
-    const firing = rule.triggers.find((t) => triggerFires(t, values.get(t.signal), neverRead));
+    const firing = rule.triggers.find((t) => triggerFires(t, values.get(t.signal), nothingToRead));
     if (firing && levelRank[rule.level] > levelRank[target]) {
       target = rule.level;
       reason = `Trigger:${firing.signal}`;

@@ -13,6 +13,12 @@ export interface SignalObservation {
   /** Failed reads since the last success. */
   consecutiveFailures: number;
   lastError?: string;
+  /**
+   * The last read found nothing to read (a health signal with no ready endpoint: a rollout or a
+   * restart), which says nothing about the source. Like a signal never read, it never fires
+   * `whenMissing: Fire`.
+   */
+  nothingToRead?: boolean;
 }
 
 export type SignalState = 'Fresh' | 'Stale' | 'Missing';

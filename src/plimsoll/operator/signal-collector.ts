@@ -40,6 +40,7 @@ export async function collectSignals(
       const failed: SignalObservation = { consecutiveFailures: (before?.consecutiveFailures ?? 0) + 1, lastError: message.slice(0, 2048) };
       if (before?.value !== undefined) failed.value = before.value;
       if (before?.readAt !== undefined) failed.readAt = before.readAt;
+      if (isPlimsollError(err) && err.code === 'SIGNAL_NO_ENDPOINTS') failed.nothingToRead = true;
       next[signal.name] = failed;
     } finally {
       timer();

@@ -1,6 +1,7 @@
 // A calm start: missing data never degrades service. With the example policy and nothing read
 // yet (no replica scraped, no health answered), the level is Full; a signal read before and
-// missing now (its source failed) still fires a `whenMissing: Fire` trigger.
+// missing now (its source failed) still fires a `whenMissing: Fire` trigger, one with nothing
+// to read (no ready endpoint) does not.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -36,8 +37,22 @@ test('a long queue alone does not stop healthy providers (admission handles it),
   assert.equal(none.serviceLevel.value, 'Basic');
 });
 
-test('database-healthy read before and missing now (every replica unready) still enters Maintenance', () => {
-  const lost: SignalObservation = { value: 1, readAt: T0 - 15_000, consecutiveFailures: 4, lastError: 'no ready endpoints' };
+test('database-healthy read before and failing now (every replica timed out) still enters Maintenance', () => {
+  const lost: SignalObservation = { value: 1, readAt: T0 - 15_000, consecutiveFailures: 4, lastError: 'SIGNAL_TIMEOUT: health …: no answer within 2 s' };
   const d = decide({ spec: example, observations: { currentReplicas: 2, signals: { 'database-healthy': lost } }, memory: emptyMemory(T0), now: T0 });
   assert.equal(d.serviceLevel.value, 'Maintenance', d.serviceLevel.message);
+});
+
+test('database-healthy with no ready endpoint to read (a restart, a rollout) does not degrade, nor relax a level in force', () => {
+  // Readiness says whether a replica can serve, not whether the database is up (the matcher
+  // stays ready and reports database.healthy 0): no ready endpoint says nothing about the database.
+  const gone: SignalObservation = { value: 1, readAt: T0 - 15_000, consecutiveFailures: 4, lastError: 'SIGNAL_NO_ENDPOINTS: health: the target has no ready endpoint to read', nothingToRead: true };
+  const calm = decide({ spec: example, observations: { currentReplicas: 2, signals: { 'database-healthy': gone } }, memory: emptyMemory(T0), now: T0 });
+  assert.equal(calm.serviceLevel.value, 'Full', calm.serviceLevel.message);
+  const down: SignalObservation = { value: 0, readAt: T0, consecutiveFailures: 0 };
+  const entered = decide({ spec: example, observations: { currentReplicas: 2, signals: { 'database-healthy': down } }, memory: emptyMemory(T0), now: T0 });
+  assert.equal(entered.serviceLevel.value, 'Maintenance');
+  const later = T0 + 10 * 60_000;
+  const held = decide({ spec: example, observations: { currentReplicas: 2, signals: { 'database-healthy': { ...gone, readAt: T0 } } }, memory: entered.memory, now: later });
+  assert.equal(held.serviceLevel.value, 'Maintenance', 'a Fire trigger does not clear while its signal is missing');
 });

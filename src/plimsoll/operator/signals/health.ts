@@ -62,12 +62,13 @@ export function createHealthSource(http: SignalHttp, shared = new Coalescer<unkn
     if (values.length > 0) return values;
     // One code for the whole read: a timeout only when every replica timed out.
     const timedOut = results.length > 0 && results.every((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'SIGNAL_TIMEOUT');
-    throw new PlimsollError(timedOut ? 'SIGNAL_TIMEOUT' : 'SIGNAL_FETCH_FAILED', errors.join('; ') || 'health: no ready endpoints');
+    throw new PlimsollError(timedOut ? 'SIGNAL_TIMEOUT' : 'SIGNAL_FETCH_FAILED', errors.join('; '));
   }
   return {
     type: 'health',
     async read(config, context, window) {
       const urls = await healthUrls(config, context);
+      if (urls.length === 0) throw new PlimsollError('SIGNAL_NO_ENDPOINTS', 'health: the target has no ready endpoint to read');
       return aggregate(await readField(urls, config, window), config.aggregate);
     },
   };
