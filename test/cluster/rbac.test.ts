@@ -1,7 +1,7 @@
 // RBAC is really enforced, and manifests/rbac (operator-clusterrole.yaml, operator-lease.yaml)
 // grants the operator what it needs and nothing more: a ServiceAccount without a role is denied,
-// with the roles allowed; the Lease only by its name. The chart with operator.watchNamespace
-// grants the same in that namespace and nothing anywhere else.
+// with the roles allowed; the Lease only by its name. The chart with operator.watchNamespaces
+// grants the same in each of those namespaces and nothing anywhere else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -189,30 +189,38 @@ test('a ServiceAccount without a role is denied; with the operator role it gets 
   });
 });
 
-test('the chart with operator.watchNamespace grants the operator its verbs in that namespace and nothing cluster-wide', async (t) => {
-  // The operator's home (release namespace) and the namespace it watches, as a real install.
+test('the chart with operator.watchNamespaces grants the operator its verbs in each of those namespaces and nothing cluster-wide', async (t) => {
+  // The operator's home (release namespace) and the two namespaces it watches, as a real install.
   await withNamespace(t, async (watched, cluster) => {
     const home = await createTestNamespace('rbac-home');
-    t.after(() => home.delete());
-    const objects = await renderChart({ release: 'rbac', namespace: home.name, set: { 'operator.watchNamespace': watched } });
+    const second = await createTestNamespace('rbac-second');
+    t.after(() => Promise.all([home.delete(), second.delete()]));
+    const objects = await renderChart({ release: 'rbac', namespace: home.name, set: { 'operator.watchNamespaces': `{${watched},${second.name}}` } });
     const kinds = objects.map((o) => o.kind);
     assert.ok(!kinds.includes('ClusterRoleBinding') && !kinds.includes('ClusterRole'), `no cluster-wide grant: ${kinds.join(', ')}`);
     const rbacObjects = objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
-    assert.deepEqual(rbacObjects.filter((o) => o.kind !== 'ServiceAccount').map((o) => o.metadata.namespace), [watched, watched, watched, watched],
-      'the operator\'s Role and the Lease\'s Role (the Lease lives beside the watched policies), bound there');
+    assert.deepEqual(rbacObjects.filter((o) => o.kind !== 'ServiceAccount').map((o) => `${o.kind} ${o.metadata.namespace}`).sort(),
+      [`Role ${second.name}`, `Role ${watched}`, `Role ${watched}`, `RoleBinding ${second.name}`, `RoleBinding ${watched}`, `RoleBinding ${watched}`].sort(),
+      'the operator\'s Role in each watched namespace and the Lease\'s Role (the Lease lives beside the first watched namespace\'s policies), bound there');
     await cluster.kubectl(['apply', '-f', '-'], { input: toYamlStream(rbacObjects) });
     const sa = await serviceAccountConfig(cluster, home.name, 'rbac-plimsoll-operator');
     const lease = (a: Access): Access => (a.resource === 'leases' && a.name ? { ...a, name: 'rbac-plimsoll-operator' } : a);
-    await waitFor('the bindings to take effect', () => allowed(sa, watched, ALLOWED[0]!), { timeoutMs: 15_000 });
+    const withoutLease = ALLOWED.filter((a) => a.resource !== 'leases');
+    await waitFor('the bindings to take effect', async () => (await allowed(sa, watched, ALLOWED[0]!)) && allowed(sa, second.name, ALLOWED[0]!), { timeoutMs: 15_000 });
 
-    for (const a of ALLOWED.map(lease)) assert.equal(await allowed(sa, watched, a), true, `allowed in the watched namespace: ${key(a)}`);
-    for (const a of DENIED) assert.equal(await allowed(sa, watched, a), false, `denied in the watched namespace: ${key(a)}`);
+    for (const a of ALLOWED.map(lease)) assert.equal(await allowed(sa, watched, a), true, `allowed in the first watched namespace: ${key(a)}`);
+    for (const a of withoutLease) assert.equal(await allowed(sa, second.name, a), true, `allowed in the second watched namespace: ${key(a)}`);
+    for (const ns of [watched, second.name]) {
+      for (const a of DENIED) assert.equal(await allowed(sa, ns, a), false, `denied in a watched namespace (${ns}): ${key(a)}`);
+    }
     // Anywhere else, its own namespace included, and across all namespaces: nothing, Secrets first.
     for (const ns of [home.name, '']) {
       for (const a of ALLOWED.map(lease)) assert.equal(await allowed(sa, ns, a), false, `denied in ${ns || 'all namespaces'}: ${key(a)}`);
     }
     const saCore = sa.makeApiClient(k8s.CoreV1Api);
-    assert.equal(await statusOf(saCore.readNamespacedSecret({ name: 'pgbouncer-admin', namespace: home.name })), 403, 'get secret outside the watched namespace: denied');
-    assert.equal(await statusOf(saCore.readNamespacedSecret({ name: 'pgbouncer-admin', namespace: watched })), 404, 'get secret in it: allowed (absent)');
+    assert.equal(await statusOf(saCore.readNamespacedSecret({ name: 'pgbouncer-admin', namespace: home.name })), 403, 'get secret outside the watched namespaces: denied');
+    for (const ns of [watched, second.name]) {
+      assert.equal(await statusOf(saCore.readNamespacedSecret({ name: 'pgbouncer-admin', namespace: ns })), 404, `get secret in ${ns}: allowed (absent)`);
+    }
   });
 });

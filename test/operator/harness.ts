@@ -106,7 +106,7 @@ export async function setUp(cluster: Cluster, namespace: string): Promise<Env> {
 export async function startOperator(t: TestContext, env: Env, extra: Partial<OperatorOptions> = {}): Promise<Operator> {
   const operator = new Operator({
     kubeConfig: env.operatorKubeConfig,
-    namespace: env.namespace,
+    namespaces: [env.namespace],
     logger: createLogger({ name: 'operator', level: process.env.OPERATOR_TEST_LOG ?? 'silent' }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
     signals: { ...defaultSignalOptions, sources: env.sources },

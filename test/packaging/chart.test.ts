@@ -5,13 +5,14 @@
 // (@kubernetes-models/prometheus-operator), and their rules by promtool (monitoring.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import { REPO_ROOT, createTestNamespace, ensureCluster, installCrds } from '../support/cluster.js';
+import { REPO_ROOT, createTestNamespace, ensureCluster, installCrds, run } from '../support/cluster.js';
 import { validateScalingPolicy } from '../../src/plimsoll/api/validate.js';
-import { CHART_DIR, FULL_VALUES, helm, isMonitoring, key, renderChart, toYamlStream, type KubeObject } from './support.js';
+import { CHART_DIR, FULL_VALUES, helm, isMonitoring, key, parseObjects, renderChart, renderChartText, toYamlStream, type KubeObject } from './support.js';
 
 test('helm lint passes for the defaults and for ci/full-values.yaml', async () => {
   for (const values of [[], ['--values', FULL_VALUES]]) {
@@ -41,7 +42,7 @@ async function dryRun(label: string, options: Parameters<typeof renderChart>[0])
     const objects = await renderChart({ ...options, namespace: ns.name });
     for (const o of objects) {
       const elsewhere = (o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard')) // monitoring.dashboard.namespace
-        || (['Role', 'RoleBinding'].includes(o.kind) && o.metadata.labels?.['app.kubernetes.io/component'] === 'operator'); // in operator.watchNamespace
+        || (['Role', 'RoleBinding'].includes(o.kind) && o.metadata.labels?.['app.kubernetes.io/component'] === 'operator'); // in operator.watchNamespaces
       if (o.metadata.namespace !== undefined && !elsewhere) assert.equal(o.metadata.namespace, ns.name, `${key(o)} is not in the release namespace`);
     }
     const served = objects.filter((o) => !isMonitoring(o));
@@ -81,13 +82,24 @@ test('ci/full-values.yaml renders every optional part, accepted by the API serve
   }
 });
 
-test('the example ScalingPolicy passes the offline validation (schema and CEL rules) and targets the matcher', async () => {
-  const policy = (await renderChart({ valuesFiles: [FULL_VALUES], namespace: 'shop' })).find((o) => o.kind === 'ScalingPolicy') as KubeObject & {
-    spec: { targetRef: { name: string }; runtime: { configMapName: string } };
+test('the example ScalingPolicy is one page: the standard signals implied, and `plimsoll validate` accepts it as rendered', async () => {
+  const text = await renderChartText({ valuesFiles: [FULL_VALUES], namespace: 'shop' });
+  const policy = parseObjects(text).find((o) => o.kind === 'ScalingPolicy') as KubeObject & {
+    spec: { targetRef: { name: string }; runtime: { configMapName: string }; signals?: unknown[]; standardSignals?: { contract: string; prometheus?: { selector: string } } };
   };
   assert.ok(policy, 'no ScalingPolicy rendered');
+  assert.equal(policy.spec.signals, undefined, 'no signal spelled out: spec.standardSignals implies them');
+  assert.equal(policy.spec.standardSignals?.contract, 'matcher.plimsoll.dev/v1');
+  assert.equal(policy.spec.standardSignals?.prometheus?.selector, 'namespace="shop",service="matcher"', 'this matcher\'s series only');
   const result = validateScalingPolicy(policy);
   assert.deepEqual(result.valid ? [] : result.problems, []);
   assert.equal(policy.spec.targetRef.name, 'matcher');
   assert.equal(policy.spec.runtime.configMapName, 'matcher-runtime', 'the policy must publish the ConfigMap the matcher watches');
+
+  // The CLI, on the whole rendered chart (every other kind is skipped).
+  const file = join(mkdtempSync(join(tmpdir(), 'plimsoll-chart-')), 'rendered.yaml');
+  writeFileSync(file, text);
+  const cli = await run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/plimsoll/cli/bin.ts'), 'validate', file]);
+  assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+  assert.match(cli.stdout, /ScalingPolicy matcher is valid; spec\.standardSignals implies 7 signals/, cli.stdout);
 });

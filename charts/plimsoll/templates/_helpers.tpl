@@ -92,21 +92,34 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/*
+The namespaces the operator watches, as JSON (`include ... | fromJsonArray`): operator.watchNamespaces
+with the deprecated operator.watchNamespace in front, each once. Empty: every namespace.
+*/}}
+{{- define "plimsoll.operator.watchNamespaces" -}}
+{{- $list := .Values.operator.watchNamespaces | default list }}
+{{- with .Values.operator.watchNamespace }}
+{{- $list = prepend (without $list .) . }}
+{{- end }}
+{{- toJson $list }}
+{{- end }}
+
 {{/* The Lease the operator's replicas elect a leader with, and its namespace (as the operator
-defaults it: beside the watched namespace's policies, else the operator's own namespace). */}}
+defaults it: beside the first watched namespace's policies, else the operator's own namespace). */}}
 {{- define "plimsoll.operator.leaseName" -}}
 {{- default (include "plimsoll.operator.fullname" .) .Values.operator.leaderElection.leaseName }}
 {{- end }}
 
 {{- define "plimsoll.operator.leaseNamespace" -}}
-{{- .Values.operator.leaderElection.leaseNamespace | default .Values.operator.watchNamespace | default .Release.Namespace }}
+{{- $watched := include "plimsoll.operator.watchNamespaces" . | fromJsonArray }}
+{{- .Values.operator.leaderElection.leaseNamespace | default (first $watched) | default .Release.Namespace }}
 {{- end }}
 
 {{/*
 The operator's rules, except the Lease's (a Role of its own, limited by name): exactly the verbs
 the operator uses, the same as manifests/rbac/operator-clusterrole.yaml (each explained there;
 test/packaging checks both stay equal). A ClusterRole when the operator watches every
-namespace, a Role in the watched namespace otherwise.
+namespace, a Role in each watched namespace otherwise.
 */}}
 {{- define "plimsoll.operator.rules" -}}
 # Informers over every ScalingPolicy; status through the status subresource only (SSA).
@@ -154,4 +167,31 @@ namespace, a Role in the watched namespace otherwise.
 - apiGroups: ["keda.sh"]
   resources: ["scaledobjects"]
   verbs: ["list", "watch"]
+{{- end }}
+
+{{/*
+The Prometheus servers registered with the operator, as JSON (`include ... | fromJsonArray`):
+operator.signalSources.prometheus, then examplePolicy.prometheusAddress as "example-policy" (the
+default when none is) when the example is enabled and its address is not registered yet, so
+enabling the example needs no second setting. Each {name, address, default}, plus for the
+NetworkPolicy its networkPeers and the value that sets them (peersValue).
+*/}}
+{{- define "plimsoll.operator.prometheusSources" -}}
+{{- $prometheus := list }}
+{{- range $i, $s := .Values.operator.signalSources.prometheus }}
+{{- $prometheus = append $prometheus (dict "name" $s.name "address" $s.address "default" ($s.default | default false) "networkPeers" ($s.networkPeers | default list) "peersValue" (printf "operator.signalSources.prometheus[%d].networkPeers or networkPolicy.prometheus.peers" $i)) }}
+{{- end }}
+{{- if .Values.examplePolicy.enabled }}
+{{- $address := .Values.examplePolicy.prometheusAddress }}
+{{- $known := false }}
+{{- $hasDefault := false }}
+{{- range $prometheus }}
+{{- if eq (trimSuffix "/" .address) (trimSuffix "/" $address) }}{{- $known = true }}{{- end }}
+{{- if .default }}{{- $hasDefault = true }}{{- end }}
+{{- end }}
+{{- if not $known }}
+{{- $prometheus = append $prometheus (dict "name" "example-policy" "address" $address "default" (not $hasDefault) "networkPeers" list "peersValue" "networkPolicy.prometheus.peers (or register examplePolicy.prometheusAddress in operator.signalSources.prometheus with networkPeers)") }}
+{{- end }}
+{{- end }}
+{{- toJson $prometheus }}
 {{- end }}

@@ -12,6 +12,7 @@ import { readSignalSourcesFile, signalSourcesSchema } from './signal-sources.js'
 export const operatorEnvDefaults = {
   OPERATOR_METRICS_HOST: '0.0.0.0',
   OPERATOR_METRICS_PORT: '18081',
+  /** The namespaces to watch, comma-separated (empty: every namespace). */
   OPERATOR_NAMESPACE: '',
   /** Concurrent reconciles (never two of one policy); reconciles wait on I/O, see controller.ts. */
   OPERATOR_WORKERS: '16',
@@ -33,12 +34,21 @@ export const operatorEnvDefaults = {
   /** The namespace the operator's pod runs in (downward API), home of the Lease by default. */
   POD_NAMESPACE: 'plimsoll-system',
 } as const;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const NOT_A_LABEL = 'each namespace of OPERATOR_NAMESPACE must be a DNS label (at most 63 lower-case letters, digits and "-")';
 const onOff = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
 
 export const operatorConfigSchema = z.object({
   metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }),
-  /** Watch one namespace, or every namespace when undefined. */
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).optional(),
+  /**
+   * The namespaces watched, each with namespaced LIST/WATCH only (so RoleBindings there are all
+   * the operator needs); empty: every namespace (a ClusterRole).
+   */
+  namespaces: z.array(z.string().max(63, NOT_A_LABEL).regex(DNS_LABEL, NOT_A_LABEL))
+    .superRefine((names, ctx) => {
+      const twice = names.filter((n, i) => names.indexOf(n) !== i);
+      if (twice.length > 0) ctx.addIssue({ code: 'custom', message: `OPERATOR_NAMESPACE lists ${[...new Set(twice)].join(', ')} more than once` });
+    }),
   workers: int(1, 64),
   leaderElection: z.object({
     enabled: onOff,
@@ -61,16 +71,18 @@ export type OperatorConfig = z.infer<typeof operatorConfigSchema>;
 
 export function loadOperatorConfig(environment: Env = process.env, overrides: Env = {}): Readonly<OperatorConfig> {
   const get = envReader(operatorEnvDefaults, environment, overrides);
-  const namespace = get('OPERATOR_NAMESPACE') || undefined;
+  const listed = get('OPERATOR_NAMESPACE');
+  const namespaces = listed ? listed.split(',').map((n) => n.trim()) : [];
   const raw = {
     metrics: { host: get('OPERATOR_METRICS_HOST'), port: get('OPERATOR_METRICS_PORT') },
-    namespace,
+    namespaces,
     workers: get('OPERATOR_WORKERS'),
     leaderElection: {
       enabled: get('LEADER_ELECTION').toLowerCase(),
       leaseName: get('LEADER_ELECTION_LEASE_NAME'),
-      // Default: beside the watched namespace's policies, else the pod's own namespace.
-      leaseNamespace: get('LEADER_ELECTION_NAMESPACE') || namespace || get('POD_NAMESPACE'),
+      // Default: beside the (first) watched namespace's policies, where a namespaced install's
+      // Roles are; watching every namespace, the pod's own namespace.
+      leaseNamespace: get('LEADER_ELECTION_NAMESPACE') || namespaces[0] || get('POD_NAMESPACE'),
       leaseDurationMs: get('LEADER_ELECTION_LEASE_DURATION_MS'),
       renewDeadlineMs: get('LEADER_ELECTION_RENEW_DEADLINE_MS'),
       retryPeriodMs: get('LEADER_ELECTION_RETRY_PERIOD_MS'),

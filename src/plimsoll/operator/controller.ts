@@ -14,13 +14,16 @@ import { EndpointIndex, projectEndpointSlice } from './endpoint-index.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { Reconciler, ScalingPolicyObject, Caches } from './reconciler.js';
 import { ScaledObjects } from './scaled-objects.js';
-import { objectKey, Watcher } from './watcher.js';
+import { collectionPath, Informer, objectKey } from './watcher.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
   kubeConfig: k8s.KubeConfig;
-  /** Watch one namespace, or all when undefined. */
-  namespace?: string;
+  /**
+   * Watch these namespaces, each with namespaced lists and watches only (RoleBindings there
+   * suffice); every namespace when empty or absent.
+   */
+  namespaces?: readonly string[];
   workers?: number;
   /** A reconcile running this long lets its worker take the next key (default 2 s; see work()). */
   slowReconcileMs?: number;
@@ -51,11 +54,11 @@ const targetOf = (p: ScalingPolicyObject) => (p.spec as { targetRef?: { name?: s
 
 export class Controller {
   readonly queue: WorkQueue;
-  readonly policies: Watcher<ScalingPolicyObject>;
-  readonly deployments: Watcher<k8s.V1Deployment>;
-  readonly configMaps: Watcher<k8s.V1ConfigMap>;
-  readonly hpas: Watcher<k8s.V2HorizontalPodAutoscaler>;
-  readonly endpointSlices: Watcher<k8s.V1EndpointSlice>;
+  readonly policies: Informer<ScalingPolicyObject>;
+  readonly deployments: Informer<k8s.V1Deployment>;
+  readonly configMaps: Informer<k8s.V1ConfigMap>;
+  readonly hpas: Informer<k8s.V2HorizontalPodAutoscaler>;
+  readonly endpointSlices: Informer<k8s.V1EndpointSlice>;
   /** The targets' ready endpoints (the acknowledgement and the health signal read them). */
   readonly endpoints = new EndpointIndex();
   readonly scaledObjects: ScaledObjects;
@@ -66,14 +69,14 @@ export class Controller {
   private letGo = 0;
 
   constructor(private readonly options: ControllerOptions) {
-    const { kubeConfig: kc, namespace, logger, metrics } = options;
+    const { kubeConfig: kc, logger, metrics } = options;
+    const namespaces = options.namespaces ?? [];
     this.queue = new WorkQueue({
       onChange: (depth) => {
         metrics.queueDepth.set(depth);
         metrics.queueRetries.set(this.queue?.retries() ?? 0);
       },
     });
-    const ns = namespace ? `/namespaces/${namespace}` : '';
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -100,9 +103,9 @@ export class Controller {
       triggers.set(key, trigger);
       return true;
     };
-    this.policies = new Watcher<ScalingPolicyObject>({
+    this.policies = new Informer<ScalingPolicyObject>(namespaces, (namespace) => ({
       ...common('scalingpolicies'),
-      path: `/apis/plimsoll.dev/v1alpha1${ns}/scalingpolicies`,
+      path: collectionPath('/apis/plimsoll.dev/v1alpha1', 'scalingpolicies', namespace),
       list: async () => (namespace
         ? custom.listNamespacedCustomObject({ ...group, namespace })
         : custom.listClusterCustomObject(group)) as Promise<k8s.KubernetesListObject<ScalingPolicyObject>>,
@@ -110,18 +113,18 @@ export class Controller {
       onEvent: (type, p) => {
         if (specChanged(type, p)) this.queue.add(objectKey(p));
       },
-    });
-    this.deployments = new Watcher<k8s.V1Deployment>({
+    }));
+    this.deployments = new Informer<k8s.V1Deployment>(namespaces, (namespace) => ({
       ...common('deployments'),
-      path: `/apis/apps/v1${ns}/deployments`,
+      path: collectionPath('/apis/apps/v1', 'deployments', namespace),
       list: () => (namespace ? apps.listNamespacedDeployment({ namespace }) : apps.listDeploymentForAllNamespaces()),
       transform: projectDeployment,
       onEvent: (_type, d) => this.enqueueFor(d.metadata?.namespace, d.metadata?.name),
-    });
+    }));
     const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
-    this.configMaps = new Watcher<k8s.V1ConfigMap>({
+    this.configMaps = new Informer<k8s.V1ConfigMap>(namespaces, (namespace) => ({
       ...common('configmaps'),
-      path: `/api/v1${ns}/configmaps`,
+      path: collectionPath('/api/v1', 'configmaps', namespace),
       labelSelector,
       list: () => (namespace ? core.listNamespacedConfigMap({ namespace, labelSelector }) : core.listConfigMapForAllNamespaces({ labelSelector })),
       transform: withoutManagedFields,
@@ -130,20 +133,20 @@ export class Controller {
         const policy = cm.metadata?.labels?.[POLICY_LABEL];
         if (policy) this.queue.add(`${cm.metadata?.namespace}/${policy}`);
       },
-    });
-    this.hpas = new Watcher<k8s.V2HorizontalPodAutoscaler>({
+    }));
+    this.hpas = new Informer<k8s.V2HorizontalPodAutoscaler>(namespaces, (namespace) => ({
       ...common('horizontalpodautoscalers'),
-      path: `/apis/autoscaling/v2${ns}/horizontalpodautoscalers`,
+      path: collectionPath('/apis/autoscaling/v2', 'horizontalpodautoscalers', namespace),
       list: () => (namespace
         ? autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace })
         : autoscaling.listHorizontalPodAutoscalerForAllNamespaces()),
       transform: withoutManagedFields,
       onEvent: (_type, h) => this.enqueueFor(h.metadata?.namespace, h.spec?.scaleTargetRef.name),
-    });
+    }));
     // Level-triggered acknowledgement: a replica becoming ready (or going) looks at its policy again.
-    this.endpointSlices = new Watcher<k8s.V1EndpointSlice>({
+    this.endpointSlices = new Informer<k8s.V1EndpointSlice>(namespaces, (namespace) => ({
       ...common('endpointslices'),
-      path: `/apis/discovery.k8s.io/v1${ns}/endpointslices`,
+      path: collectionPath('/apis/discovery.k8s.io/v1', 'endpointslices', namespace),
       list: () => (namespace ? discovery.listNamespacedEndpointSlice({ namespace }) : discovery.listEndpointSliceForAllNamespaces()),
       transform: projectEndpointSlice,
       onEvent: (type, slice) => {
@@ -152,10 +155,10 @@ export class Controller {
           this.enqueueFor(targetNamespace, deployment);
         }
       },
-    });
+    }));
     this.scaledObjects = new ScaledObjects({
       ...common('scaledobjects'),
-      ...(namespace ? { namespace } : {}),
+      namespaces,
       onTarget: (targetNamespace, deployment) => this.enqueueFor(targetNamespace, deployment),
     });
   }

@@ -22,7 +22,8 @@ export interface OperatorOptions {
   kubeConfig: k8s.KubeConfig;
   logger: Logger;
   registry: Registry;
-  namespace?: string;
+  /** Watch these namespaces (RoleBindings there suffice); every namespace when empty or absent. */
+  namespaces?: readonly string[];
   workers?: number;
   leaderElection?: { enabled: boolean; leaseName: string; leaseNamespace: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /** Probe/metrics server; omit to run without one (tests). */
@@ -53,7 +54,7 @@ export class Operator {
     const counted: RequestGuard = { before: (kind) => this.metrics.kubeApiRequests.inc({ kind }) };
     this.controller = new Controller({
       kubeConfig: guardedKubeConfig(options.kubeConfig, counted), logger: options.logger, metrics: this.metrics,
-      ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...(options.namespaces ? { namespaces: options.namespaces } : {}),
       ...(options.workers ? { workers: options.workers } : {}),
       ...(options.watchSilenceMs ? { watchSilenceMs: options.watchSilenceMs } : {}),
     });
@@ -82,7 +83,7 @@ export class Operator {
     if (http) this.server = await startProbeServer(http.port, http.host, this.options.registry, () => this.synced);
     await this.controller.startInformers();
     this.synced = true;
-    logger.info({ namespace: this.options.namespace ?? '(all)', identity: this.identity }, 'informers synced');
+    logger.info({ namespaces: this.options.namespaces?.length ? this.options.namespaces : '(all)', identity: this.identity }, 'informers synced');
     if (leaderElection?.enabled && this.fence) {
       this.elector = new LeaderElector({
         fence: this.fence,

@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { jittered, sleep } from './clock.js';
-import { Watcher } from './watcher.js';
+import { collectionPath, Informer } from './watcher.js';
 
 const GROUP = 'keda.sh';
 const VERSION = 'v1alpha1';
@@ -35,7 +35,8 @@ function deploymentOf(so: ScaledObject): string | undefined {
 
 export interface ScaledObjectsOptions {
   kubeConfig: k8s.KubeConfig;
-  namespace?: string;
+  /** Watch these namespaces (namespaced lists and watches only); every namespace when empty. */
+  namespaces: readonly string[];
   logger: Logger;
   silenceMs?: number;
   onRestart: (reason: string) => void;
@@ -44,7 +45,7 @@ export interface ScaledObjectsOptions {
 }
 
 export class ScaledObjects {
-  private watcher: Watcher<ScaledObject> | undefined;
+  private watcher: Informer<ScaledObject> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> = Promise.resolve();
   private readonly stopped = new AbortController();
@@ -104,13 +105,13 @@ export class ScaledObjects {
     return groups.groups.some((g) => g.name === GROUP && g.versions.some((v) => v.version === VERSION));
   }
 
-  private makeWatcher(): Watcher<ScaledObject> {
-    const { kubeConfig, namespace, logger, silenceMs, onRestart, onTarget } = this.options;
+  private makeWatcher(): Informer<ScaledObject> {
+    const { kubeConfig, namespaces, logger, silenceMs, onRestart, onTarget } = this.options;
     const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     const group = { group: GROUP, version: VERSION, plural: 'scaledobjects' };
-    return new Watcher<ScaledObject>({
+    return new Informer<ScaledObject>(namespaces, (namespace) => ({
       name: 'scaledobjects', kubeConfig, logger, silenceMs, onRestart,
-      path: `/apis/${GROUP}/${VERSION}${namespace ? `/namespaces/${namespace}` : ''}/scaledobjects`,
+      path: collectionPath(`/apis/${GROUP}/${VERSION}`, 'scaledobjects', namespace),
       list: async () => (namespace
         ? custom.listNamespacedCustomObject({ ...group, namespace })
         : custom.listClusterCustomObject(group)) as Promise<k8s.KubernetesListObject<ScaledObject>>,
@@ -119,6 +120,6 @@ export class ScaledObjects {
         const target = deploymentOf(so);
         if (target && so.metadata?.namespace) onTarget(so.metadata.namespace, target);
       },
-    });
+    }));
   }
 }

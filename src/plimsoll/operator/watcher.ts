@@ -237,3 +237,43 @@ export class Watcher<T extends k8s.KubernetesObject> {
     });
   }
 }
+
+/**
+ * One informer over a list of namespaces: a Watcher per namespace (a namespaced LIST/WATCH,
+ * which a RoleBinding there grants), read as one cache; or one cluster-wide Watcher when the
+ * list is empty. Keys are namespace/name, so the namespaces' caches never overlap.
+ */
+export class Informer<T extends k8s.KubernetesObject> {
+  private readonly watchers: Watcher<T>[];
+
+  /** options(namespace) describes the Watcher of one namespace, or of all when undefined. */
+  constructor(namespaces: readonly string[], options: (namespace: string | undefined) => WatcherOptions<T>) {
+    const scopes = namespaces.length > 0 ? namespaces : [undefined];
+    this.watchers = scopes.map((namespace) => new Watcher(options(namespace)));
+  }
+
+  get(key: string): T | undefined {
+    for (const w of this.watchers) {
+      const found = w.get(key);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  values(): T[] {
+    return this.watchers.flatMap((w) => w.values());
+  }
+
+  /** Resolves when every namespace's first list has filled its cache. */
+  async start(): Promise<void> {
+    await Promise.all(this.watchers.map((w) => w.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.watchers.map((w) => w.stop()));
+  }
+}
+
+/** The collection path of a resource, in one namespace or across all: `/apis/apps/v1` + `/deployments`. */
+export const collectionPath = (prefix: string, plural: string, namespace: string | undefined): string =>
+  `${prefix}${namespace ? `/namespaces/${namespace}` : ''}/${plural}`;

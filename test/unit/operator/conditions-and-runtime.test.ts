@@ -38,12 +38,12 @@ test('runtime content equality ignores generation and issue time, and key order'
 test('operator configuration: defaults, overrides, validation', () => {
   const c = loadOperatorConfig({});
   assert.equal(c.metrics.port, 18081);
-  assert.equal(c.namespace, undefined);
+  assert.deepEqual(c.namespaces, []);
   assert.equal(c.leaderElection.enabled, true);
   assert.equal(c.leaderElection.leaseDurationMs, 15000);
   assert.equal(c.leaderElection.leaseNamespace, 'plimsoll-system');
   const scoped = loadOperatorConfig({ OPERATOR_NAMESPACE: 'team-a', LEADER_ELECTION: 'off', OPERATOR_METRICS_PORT: '9000' });
-  assert.equal(scoped.namespace, 'team-a');
+  assert.deepEqual(scoped.namespaces, ['team-a']);
   assert.equal(scoped.leaderElection.enabled, false);
   assert.equal(scoped.leaderElection.leaseNamespace, 'team-a');
   assert.ok(Object.isFrozen(scoped));

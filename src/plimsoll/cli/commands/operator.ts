@@ -13,13 +13,13 @@ Runs the Plimsoll operator: reconciles every ScalingPolicy into replicas (scale 
 the runtime document ConfigMap (pool size, concurrency, service level), status and Events.
 Kubernetes access: KUBECONFIG, else ~/.kube/config, else the in-cluster ServiceAccount.
 Configuration from the environment (see docs/operator.md): OPERATOR_METRICS_PORT (18081),
-OPERATOR_NAMESPACE (empty: all), LEADER_ELECTION (on|off), LEADER_ELECTION_LEASE_NAME,
+OPERATOR_NAMESPACE (comma-separated; empty: all), LEADER_ELECTION (on|off), LEADER_ELECTION_LEASE_NAME,
 LEADER_ELECTION_NAMESPACE, OPERATOR_LOG_LEVEL, OPERATOR_SIGNAL_HOST_CONCURRENCY (4),
 OPERATOR_PGBOUNCER_TIMEOUT_MS (5000), OPERATOR_SIGNAL_SOURCES_FILE (the registered
 Prometheus servers and PgBouncer endpoints policies may read; empty: none).
 
 Options:
-  --namespace NS      watch only this namespace (overrides OPERATOR_NAMESPACE)
+  --namespace NS,..   watch only these namespaces (overrides OPERATOR_NAMESPACE)
   --metrics-port N    /healthz, /readyz, /metrics port (overrides OPERATOR_METRICS_PORT)
   -h, --help          this text
 
@@ -46,7 +46,7 @@ export const operatorCommand: CliCommand = {
       leaderElection: config.leaderElection,
       http: config.metrics,
       signals: { ...config.signals, sources: config.signalSources },
-      ...(config.namespace ? { namespace: config.namespace } : {}),
+      namespaces: config.namespaces,
       ...(config.identity ? { identity: config.identity } : {}),
     });
     await operator.start();
