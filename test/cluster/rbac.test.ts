@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { REPO_ROOT, createTestNamespace, waitFor, withNamespace, type Cluster } from '../support/cluster.js';
+import { REPO_ROOT, createTestNamespace, statusOf, waitFor, withNamespace, type Cluster } from '../support/cluster.js';
 import { renderChart, toYamlStream } from '../packaging/support.js';
 
 const MANIFEST = join(REPO_ROOT, 'manifests', 'rbac', 'operator-clusterrole.yaml');
@@ -90,16 +90,6 @@ async function allowed(kc: k8s.KubeConfig, namespace: string, a: Access): Promis
     body: { spec: { resourceAttributes: { namespace, verb: a.verb, group: a.group, resource: a.resource, ...(a.subresource ? { subresource: a.subresource } : {}), ...(a.name ? { name: a.name } : {}) } } },
   });
   return review.status?.allowed === true;
-}
-
-async function statusOf(request: Promise<unknown>): Promise<number> {
-  try {
-    await request;
-    return 200;
-  } catch (err) {
-    if (err instanceof k8s.ApiException) return err.code;
-    throw err;
-  }
 }
 
 test('the RBAC manifest binds the plimsoll-operator ClusterRole to the operator ServiceAccount', () => {

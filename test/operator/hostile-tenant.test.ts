@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
-import { createTestNamespace, withNamespace, type Cluster } from '../support/cluster.js';
+import { createTestNamespace, statusOf, withNamespace, type Cluster } from '../support/cluster.js';
 import { condition, constantPolicy, createDeployment, getPolicy, setUp, startOperator, waitFor } from './harness.js';
 import type { ScalingPolicySpecInput } from '../../src/plimsoll/api/scaling-policy.js';
 
@@ -47,16 +47,6 @@ async function tenant(cluster: Cluster, namespace: string): Promise<k8s.KubeConf
     body: { spec: { resourceAttributes: { namespace, verb: 'create', group: 'plimsoll.dev', resource: 'scalingpolicies' } } },
   })).status?.allowed);
   return kc;
-}
-
-async function statusOf(request: Promise<unknown>): Promise<number> {
-  try {
-    await request;
-    return 200;
-  } catch (err) {
-    if (err instanceof k8s.ApiException) return err.code;
-    throw err;
-  }
 }
 
 /** A loopback listener that counts every connection made to it (HTTP or PostgreSQL alike). */

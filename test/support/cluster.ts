@@ -329,3 +329,14 @@ export async function serviceAccountKubeconfig(
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return path;
 }
+
+/** The HTTP status the API server answered a request with: 200, or the ApiException's code (403, 404, …). */
+export async function statusOf(request: Promise<unknown>): Promise<number> {
+  try {
+    await request;
+    return 200;
+  } catch (err) {
+    if (err instanceof k8s.ApiException) return err.code;
+    throw err;
+  }
+}

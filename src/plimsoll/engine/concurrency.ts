@@ -27,16 +27,30 @@ function providerSignals(p: Provider, values: Map<string, number>): ProviderSign
 }
 
 /**
- * Work-conserving admission: the jobs a provider's queue may hold are what its rate limit answers
- * within the deadline, less a fifth for the calls' own latency and the rate limiter's windows. A
- * job beyond it would expire waiting; it goes to a provider with room, or the local matcher
- * answers it at once. The providers stay busy at their limit, and no queue pressure ever has to
- * stop them (the service levels are for provider health, memory and the database).
+ * Work-conserving admission: the jobs a provider's queue may hold are what it answers within the
+ * deadline, less a fifth for the calls' own latency and the rate limiter's windows. A job beyond
+ * it would expire waiting; it goes to a provider with room, or the local matcher answers it at
+ * once. The providers stay busy at their limit, and no queue pressure ever has to stop them (the
+ * service levels are for provider health, memory and the database).
  */
 const ADMISSION_HEADROOM = 0.8;
 
-export function admissionLimit(p: Provider, deadlineSeconds: number): number {
-  return Math.floor((p.rateLimit.requests / p.rateLimit.periodSeconds) * deadlineSeconds * ADMISSION_HEADROOM);
+/**
+ * What a provider answers per second now, as a share of its rate limit (at most 1): the calls the
+ * fleet may have in flight (concurrency × replicas) at the measured latency, less the share that
+ * fails. Below 1 only in a brownout (slow replies with the concurrency at its bound, or errors).
+ * Rounded down to tenths, so latency jitter does not move the admission limit, and the runtime
+ * document, at every poll; undefined without a latency reading (the rate limit then).
+ */
+export function measuredThroughputShare(p: Provider, concurrencyPerReplica: number, replicas: number, s: ProviderSignals): number | undefined {
+  if (s.latencySeconds === undefined || s.latencySeconds <= 0) return undefined;
+  const rate = p.rateLimit.requests / p.rateLimit.periodSeconds;
+  const answered = ((concurrencyPerReplica * Math.max(1, replicas)) / s.latencySeconds) * (1 - Math.min(1, Math.max(0, s.errorRatio ?? 0)));
+  return Math.floor(Math.min(1, answered / rate) * 10) / 10;
+}
+
+export function admissionLimit(p: Provider, deadlineSeconds: number, throughputShare = 1): number {
+  return Math.floor((p.rateLimit.requests / p.rateLimit.periodSeconds) * throughputShare * deadlineSeconds * ADMISSION_HEADROOM);
 }
 
 /** Calls in flight per replica that the provider's rate limit can keep busy. */
@@ -154,7 +168,7 @@ export function decideConcurrency(
       value,
       reason: step.reason,
       rateLimit: { max: p.rateLimit.requests, durationMs: p.rateLimit.periodSeconds * 1000 },
-      maxWaiting: admissionLimit(p, spec.queues!.deadlineSeconds),
+      maxWaiting: admissionLimit(p, spec.queues!.deadlineSeconds, measuredThroughputShare(p, value, replicas, s)),
     };
     if (limitedBy) decision.limitedBy = limitedBy;
     decisions.push(decision);

@@ -40,6 +40,13 @@ export interface ControllerSummary {
   providerUtilisation: number | null;
   /** The seconds `providerUtilisation` counts. */
   overloadSeconds: number;
+  /**
+   * The AI-answer share had every analysis without one (local, cached local, late, shed,
+   * failed) become a provider answer wherever the providers' rate limits had room that second:
+   * about the most any controller could reach with this run's demand and rate limits. A
+   * ceiling for ratios: a controller at 0.8 against a ceiling of 0.85 cannot gain 1.2 ×.
+   */
+  aiAnswerCeiling: number;
 }
 
 export interface SimulationResult {
@@ -77,8 +84,11 @@ export function summarise(ticks: Tick[], budgets: number[], slo: Scenario['slo']
   const analysis: Array<[number, number]> = [];
   const settled = noOutcomes();
   const overload = { seconds: 0, answers: 0, limit: 0 };
+  let attainable = 0;
   for (const tick of ticks) {
     addOutcomes(settled, tick.outcomes);
+    const o = tick.outcomes;
+    attainable += aiAnswers(o) + Math.min(o.cacheLocal + o.local + o.late + o.shed + o.failed, Math.max(0, tick.providerLimit - o.provider));
     if (tick.providerDemand > tick.providerLimit) {
       overload.seconds++;
       overload.answers += tick.outcomes.provider;
@@ -117,6 +127,7 @@ export function summarise(ticks: Tick[], budgets: number[], slo: Scenario['slo']
     aiAnswerShare: analyses === 0 ? 0 : aiAnswers(settled) / analyses,
     providerUtilisation: overload.limit > 0 ? overload.answers / overload.limit : null,
     overloadSeconds: overload.seconds,
+    aiAnswerCeiling: analyses === 0 ? 0 : Math.min(1, attainable / analyses),
   };
 }
 

@@ -80,3 +80,18 @@ test('admission: each provider queue admits what its rate limit answers within t
   // 0.5/s × 20 s × 0.8 = 8, whatever the replicas or latency.
   assert.equal(run(short, 5, {}, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 8);
 });
+
+test('admission follows the measured throughput in a brownout: what the concurrency at the measured latency answers within the deadline', () => {
+  // 120/min = 2/s. Concurrency at its max (16 on one replica): 16 calls at 4 s answer 4/s, more
+  // than the limit, so the limit rules (96). At 20 s (a brownout) they answer 0.8/s, 40 % of it:
+  // 2 × 0.4 × 60 × 0.8 = 38 jobs, not 96 that would wait past the deadline.
+  const s = withProvider('None');
+  assert.equal(run(s, 1, { latency: 4, throttled: 0 }, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 96);
+  const brownout = run(s, 1, { latency: 20, throttled: 0 }, emptyMemory(T0), T0).concurrency[0]!;
+  assert.equal(brownout.value, 16);
+  assert.equal(brownout.maxWaiting, 38);
+  // Jitter within a tenth of the limit leaves the document alone: 19.5 s reads as 40 % too.
+  assert.equal(run(s, 1, { latency: 19.5, throttled: 0 }, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 38);
+  // Without a latency reading the rate limit rules.
+  assert.equal(run(s, 1, { throttled: 0 }, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 96);
+});

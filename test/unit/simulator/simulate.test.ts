@@ -3,11 +3,11 @@ import { readdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { isPlimsollError } from '../../../src/plimsoll/errors.js';
 import { KEDA_PEER_DEGRADATION } from '../../../src/plimsoll/simulator/controllers/keda.js';
-import { fillByWeight, MatcherModel } from '../../../src/plimsoll/simulator/model.js';
+import { fillByWeight, MatcherModel, type Tick } from '../../../src/plimsoll/simulator/model.js';
 import { matcherModelSchema } from '../../../src/plimsoll/simulator/model-params.js';
-import { OUTCOMES } from '../../../src/plimsoll/simulator/outcomes.js';
+import { noOutcomes, OUTCOMES, type AnalysisOutcomes } from '../../../src/plimsoll/simulator/outcomes.js';
 import { renderJson } from '../../../src/plimsoll/simulator/report.js';
-import { simulate, type SimulationResult } from '../../../src/plimsoll/simulator/run.js';
+import { simulate, summarise, type SimulationResult } from '../../../src/plimsoll/simulator/run.js';
 import { loadScenario, scenarioSchema } from '../../../src/plimsoll/simulator/scenario.js';
 import { loadScenarioPolicy } from '../../../src/plimsoll/simulator/scenario-policy.js';
 import { CANDIDATES } from '../../../src/plimsoll/simulator/tuning.js';
@@ -67,9 +67,23 @@ for (const name of SHIPPED) {
       assert.ok(Math.abs(s.aiAnswerShare - s.analysisOutcomes.provider - s.analysisOutcomes.cacheProvider) < 1e-9, controller);
       if (s.providerUtilisation === null) assert.equal(s.overloadSeconds, 0, controller);
       else assert.ok(s.providerUtilisation >= 0 && s.providerUtilisation <= 1 + 1e-9, `${controller}: utilisation ${s.providerUtilisation}`);
+      // The ceiling holds the AI answers a controller got, and no more than every analysis.
+      assert.ok(s.aiAnswerCeiling >= s.aiAnswerShare - 1e-9 && s.aiAnswerCeiling <= 1, `${controller}: ceiling ${s.aiAnswerCeiling} vs AI ${s.aiAnswerShare}`);
     }
   });
 }
+
+test('the AI-answer ceiling counts, each second, the analyses without an AI answer the rate limits had room for', () => {
+  const tick = (outcomes: Partial<AnalysisOutcomes>, providerLimit: number) => ({ outcomes: { ...noOutcomes(), ...outcomes }, providerLimit, providerDemand: 0, latencies: [], analysisLatencies: [], succeeded: 0, failed: 0, shed: 0, replicas: 1, poolTotal: 0, levelChanges: 0, oomKills: 0 }) as unknown as Tick;
+  const ticks = [
+    tick({ provider: 2, local: 6 }, 5), // room for 3 more: 5 of 8
+    tick({ provider: 1, cacheProvider: 1, shed: 1, late: 1 }, 10), // room for both: 4 of 4
+    tick({ local: 4 }, 0), // no provider healthy: 0 of 4
+  ];
+  const s = summarise(ticks, [100, 100, 100], { p95LatencySeconds: 1, successRate: 0.99 });
+  assert.equal(s.aiAnswerShare, 4 / 16);
+  assert.equal(s.aiAnswerCeiling, 9 / 16);
+});
 
 test('the keda baseline comes right after plimsoll in the JSON, with the same fields', async () => {
   const summary = JSON.parse(renderJson(await run('burst')));
