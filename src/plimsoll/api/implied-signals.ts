@@ -19,8 +19,8 @@ export const MATCHER_CONTRACT = 'matcher.plimsoll.dev/v1';
 export const CONTRACT_SIGNAL_NAMES = ['request-rate', 'cpu-utilization', 'in-flight', 'queue-waiting', 'healthy-providers', 'heap-used-bytes', 'database-healthy'] as const;
 /** Implied when `standardSignals.pgbouncer.database` names the pool the target connects through. */
 export const PGBOUNCER_SIGNAL_NAMES = ['pgbouncer-waiting', 'pgbouncer-max-wait'] as const;
-/** Implied per provider of `spec.queues.providers`: `<provider>-latency` and `<provider>-throttled`. */
-export const PROVIDER_SIGNAL_SUFFIXES = { latency: '-latency', throttled: '-throttled' } as const;
+/** Implied per provider of `spec.queues.providers`: `<provider>-latency`, `<provider>-throttled` and `<provider>-errors`. */
+export const PROVIDER_SIGNAL_SUFFIXES = { latency: '-latency', throttled: '-throttled', errors: '-errors' } as const;
 /** A signal name is a DNS-1123 label (63 characters); the longest suffix must still fit. */
 export const MAX_IMPLYING_PROVIDER_NAME = 63 - PROVIDER_SIGNAL_SUFFIXES.throttled.length;
 
@@ -117,6 +117,18 @@ export function impliedSignalInputs(spec: ImplyingSpec): ImpliedSignal[] {
           prometheus: { query: `sum(rate(${series(m.providerErrors, `provider="${provider}",kind="rate_limited"`)}[1m]))`, emptyResult: 'Zero' },
         },
       },
+      {
+        // 429s are left out: they are the throttled signal's, and AIMD answers them on their own.
+        reads: `share of ${provider}'s calls that failed (timeouts, server and network errors, invalid replies; not 429s), 0–1`,
+        signal: {
+          name: `${provider}${PROVIDER_SIGNAL_SUFFIXES.errors}`,
+          prometheus: {
+            // No call in the window: the `> 0` empties the result (read as 0) instead of 0/0 = NaN.
+            query: `sum(rate(${series(`${m.providerRequestDuration}_count`, `provider="${provider}",outcome!~"ok|rate_limited"`)}[1m])) / (sum(rate(${series(`${m.providerRequestDuration}_count`, `provider="${provider}"`)}[1m])) > 0)`,
+            emptyResult: 'Zero',
+          },
+        },
+      },
     );
   }
   return out;
@@ -145,6 +157,7 @@ export function expandImpliedSignals(spec: ScalingPolicySpec, parseSignal: Parse
               ...p,
               latencySignal: p.latencySignal ?? `${p.name}${PROVIDER_SIGNAL_SUFFIXES.latency}`,
               throttledSignal: p.throttledSignal ?? `${p.name}${PROVIDER_SIGNAL_SUFFIXES.throttled}`,
+              errorRatioSignal: p.errorRatioSignal ?? `${p.name}${PROVIDER_SIGNAL_SUFFIXES.errors}`,
             },
       ),
     };
@@ -158,11 +171,11 @@ export function expandImpliedSignals(spec: ScalingPolicySpec, parseSignal: Parse
  */
 export function impliedNamesCel(): string {
   const quoted = (names: readonly string[]) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
-  const { latency, throttled } = PROVIDER_SIGNAL_SUFFIXES;
+  const { latency, throttled, errors } = PROVIDER_SIGNAL_SUFFIXES;
   return (
     `(has(self.standardSignals) ? ${quoted(CONTRACT_SIGNAL_NAMES)}` +
     ` + (has(self.standardSignals.pgbouncer) ? ${quoted(PGBOUNCER_SIGNAL_NAMES)} : [])` +
-    ` + (has(self.queues) ? self.queues.providers.map(p, p.name + '${latency}') + self.queues.providers.map(p, p.name + '${throttled}') : [])` +
+    ` + (has(self.queues) ? self.queues.providers.map(p, p.name + '${latency}') + self.queues.providers.map(p, p.name + '${throttled}') + self.queues.providers.map(p, p.name + '${errors}') : [])` +
     ' : [])'
   );
 }

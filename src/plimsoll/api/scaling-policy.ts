@@ -457,7 +457,7 @@ export const standardSignalsSchema = z
       'in-flight (HTTP requests in flight, summed over the ready replicas\' /health/details), ' +
       'queue-waiting (analyses waiting in the provider queues), healthy-providers (closed circuit breakers); from the ready replicas\' /health/details: ' +
       'heap-used-bytes (largest heap) and database-healthy (1 while every replica reaches the database); per provider of queues.providers: <provider>-latency ' +
-      '(median latency of successful calls, s) and <provider>-throttled (429s/s), which become the provider\'s latencySignal and throttledSignal unless it names its own; ' +
+      '(median latency of successful calls, s), <provider>-throttled (429s/s) and <provider>-errors (share of calls failed, 429s aside), which become the provider\'s latencySignal, throttledSignal and errorRatioSignal unless it names its own; ' +
       'with pgbouncer.database, pgbouncer-waiting and pgbouncer-max-wait. A signal in spec.signals with the same name overrides the implied one. ' +
       '`plimsoll validate --explain` prints each implied signal\'s query; docs/policy.md has the table.',
   });

@@ -9,7 +9,7 @@ import type { EngineMemory, ProviderDecision } from './types.js';
 /** In-flight calls beyond rate × latency would only wait for the rate limiter; 20 % slack absorbs jitter. */
 const RATE_HEADROOM = 1.2;
 
-interface ProviderSignals {
+export interface ProviderSignals {
   latencySeconds?: number;
   throttledPerSecond?: number;
   errorRatio?: number;
@@ -39,14 +39,17 @@ const ADMISSION_HEADROOM = 0.8;
  * What a provider answers per second now, as a share of its rate limit (at most 1): the calls the
  * fleet may have in flight (concurrency × replicas) at the measured latency, less the share that
  * fails. Below 1 only in a brownout (slow replies with the concurrency at its bound, or errors).
- * Rounded down to tenths, so latency jitter does not move the admission limit, and the runtime
- * document, at every poll; undefined without a latency reading (the rate limit then).
+ * Rounded to tenths, so a 1 % error rate is no brownout and latency jitter does not move the
+ * admission limit (and the runtime document) at every poll; undefined without a latency reading
+ * (the rate limit then).
  */
 export function measuredThroughputShare(p: Provider, concurrencyPerReplica: number, replicas: number, s: ProviderSignals): number | undefined {
   if (s.latencySeconds === undefined || s.latencySeconds <= 0) return undefined;
   const rate = p.rateLimit.requests / p.rateLimit.periodSeconds;
-  const answered = ((concurrencyPerReplica * Math.max(1, replicas)) / s.latencySeconds) * (1 - Math.min(1, Math.max(0, s.errorRatio ?? 0)));
-  return Math.floor(Math.min(1, answered / rate) * 10) / 10;
+  // Calls go out at most at the rate limit (the replicas' limiter); the failed ones answer nothing.
+  const sent = Math.min(rate, (concurrencyPerReplica * Math.max(1, replicas)) / s.latencySeconds);
+  const answered = sent * (1 - Math.min(1, Math.max(0, s.errorRatio ?? 0)));
+  return Math.round((answered / rate) * 10) / 10;
 }
 
 export function admissionLimit(p: Provider, deadlineSeconds: number, throughputShare = 1): number {

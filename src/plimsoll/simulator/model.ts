@@ -132,6 +132,8 @@ export interface ModelMetrics {
   maxDbConnections: number;
   providerLatencySeconds: Record<string, number | undefined>;
   providerThrottledPerSecond: Record<string, number>;
+  /** Failed calls ÷ calls the provider answered (429s not counted), over calls made this second; absent without calls. */
+  providerErrorRatio: Record<string, number | undefined>;
   providerInFlight: Record<string, number>;
   /**
    * HTTP requests in flight (matcher_http_requests_in_flight), by Little's law: each request
@@ -240,6 +242,7 @@ export class MatcherModel {
     let completions = 0;
     let localFallbackJobs = 0;
     const throttled: Record<string, number> = {};
+    const errorRatios: Record<string, number | undefined> = {};
     const inFlight: Record<string, number> = {};
     const latencyByProvider: Record<string, number | undefined> = {};
     const replicasForbiddingCalls = ready.filter((r) => levelRank[this.effectiveLevel(r, knobs)] >= levelRank.Basic).length;
@@ -264,6 +267,7 @@ export class MatcherModel {
       const errors = accepted * errorRatio;
       const done = accepted - errors;
       throttled[name] = rejected;
+      errorRatios[name] = accepted > 0 ? errorRatio : undefined;
       inFlight[name] = Math.min(slots, accepted * latency);
       state.inFlight = inFlight[name]!;
       if (errors >= p.breaker.failureThreshold || (errorRatio >= 0.5 && errors > 0 && done < 1)) {
@@ -482,6 +486,7 @@ export class MatcherModel {
       maxDbConnections: settings.maxDbConnections,
       providerLatencySeconds: latencyByProvider,
       providerThrottledPerSecond: throttled,
+      providerErrorRatio: errorRatios,
       providerInFlight: inFlight,
       httpInFlight: lateInFlight + sum(tick.latencies.map(([latency, n]) => latency * n)),
     };

@@ -4,11 +4,11 @@
  */
 import type { ModelMetrics, Tick } from './model.js';
 
-type Gauge = Exclude<keyof ModelMetrics, 'providerLatencySeconds' | 'providerThrottledPerSecond' | 'providerInFlight'>;
-const AVERAGED: ReadonlySet<string> = new Set(['requestRate', 'cpuUtilization', 'providerThrottledPerSecond', 'providerLatencySeconds', 'httpP95Seconds']);
+type Gauge = Exclude<keyof ModelMetrics, 'providerLatencySeconds' | 'providerThrottledPerSecond' | 'providerErrorRatio' | 'providerInFlight'>;
+const AVERAGED: ReadonlySet<string> = new Set(['requestRate', 'cpuUtilization', 'providerThrottledPerSecond', 'providerErrorRatio', 'providerLatencySeconds', 'httpP95Seconds']);
 
 /** The model metric a policy signal reads: a gauge name, or `family:provider`. */
-export type MetricKey = Gauge | 'httpP95Seconds' | `providerLatencySeconds:${string}` | `providerThrottledPerSecond:${string}` | `providerInFlight:${string}`;
+export type MetricKey = Gauge | 'httpP95Seconds' | `providerLatencySeconds:${string}` | `providerThrottledPerSecond:${string}` | `providerErrorRatio:${string}` | `providerInFlight:${string}`;
 
 /** Default signal-name → metric mapping, matching the names in examples/matcher.yaml. */
 export function defaultMetricFor(signal: string): MetricKey | undefined {
@@ -25,9 +25,9 @@ export function defaultMetricFor(signal: string): MetricKey | undefined {
     'http-in-flight': 'httpInFlight',
   };
   if (fixed[signal]) return fixed[signal];
-  const provider = /^([a-z0-9-]+?)-(latency|throttled|in-flight)$/.exec(signal);
+  const provider = /^([a-z0-9-]+?)-(latency|throttled|errors|in-flight)$/.exec(signal);
   if (!provider) return undefined;
-  const family = { latency: 'providerLatencySeconds', throttled: 'providerThrottledPerSecond', 'in-flight': 'providerInFlight' }[provider[2] as 'latency' | 'throttled' | 'in-flight'];
+  const family = { latency: 'providerLatencySeconds', throttled: 'providerThrottledPerSecond', errors: 'providerErrorRatio', 'in-flight': 'providerInFlight' }[provider[2] as 'latency' | 'throttled' | 'errors' | 'in-flight'];
   return `${family}:${provider[1]}` as MetricKey;
 }
 

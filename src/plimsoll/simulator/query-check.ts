@@ -19,6 +19,7 @@ const PROMETHEUS_METRIC: Record<string, string> = {
   heapUsedBytes: 'nodejs_heap_size_used_bytes',
   providerLatencySeconds: matcherMetrics.providerRequestDuration,
   providerThrottledPerSecond: matcherMetrics.providerErrors,
+  providerErrorRatio: matcherMetrics.providerRequestDuration,
 };
 
 /** One line per Prometheus signal whose query does not read what the model assumes it reads. */

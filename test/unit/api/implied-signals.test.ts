@@ -75,7 +75,7 @@ test('an explicit signal overrides the implied one of its name, in its place; ot
   });
   assert.deepEqual(s.signals.map((x) => x.name), [
     'request-rate', 'cpu-utilization', 'in-flight', 'queue-waiting', 'healthy-providers', 'heap-used-bytes', 'database-healthy',
-    'groq-latency', 'groq-throttled', 'openai-latency', 'openai-throttled', 'openai-p95',
+    'groq-latency', 'groq-throttled', 'groq-errors', 'openai-latency', 'openai-throttled', 'openai-errors', 'openai-p95',
   ]);
   assert.deepEqual(s.signals[1], { name: 'cpu-utilization', prometheus: { query: 'my_cpu', server: 'other', timeoutSeconds: 5, emptyResult: 'Missing' } });
   // Implied signals get the defaults a written one gets.
@@ -131,10 +131,10 @@ test('the CRD rules accept a reference to an implied signal only when the contra
 
 test('the CRD rules keep the expanded signals within 32 and implied names within a DNS label', () => {
   const own = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, health: { field: 'x' } }));
-  // 7 implied + 2 for groq: 23 written fit, 24 do not; a written one overriding an implied one counts once.
-  assert.deepEqual(problems({ ...contract, signals: own(23) }), []);
-  assert.match(problems({ ...contract, signals: own(24) }).join('\n'), /spec.signals: .*at most 32 together/);
-  assert.deepEqual(problems({ ...contract, signals: [...own(23), { name: 'groq-latency', health: { field: 'x' } }] }), []);
+  // 7 implied + 3 for groq: 22 written fit, 23 do not; a written one overriding an implied one counts once.
+  assert.deepEqual(problems({ ...contract, signals: own(22) }), []);
+  assert.match(problems({ ...contract, signals: own(23) }).join('\n'), /spec.signals: .*at most 32 together/);
+  assert.deepEqual(problems({ ...contract, signals: [...own(22), { name: 'groq-latency', health: { field: 'x' } }] }), []);
   const long = 'p'.repeat(54);
   assert.match(problems({ ...contract, queues: { providers: [{ name: long, rateLimit: { requests: 1, periodSeconds: 1 } }] } }).join('\n'), /provider names must be at most 53/);
   assert.deepEqual(problems({ queues: { providers: [{ name: long, rateLimit: { requests: 1, periodSeconds: 1 } }] } }), []);
@@ -152,10 +152,10 @@ async function validateOutput(...argv: string[]) {
 test('plimsoll validate names the implied signals, and --explain prints each as written, with what it reads', async () => {
   const brief = await validateOutput(path('examples/matcher.yaml'));
   assert.equal(brief.code, 0);
-  assert.match(brief.text, /ScalingPolicy matcher is valid; spec.standardSignals implies 15 signals \(--explain lists them\)/);
+  assert.match(brief.text, /ScalingPolicy matcher is valid; spec.standardSignals implies 18 signals \(--explain lists them\)/);
   const { code, text } = await validateOutput('--explain', path('examples/matcher.yaml'));
   assert.equal(code, 0);
-  assert.match(text, /implies 15 signals, read from the registered default sources/);
+  assert.match(text, /implies 18 signals, read from the registered default sources/);
   assert.match(text, /# groq-throttled: groq's rate-limited \(429\) responses per second\n {4}- name: groq-throttled\n {6}prometheus:\n {8}query: sum\(rate\(matcher_provider_errors_total\{provider="groq",kind="rate_limited"\}\[1m\]\)\)\n {8}emptyResult: Zero/);
   assert.match(text, /# queues.providers groq: latencySignal groq-latency, throttledSignal groq-throttled \(implied\)/);
   assert.doesNotMatch(text, /serverAddress|secretRef/);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { admissionLimit, measuredThroughputShare } from '../../../src/plimsoll/engine/concurrency.js';
 import { decide } from '../../../src/plimsoll/engine/decide.js';
 import { emptyMemory, type EngineMemory } from '../../../src/plimsoll/engine/types.js';
 import { fresh, spec, T0 } from './fixtures.js';
@@ -94,4 +95,13 @@ test('admission follows the measured throughput in a brownout: what the concurre
   assert.equal(run(s, 1, { latency: 19.5, throttled: 0 }, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 38);
   // Without a latency reading the rate limit rules.
   assert.equal(run(s, 1, { throttled: 0 }, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 96);
+});
+
+test('the measured throughput counts failed calls out: half the calls failing halves what the queue admits', () => {
+  const provider = withProvider('None').queues!.providers[0]!;
+  // 16 calls at 4 s could go out at 4/s; the limiter sends 2/s, and half of them fail.
+  assert.equal(measuredThroughputShare(provider, 16, 1, { latencySeconds: 4, errorRatio: 0.5 }), 0.5);
+  assert.equal(admissionLimit(provider, 60, 0.5), 48);
+  assert.equal(measuredThroughputShare(provider, 16, 1, { latencySeconds: 4, errorRatio: 0 }), 1);
+  assert.equal(measuredThroughputShare(provider, 16, 1, {}), undefined, 'no latency reading: the rate limit');
 });
