@@ -46,9 +46,11 @@ const ADMISSION_HEADROOM = 0.8;
 export function measuredThroughputShare(p: Provider, concurrencyPerReplica: number, replicas: number, s: ProviderSignals): number | undefined {
   if (s.latencySeconds === undefined || s.latencySeconds <= 0) return undefined;
   const rate = p.rateLimit.requests / p.rateLimit.periodSeconds;
-  // Calls go out at most at the rate limit (the replicas' limiter); the failed ones answer nothing.
+  // Calls go out at most at the rate limit (the replicas' limiter); those the provider refuses
+  // with 429 (its real limit below the policy's: it was cut) and the failed ones answer nothing.
   const sent = Math.min(rate, (concurrencyPerReplica * Math.max(1, replicas)) / s.latencySeconds);
-  const answered = sent * (1 - Math.min(1, Math.max(0, s.errorRatio ?? 0)));
+  const accepted = Math.max(0, sent - (s.throttledPerSecond ?? 0));
+  const answered = accepted * (1 - Math.min(1, Math.max(0, s.errorRatio ?? 0)));
   return Math.round((answered / rate) * 10) / 10;
 }
 

@@ -97,11 +97,14 @@ test('admission follows the measured throughput in a brownout: what the concurre
   assert.equal(run(s, 1, { throttled: 0 }, emptyMemory(T0), T0).concurrency[0]!.maxWaiting, 96);
 });
 
-test('the measured throughput counts failed calls out: half the calls failing halves what the queue admits', () => {
+test('the measured throughput counts failed and refused (429) calls out: half of them failing halves what the queue admits', () => {
   const provider = withProvider('None').queues!.providers[0]!;
   // 16 calls at 4 s could go out at 4/s; the limiter sends 2/s, and half of them fail.
   assert.equal(measuredThroughputShare(provider, 16, 1, { latencySeconds: 4, errorRatio: 0.5 }), 0.5);
   assert.equal(admissionLimit(provider, 60, 0.5), 48);
   assert.equal(measuredThroughputShare(provider, 16, 1, { latencySeconds: 4, errorRatio: 0 }), 1);
   assert.equal(measuredThroughputShare(provider, 16, 1, {}), undefined, 'no latency reading: the rate limit');
+  // The provider cut its limit to half the policy's: of the 2/s the limiter sends, 1/s comes back 429.
+  assert.equal(measuredThroughputShare(provider, 16, 1, { latencySeconds: 4, throttledPerSecond: 1 }), 0.5);
+  assert.equal(measuredThroughputShare(provider, 16, 1, { latencySeconds: 4, throttledPerSecond: 5 }), 0, 'never below 0');
 });
