@@ -1,8 +1,9 @@
 /**
  * The two contenders' hooks into the phase: Plimsoll (its operator as a process, its queries
  * through the counting proxy) and KEDA (its operator and metrics API server, ScaledObjects whose
- * queries go to Prometheus as the pods reach it). The control plane's processes are sampled for
- * context: with KEDA the HPA controller in kube-controller-manager does the scaling.
+ * queries go to the benchmark's Prometheus as the pods reach it). The control plane's processes
+ * (and that Prometheus) are sampled for context: with KEDA the HPA controller in
+ * kube-controller-manager does the scaling.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import type { ContenderHooks } from './phase.js';
 import type { PrometheusProxy } from './prom-proxy.js';
 import { fetchText, type Probe } from './sampler.js';
 import { policySpec, scaledObject } from './specs.js';
+import { configMapKind, customResourceKind, eventKind, hpaKinds, replicasKind } from './write-recorder.js';
 import { signalSourcesFile } from '../../test/support/signal-sources.js';
 
 function pidFile(name: string): number | undefined {
@@ -44,6 +46,8 @@ export const prometheusProbe = (prometheus: string): Probe => async () => {
 export function plimsollHooks(o: {
   namespace: string; prometheus: string; proxy: PrometheusProxy; proxyUrl: string; exporterUrl: string;
   healthFleet: number; workers: number; logFile: string; compiledEntry: string | undefined; nodeOptions: string;
+  /** More processes sampled for context (the benchmark's Prometheus). */
+  context: Record<string, number>;
 }): ContenderHooks {
   let operator: OperatorProcess | undefined;
   // The operator reads only registered sources: the bench's Prometheus proxy (the default) and
@@ -70,8 +74,14 @@ export function plimsollHooks(o: {
       operator = new OperatorProcess({ kubeconfig, namespace: o.namespace, metricsPort: await freePort(), logFile: o.logFile, workers: o.workers, compiledEntry: o.compiledEntry, signalSources, nodeOptions: o.nodeOptions });
       await operator.start();
     },
+    watched: (kc) => [
+      customResourceKind(kc, 'ScalingPolicy', 'plimsoll.dev', 'v1alpha1', 'scalingpolicies', o.namespace),
+      configMapKind(kc, o.namespace, 'plimsoll'),
+      replicasKind(kc, o.namespace, 'operator'),
+      eventKind(kc, o.namespace, ['plimsoll.dev/operator']),
+    ],
     processes: (): Record<string, number> => (operator ? { operator: operator.pid } : {}),
-    contextProcesses: controlPlaneProcesses(),
+    contextProcesses: { ...controlPlaneProcesses(), ...o.context },
     probes() {
       const url = operator!.metricsUrl;
       return [
@@ -105,8 +115,12 @@ export function plimsollHooks(o: {
   };
 }
 
-/** KEDA's ScaledObjects ask Prometheus where KEDA's pods reach it (127.0.0.1 through the pod gateway). */
-export function kedaHooks(o: { namespace: string; prometheus: string }): ContenderHooks {
+/**
+ * KEDA's ScaledObjects ask the benchmark's Prometheus where KEDA's pods reach it (127.0.0.1:<its
+ * port> through the benchmark's pod route, pod-route.ts); the route's relay processes and that
+ * Prometheus are sampled for context.
+ */
+export function kedaHooks(o: { namespace: string; prometheus: string; context: Record<string, number> }): ContenderHooks {
   return {
     name: 'keda',
     namespace: o.namespace,
@@ -116,6 +130,12 @@ export function kedaHooks(o: { namespace: string; prometheus: string }): Contend
       await fleet.createCustomObjects('keda.sh', 'scaledobjects', 'ScaledObjects', bodies);
     },
     async start() { /* KEDA runs already (kedaUp) */ },
+    watched: (kc) => [
+      customResourceKind(kc, 'ScaledObject', 'keda.sh', 'v1alpha1', 'scaledobjects', o.namespace),
+      ...hpaKinds(kc, o.namespace),
+      replicasKind(kc, o.namespace, 'HPA controller', false),
+      eventKind(kc, o.namespace, ['keda-operator'], ['horizontal-pod-autoscaler']),
+    ],
     processes() {
       const out: Record<string, number> = {};
       for (const p of KEDA_PROCESSES) {
@@ -124,7 +144,7 @@ export function kedaHooks(o: { namespace: string; prometheus: string }): Contend
       }
       return out;
     },
-    contextProcesses: controlPlaneProcesses(),
+    contextProcesses: { ...controlPlaneProcesses(), ...o.context },
     probes: () => [kedaOperatorProbe, prometheusProbe(o.prometheus)],
     async stop() { /* KEDA stays up until its namespace is gone: its finalizers need it */ },
     async teardown() { /* KEDA removes its ScaledObjects' finalizers itself */ },

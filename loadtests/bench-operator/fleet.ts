@@ -120,8 +120,13 @@ export class Fleet {
 
   /** Replicas per Deployment now. */
   async replicas(): Promise<Map<string, number>> {
+    return new Map([...(await this.readiness())].map(([name, r]) => [name, r.replicas]));
+  }
+
+  /** Replicas and ready replicas per Deployment now. */
+  async readiness(): Promise<Map<string, { replicas: number; ready: number }>> {
     const list = await this.apps.listNamespacedDeployment({ namespace: this.namespace });
-    return new Map(list.items.map((d) => [d.metadata!.name!, d.spec?.replicas ?? 0]));
+    return new Map(list.items.map((d) => [d.metadata!.name!, { replicas: d.spec?.replicas ?? 0, ready: d.status?.readyReplicas ?? 0 }]));
   }
 
   /**

@@ -36,9 +36,15 @@ export function kedaPid(name: (typeof KEDA_PROCESSES)[number]): number | undefin
 
 export const kedaRunning = () => KEDA_PROCESSES.every((p) => kedaPid(p) !== undefined);
 
-export async function kedaUp(log: (line: string) => void): Promise<void> {
-  log('starting KEDA (tools/keda/up.sh)');
-  const { stdout, stderr } = await exec('bash', [join(REPO_ROOT, 'tools/keda/up.sh')], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+/**
+ * Starts KEDA. `apiQps`: its operator's client-side rate limit towards the API server
+ * (--kube-api-qps, burst twice that; KEDA's default is 20, burst 30).
+ */
+export async function kedaUp(log: (line: string) => void, apiQps: number): Promise<void> {
+  const extra = `--kube-api-qps=${apiQps} --kube-api-burst=${apiQps * 2}`;
+  log(`starting KEDA (tools/keda/up.sh, operator ${extra})`);
+  const env = { ...process.env, KEDA_OPERATOR_EXTRA_ARGS: extra };
+  const { stdout, stderr } = await exec('bash', [join(REPO_ROOT, 'tools/keda/up.sh')], { cwd: REPO_ROOT, env, maxBuffer: 16 << 20 });
   for (const line of `${stdout}${stderr}`.trim().split('\n').slice(-3)) log(`  ${line}`);
 }
 

@@ -21,10 +21,28 @@ export const optionsSchema = z.object({
   runtime: z.enum(['compiled', 'tsx']).default('compiled'),
   /** NODE_OPTIONS of the operator process: by default the chart's (operator.maxHeapMb 256, charts/plimsoll/templates/operator/deployment.yaml). */
   nodeOptions: z.string().max(1000).default('--max-old-space-size=256 --max-semi-space-size=1'),
-  prometheus: z.string().url().default('http://127.0.0.1:19090'),
+  /** The benchmark's own Prometheus (private-prometheus.ts): its loopback port (0: a free one) and scrape interval. */
+  prometheusPort: count(0, 65_535).default(0),
+  scrapeSeconds: count(1, 60).default(5),
+  /**
+   * Its --web.max-connections. Prometheus's default, 512, is fewer than KEDA holds at 500
+   * ScaledObjects (a keep-alive connection per trigger, 1 000 triggers): the rest wait to be
+   * accepted, past KEDA's 3 s timeout (docs/bench-operator.md).
+   */
+  prometheusMaxConnections: count(16, 65_536).default(4096),
+  /**
+   * KEDA operator's --kube-api-qps (burst twice that) when the run starts KEDA. Not KEDA's
+   * default 20 (burst 30): at 500 ScaledObjects its own status writes alone need 33 a second, and
+   * KEDA never converges (docs/bench-operator.md); --keda-api-qps 20 measures that.
+   */
+  kedaApiQps: count(1, 10_000).default(100),
+  /** Only KEDA's phase; the Plimsoll figures (for the goals and the ratios) from an earlier run's report.json. */
+  skipPlimsoll: z.boolean().default(false),
+  plimsollReport: z.string().min(1).optional(),
   kubeconfig: z.string().min(1).default('.local/kubeconfig'),
   out: z.string().min(1).default('out/bench-operator'),
-}).refine((o) => o.changing <= o.policies, { message: '--changing must not exceed --policies' });
+}).refine((o) => o.changing <= o.policies, { message: '--changing must not exceed --policies' })
+  .refine((o) => !o.skipPlimsoll || o.keda, { message: '--skip-plimsoll runs only the KEDA phase: add --keda' });
 
 export type BenchOptions = z.infer<typeof optionsSchema>;
 
@@ -32,7 +50,8 @@ const flags = {
   policies: { type: 'string' }, 'steady-minutes': { type: 'string' }, changing: { type: 'string' },
   'health-fleet': { type: 'string' }, keda: { type: 'boolean' }, 'settle-seconds': { type: 'string' },
   'converge-timeout-seconds': { type: 'string' }, 'change-timeout-seconds': { type: 'string' },
-  workers: { type: 'string' }, runtime: { type: 'string' }, 'node-options': { type: 'string' }, prometheus: { type: 'string' }, kubeconfig: { type: 'string' }, out: { type: 'string' },
+  workers: { type: 'string' }, runtime: { type: 'string' }, 'node-options': { type: 'string' }, 'prometheus-port': { type: 'string' }, 'scrape-seconds': { type: 'string' },
+  'prometheus-max-connections': { type: 'string' }, 'skip-plimsoll': { type: 'boolean' }, 'keda-api-qps': { type: 'string' }, 'plimsoll-report': { type: 'string' }, kubeconfig: { type: 'string' }, out: { type: 'string' },
 } as const;
 
 export function parseOptions(argv: string[]): BenchOptions {

@@ -11,6 +11,8 @@ import { LatencyTracker, summariseLatency, type Change, type LatencyReport } fro
 import { Sampler, type Probe, type Sample } from './sampler.js';
 import { CHANGED_LOAD, STEADY, deployment, itemName, replicasFor } from './specs.js';
 import type { Window } from './summary.js';
+import type { WriteRecord } from './write-diff.js';
+import { WriteRecorder, type WatchedKind } from './write-recorder.js';
 
 export interface ContenderHooks {
   name: 'plimsoll' | 'keda';
@@ -21,6 +23,8 @@ export interface ContenderHooks {
   governingObjects(targets: Array<{ target: string; series: string; index: number }>, fleet: Fleet): Promise<void>;
   /** Starts the contender's controllers (the Plimsoll operator); KEDA is already running. */
   start(fleet: Fleet): Promise<void>;
+  /** What the contender writes in its namespace, watched so every write is explained (write-recorder.ts). */
+  watched(kc: k8s.KubeConfig): WatchedKind[];
   /** The processes whose RSS and CPU are the contender's. */
   processes(): Record<string, number>;
   /** Processes sampled for context only (the control plane does part of either's work). */
@@ -49,11 +53,14 @@ export interface PhaseResult {
   samples: Sample[];
   latency: LatencyReport | null;
   convergedSeconds: number | null;
+  /** Every write seen on the watches of the contender's namespace, with what it changed. */
+  writes: WriteRecord[];
   notes: string[];
 }
 
 /** Waits `ms`, or less when the run is interrupted. */
 export const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  if (signal.aborted) return resolve();
   const done = () => { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); };
   const t = setTimeout(done, ms);
   signal.addEventListener('abort', done, { once: true });
@@ -67,16 +74,20 @@ export function changedIndices(policies: number, changing: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(i * step));
 }
 
-/** Polls until every Deployment has `replicas`, or the time is up; returns the seconds it took, or null. */
-async function converge(fleet: Fleet, count: number, replicas: number, timeoutSeconds: number, log: (l: string) => void, signal: AbortSignal): Promise<number | null> {
+/**
+ * Polls until every Deployment has `replicas` (or, `ready`, also that many ready: kwok has made
+ * their pods Ready), or the time is up; returns the seconds it took, or null.
+ */
+async function converge(fleet: Fleet, count: number, replicas: number, ready: boolean, timeoutSeconds: number, log: (l: string) => void, signal: AbortSignal): Promise<number | null> {
   const start = Date.now();
   let lastLog = 0;
+  const what = ready ? `${replicas} ready replicas` : `${replicas} replicas`;
   while (!signal.aborted && Date.now() - start < timeoutSeconds * 1000) {
-    const all = await fleet.replicas();
-    const done = [...all.values()].filter((r) => r === replicas).length;
+    const all = await fleet.readiness();
+    const done = [...all.values()].filter((r) => r.replicas === replicas && (!ready || r.ready === replicas)).length;
     if (done === count) return (Date.now() - start) / 1000;
     if (Date.now() - lastLog > 15_000) {
-      log(`  converging: ${done}/${count} Deployments at ${replicas} replicas (${Math.round((Date.now() - start) / 1000)} s)`);
+      log(`  converging: ${done}/${count} Deployments at ${what} (${Math.round((Date.now() - start) / 1000)} s)`);
       lastLog = Date.now();
     }
     await sleep(2000, signal);
@@ -106,8 +117,12 @@ export async function runPhase(
   });
   await fleet.createDeployments(items.map((it) => deployment(it.target)));
   await hooks.governingObjects(items, fleet);
-  if (signal.aborted) return { contender: hooks.name, windows, samples: [], latency: null, convergedSeconds: null, notes };
+  if (signal.aborted) return { contender: hooks.name, windows, samples: [], latency: null, convergedSeconds: null, writes: [], notes };
 
+  // Before the contender starts: what exists now is the baseline, everything after is its writes.
+  const recorder = new WriteRecorder(admin, hooks.watched(admin));
+  await recorder.start();
+  cleanups.push(() => recorder.stop());
   await hooks.start(fleet);
   cleanups.push(() => hooks.stop());
   const sampler = new Sampler({ ...hooks.processes(), ...hooks.contextProcesses }, hooks.probes());
@@ -117,10 +132,17 @@ export async function runPhase(
 
   const steadyReplicas = replicasFor(STEADY.load);
   log(`[${hooks.name}] waiting until every Deployment runs ${steadyReplicas} replicas`);
-  const convergedSeconds = await converge(fleet, options.policies, steadyReplicas, options.convergeTimeoutSeconds, log, signal);
-  if (convergedSeconds === null) notes.push(`not every Deployment reached ${steadyReplicas} replicas within ${options.convergeTimeoutSeconds} s`);
-  else log(`  converged in ${convergedSeconds.toFixed(0)} s`);
+  const convergedSeconds = await converge(fleet, options.policies, steadyReplicas, false, options.convergeTimeoutSeconds, log, signal);
+  if (convergedSeconds !== null) log(`  converged in ${convergedSeconds.toFixed(0)} s`);
+  else if (!signal.aborted) notes.push(`not every Deployment reached ${steadyReplicas} replicas within ${options.convergeTimeoutSeconds} s`);
   windows.push({ name: 'start-up', fromMs: t0, toMs: Date.now() });
+  // Then until kwok has made every pod Ready: a pod becoming ready in the steady window would be
+  // a change (readyReplicas) the contender rightly reports.
+  if (convergedSeconds !== null) {
+    const readySeconds = await converge(fleet, options.policies, steadyReplicas, true, options.convergeTimeoutSeconds, log, signal);
+    if (readySeconds !== null) log(`  every pod ready ${readySeconds.toFixed(0)} s later`);
+    else if (!signal.aborted) notes.push(`not every Deployment had ${steadyReplicas} ready replicas within ${options.convergeTimeoutSeconds} s after converging`);
+  }
 
   log(`[${hooks.name}] settling ${options.settleSeconds} s, then ${options.steadyMinutes} min of steady state`);
   await sleep(options.settleSeconds * 1000, signal);
@@ -130,7 +152,7 @@ export async function runPhase(
     await sleep(Math.min(60_000, steadyMs - (Date.now() - steadyFrom)), signal);
     const last = sampler.samples[sampler.samples.length - 1];
     const rss = last ? Object.entries(hooks.processes()).reduce((t, [p]) => t + (last.processes[p]?.rss ?? 0), 0) / (1 << 20) : 0;
-    log(`  steady: ${Math.round((Date.now() - steadyFrom) / 60_000)}/${options.steadyMinutes} min, RSS ${rss.toFixed(0)} MB, API writes so far ${last?.values['api.write'] ?? '?'}`);
+    log(`  steady: ${Math.round((Date.now() - steadyFrom) / 60_000)}/${options.steadyMinutes} min, RSS ${rss.toFixed(0)} MB, API writes so far ${last?.values['api.write'] ?? '?'}, writes seen in the steady window ${recorder.records.filter((r) => r.atMs >= steadyFrom).length}`);
   }
   windows.push({ name: 'steady', fromMs: steadyFrom, toMs: Date.now() });
 
@@ -156,5 +178,7 @@ export async function runPhase(
     if (latency.notScaled.length) notes.push(`${latency.notScaled.length} changed Deployments were not scaled within ${options.changeTimeoutSeconds} s`);
   }
   await sampler.stop();
-  return { contender: hooks.name, windows, samples: sampler.samples, latency, convergedSeconds, notes };
+  await recorder.stop();
+  if (recorder.restarts > 0) notes.push(`the write watches restarted ${recorder.restarts} times (writes in a gap show as one change)`);
+  return { contender: hooks.name, windows, samples: sampler.samples, latency, convergedSeconds, writes: recorder.records, notes };
 }

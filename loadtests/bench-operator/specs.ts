@@ -4,13 +4,15 @@
  * budget, one provider) and KEDA's equivalent ScaledObjects. Pure, so the shapes are tested.
  */
 import type { ScalingPolicySpecInput } from '../../src/plimsoll/api/scaling-policy.js';
+import { benchPlacement } from './bench-nodes.js';
 import { SIGNAL_METRIC, type SignalName } from './exporter.js';
 
 /** Steady state: load 20 at 10 per replica is 2 replicas; a change to 50 asks for 5. */
 export const STEADY = { load: 20, latency: 0.5 } as const;
 export const CHANGED_LOAD = 50;
 export const TARGET_PER_REPLICA = 10;
-export const replicasFor = (load: number) => Math.min(10, Math.max(1, Math.ceil(load / TARGET_PER_REPLICA)));
+export const MAX_REPLICAS = 10;
+export const replicasFor = (load: number) => Math.min(MAX_REPLICAS, Math.max(1, Math.ceil(load / TARGET_PER_REPLICA)));
 
 export const itemName = (prefix: string, i: number) => `${prefix}-${String(i).padStart(3, '0')}`;
 
@@ -23,7 +25,8 @@ export function deployment(name: string): object {
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'matcher:bench' }] } },
+      // On the benchmark's own fake nodes (bench-nodes.ts), where every pod has room.
+      template: { metadata: { labels: { app: name } }, spec: { ...benchPlacement, containers: [{ name: 'app', image: 'matcher:bench' }] } },
     },
   };
 }
@@ -37,7 +40,7 @@ export function policySpec(target: string, prometheus: string, series: string, h
   return {
     targetRef: { name: target },
     pollingIntervalSeconds: 15,
-    replicas: { min: 1, max: 10 },
+    replicas: { min: 1, max: MAX_REPLICAS },
     signals: [
       { name: 'load', prometheus: { serverAddress: prometheus, query: signalQuery(series, 'load'), timeoutSeconds: 5 } },
       { name: 'latency', prometheus: { serverAddress: prometheus, query: signalQuery(series, 'latency'), timeoutSeconds: 5 } },
@@ -68,7 +71,7 @@ export function scaledObject(name: string, target: string, prometheus: string, s
     metadata: { name, labels: { 'app.kubernetes.io/part-of': 'plimsoll-bench' } },
     spec: {
       scaleTargetRef: { name: target },
-      minReplicaCount: 1, maxReplicaCount: 10, pollingInterval: 15,
+      minReplicaCount: 1, maxReplicaCount: MAX_REPLICAS, pollingInterval: 15,
       triggers: [
         { type: 'prometheus', name: 'load', metricType: 'AverageValue', metadata: { serverAddress: prometheus, query: signalQuery(series, 'load'), threshold: String(TARGET_PER_REPLICA) } },
         { type: 'prometheus', name: 'latency', metricType: 'Value', metadata: { serverAddress: prometheus, query: signalQuery(series, 'latency'), threshold: '5' } },

@@ -116,7 +116,8 @@ start keda-operator "$KEDA_OPERATOR_IP" \
   --cert-dir="$CERTS" \
   --metrics-bind-address="$KEDA_OPERATOR_IP:$KEDA_OPERATOR_METRICS_PORT" \
   --health-probe-bind-address="$KEDA_OPERATOR_IP:$KEDA_OPERATOR_HEALTH_PORT" \
-  --metrics-service-bind-address="$KEDA_OPERATOR_IP:$KEDA_GRPC_PORT"
+  --metrics-service-bind-address="$KEDA_OPERATOR_IP:$KEDA_GRPC_PORT" \
+  ${KEDA_OPERATOR_EXTRA_ARGS:-} # e.g. "--kube-api-qps=100 --kube-api-burst=200" (make bench-operator --keda-api-qps)
 wait_until keda-operator 90 curl -fsS --max-time 2 "http://$KEDA_OPERATOR_IP:$KEDA_OPERATOR_HEALTH_PORT/readyz"
 
 # The metrics API server: external.metrics.k8s.io, answered by asking the operator over mTLS

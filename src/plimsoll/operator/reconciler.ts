@@ -94,7 +94,16 @@ interface Written<T> {
   value: T;
   /** The resourceVersion our write produced: the precondition of the next write. */
   version?: string | undefined;
+  /**
+   * Our earlier writes this one followed before the cache had shown them (a status written twice
+   * in quick succession). The cache catching up with one of those is still behind this write:
+   * taking it for the truth would write again what only differs from this one in its times.
+   */
+  earlier?: T[];
 }
+
+/** How many of our own in-flight status writes a later one remembers (a burst is a few writes). */
+const MAX_EARLIER = 4;
 
 interface LastWrites {
   status?: Written<ScalingPolicyStatus>;
@@ -191,6 +200,7 @@ const named = (names: string[]) => names.length <= 8 ? names.join(', ') : `${nam
 function fresher<K extends keyof LastWrites, T>(writes: LastWrites, kind: K, cached: T, cachedRv: string | undefined): T {
   const written = writes[kind];
   if (written && written.basedOn === cachedRv) return written.value as T;
+  if (written?.earlier?.some((e) => canonicalJson(e) === canonicalJson(cached))) return written.value as T;
   delete writes[kind];
   return cached;
 }
@@ -890,9 +900,12 @@ export class Reconciler {
     if (canonicalJson(previous) === canonicalJson(next)) return; // steady state: no write
     const key = `${ref.namespace}/${ref.name}`;
     const basedOn = this.deps.caches.policy(key)?.metadata?.resourceVersion;
+    // Still here, our last status write is one the cache has not shown yet (fresher dropped it otherwise).
+    const inFlight = this.writes.get(key)?.status;
     await this.deps.api.applyStatus(ref, next);
     const writes = this.writes.get(key);
-    if (writes) writes.status = { basedOn, value: next };
+    const earlier = inFlight ? [...(inFlight.earlier ?? []), inFlight.value].slice(-MAX_EARLIER) : [];
+    if (writes) writes.status = { basedOn, value: next, ...(earlier.length ? { earlier } : {}) };
   }
 
   private async event(ref: PolicyRef, type: 'Normal' | 'Warning', reason: string, action: string, note: string): Promise<void> {
