@@ -200,7 +200,10 @@ const named = (names: string[]) => names.length <= 8 ? names.join(', ') : `${nam
 function fresher<K extends keyof LastWrites, T>(writes: LastWrites, kind: K, cached: T, cachedRv: string | undefined): T {
   const written = writes[kind];
   if (written && written.basedOn === cachedRv) return written.value as T;
-  if (written?.earlier?.some((e) => canonicalJson(e) === canonicalJson(cached))) return written.value as T;
+  if (written?.earlier) {
+    const shown = canonicalJson(cached);
+    if (written.earlier.some((e) => canonicalJson(e) === shown)) return written.value as T;
+  }
   delete writes[kind];
   return cached;
 }

@@ -4,10 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../../src/plimsoll/observability/logger.js';
-import { createMetricsRegistry } from '../../../src/plimsoll/observability/metrics.js';
-import { createOperatorMetrics } from '../../../src/plimsoll/operator/metrics.js';
-import { Reconciler, type ScalingPolicyObject } from '../../../src/plimsoll/operator/reconciler.js';
+import type { ScalingPolicyObject } from '../../../src/plimsoll/operator/reconciler.js';
+import { unitReconciler } from './unit-reconciler.js';
 import type { KubeApi } from '../../../src/plimsoll/operator/kube-api.js';
 import type { SignalRegistry } from '../../../src/plimsoll/operator/signals/index.js';
 import type { ScalingPolicySpecInput } from '../../../src/plimsoll/api/scaling-policy.js';
@@ -59,10 +57,8 @@ function world(values: Record<string, number>, spec: Partial<ScalingPolicySpecIn
   const signals = {
     prometheus: { type: 'prometheus', read: async (config: { query: string }) => values[config.query] },
   } as unknown as SignalRegistry;
-  const reconciler = new Reconciler({
-    api, signals, sources: { prometheus: [{ name: 'x', address: 'http://x', default: true }], pgbouncer: [], health: [] },
-    metrics: createOperatorMetrics(createMetricsRegistry({ defaultMetrics: false })),
-    logger: createLogger({ name: 't', level: 'silent' }),
+  const reconciler = unitReconciler({
+    api, signals,
     now: () => clock.now,
     caches: {
       policy: () => policy, policies: () => [policy], configMap: () => configMap, hpas: () => [], scaledObjectsFor: () => [],

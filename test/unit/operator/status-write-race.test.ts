@@ -6,10 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
-import { createLogger } from '../../../src/plimsoll/observability/logger.js';
-import { createMetricsRegistry } from '../../../src/plimsoll/observability/metrics.js';
-import { createOperatorMetrics } from '../../../src/plimsoll/operator/metrics.js';
-import { Reconciler, type ScalingPolicyObject } from '../../../src/plimsoll/operator/reconciler.js';
+import type { ScalingPolicyObject } from '../../../src/plimsoll/operator/reconciler.js';
+import { unitReconciler } from './unit-reconciler.js';
 import type { KubeApi } from '../../../src/plimsoll/operator/kube-api.js';
 import type { SignalRegistry } from '../../../src/plimsoll/operator/signals/index.js';
 import type { ScalingPolicyStatus } from '../../../src/plimsoll/api/scaling-policy.js';
@@ -50,10 +48,8 @@ test('a cache that has seen only the first of two quick status writes causes no 
   } as unknown as KubeApi;
   const load = { value: 20 };
   const signals = { prometheus: { type: 'prometheus', read: async () => load.value } } as unknown as SignalRegistry;
-  const reconciler = new Reconciler({
-    api, signals, sources: { prometheus: [{ name: 'x', address: 'http://x', default: true }], pgbouncer: [], health: [] },
-    metrics: createOperatorMetrics(createMetricsRegistry({ defaultMetrics: false })),
-    logger: createLogger({ name: 't', level: 'silent' }),
+  const reconciler = unitReconciler({
+    api, signals,
     now: () => clock.now,
     caches: {
       policy: () => cached, policies: () => [cached],
