@@ -14,6 +14,7 @@ export type SamplingResult = Sampled<ConnectionSample>;
 
 export class PgBouncerSampler {
   private readonly connections = new PgBouncerConnections();
+  private read?: PgBouncerLimits;
 
   constructor(readonly url: string, readonly database: string) {}
 
@@ -41,9 +42,30 @@ export class PgBouncerSampler {
     }
   }
 
+  /**
+   * The limits as soon as the console lists the database: read before the run if it is listed
+   * then, else by the first sample under load that finds it listed (see sample()).
+   */
+  get limitsRead(): PgBouncerLimits | undefined {
+    return this.read;
+  }
+
+  /** limits(), remembered; undefined while the console does not list the database (any other failure throws). */
+  async tryLimits(): Promise<PgBouncerLimits | undefined> {
+    if (this.read) return this.read;
+    try {
+      this.read = await this.limits();
+    } catch (error) {
+      if (!(error instanceof LoadTestError) || error.code !== 'PGBOUNCER_DATABASE_UNKNOWN') throw error;
+    }
+    return this.read;
+  }
+
+  /** One sample; until the limits are known it also looks for them (a `*` database appears once it has clients). */
   async sample(t: number): Promise<ConnectionSample> {
     const pools = await this.connections.query(this.url, 'SHOW POOLS');
     const clients = await this.connections.query(this.url, 'SHOW CLIENTS');
+    if (!this.read) await this.tryLimits().catch(() => undefined);
     return sampleFrom(t, this.database, pools, clients);
   }
 

@@ -10,7 +10,7 @@ import { loadScenario, scenarioDuration } from '../../src/plimsoll/simulator/sce
 import { analysisOutcome, answerSeries } from './answers.js';
 import { discoverCatalog, readKeys } from './catalog.js';
 import { connectionReport } from './connection-report.js';
-import { connectionSeries, type ConnectionSummary } from './connections.js';
+import { connectionSeries, redactUrl, type ConnectionSummary } from './connections.js';
 import { LoadTestError } from './errors.js';
 import { eventLoopLag } from './event-loop.js';
 import { FaultInjector, planFaults } from './faults.js';
@@ -81,19 +81,17 @@ export function timestamp(date: Date): string {
 }
 
 /**
- * PgBouncer's limits for the target's database. A database of a `*` fallback is listed only while
- * it has clients, and a console read can come back empty on a busy machine: three tries, a second
- * apart, before the run is refused.
+ * PgBouncer's limits for the target's database, before the load. A database of a `*` fallback is
+ * listed only while it has clients, and a console read can come back empty on a busy machine:
+ * three tries a second apart. Still unlisted, the run goes on and the sampler looks again under
+ * load (the run's warnings say so if it never appears); an unreachable console refuses the run.
  */
-async function pgbouncerLimits(sampler: PgBouncerSampler): Promise<Awaited<ReturnType<PgBouncerSampler['limits']>>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await sampler.limits();
-    } catch (error) {
-      if (attempt >= 3 || !(error instanceof LoadTestError) || error.code !== 'PGBOUNCER_DATABASE_UNKNOWN') throw error;
-      await new Promise((done) => setTimeout(done, 1000));
-    }
+async function pgbouncerLimits(sampler: PgBouncerSampler, log: (line: string) => void): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    if (await sampler.tryLimits()) return;
+    if (attempt < 3) await sleep(1000);
   }
+  log(`pgbouncer: ${redactUrl(sampler.url)} does not list database "${sampler.database}" yet (a * fallback database is listed only while it has clients); its limits are read again under load`);
 }
 
 export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport; dir: string }> {
@@ -127,7 +125,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   // lists a database of its `*` fallback only while it has connections. The console connection
   // is reopened when sampling starts.
   const sampler = o.pgbouncer && new PgBouncerSampler(o.pgbouncer.url, o.pgbouncer.database);
-  const limits = sampler && await pgbouncerLimits(sampler).finally(() => sampler.close());
+  if (sampler) await pgbouncerLimits(sampler, o.log).finally(() => sampler.close());
 
   const schedule = userSchedule(scenario);
   const deadlineSeconds = o.deadlineSeconds ?? scenario.model.jobDeadlineSeconds;
@@ -212,6 +210,10 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   const timelineSeconds = Math.max(loadSeconds, Math.ceil(lastAnswer));
   let connections: ConnectionSummary | undefined;
   const budgetWarnings: string[] = [];
+  const limits = sampler?.limitsRead;
+  if (o.pgbouncer && !limits) {
+    budgetWarnings.push(`PgBouncer at ${redactUrl(o.pgbouncer.url)} never listed database "${o.pgbouncer.database}" during the run: no connection figures (pass --pgbouncer-database NAME, or --pgbouncer URL of the PgBouncer the target uses)`);
+  }
   if (o.pgbouncer && limits && sampled) {
     const assembled = await connectionReport({
       pgbouncer: o.pgbouncer, limits, sampled, policyFile: o.policy ? resolve(o.policy) : policyPath,

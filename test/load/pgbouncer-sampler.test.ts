@@ -72,3 +72,24 @@ test('a console that does not answer, or a database PgBouncer does not serve, fa
   await assert.rejects(closed.limits(), (e: LoadTestError) => e.code === 'PGBOUNCER_UNREACHABLE'
     && /admin console at postgres:\/\/pgbouncer_admin:\*\*\*@127\.0\.0\.1:1\/pgbouncer does not answer .*--pgbouncer none/.test(e.message));
 });
+
+test('a * fallback database nobody uses yet is not listed: its limits are found by the first sample once it has a client', async (t) => {
+  const db = await createTestDatabase({ migrate: false });
+  const sampler = new PgBouncerSampler(PGBOUNCER_ADMIN_URL, db.name);
+  const client = new pg.Client({ connectionString: db.url });
+  t.after(async () => {
+    await sampler.close();
+    await client.end().catch(() => undefined);
+    await db.drop();
+  });
+  assert.equal(await sampler.tryLimits(), undefined, 'no client has asked PgBouncer for it: not listed');
+  await sampler.sample(0);
+  assert.equal(sampler.limitsRead, undefined);
+  await client.connect();
+  await sampler.sample(1);
+  assert.deepEqual(sampler.limitsRead, { maxClientConn: 1000, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction' });
+  // An unreachable console is still an error, not "not listed".
+  const closed = new PgBouncerSampler('postgres://pgbouncer_admin:pgbouncer-admin-dev@127.0.0.1:1/pgbouncer', db.name);
+  t.after(() => closed.close());
+  await assert.rejects(closed.tryLimits(), (e: LoadTestError) => e.code === 'PGBOUNCER_UNREACHABLE');
+});
