@@ -6,7 +6,9 @@
  * report shows what was asked and not a silent gap.
  */
 import { matcherMetrics } from '../../src/plimsoll/contract/metrics.js';
+import { isServiceLevel, type ServiceLevel } from '../../src/plimsoll/contract/service-levels.js';
 import { LoadTestError } from './errors.js';
+import type { Buckets } from './event-loop.js';
 
 export type ChartId = 'users' | 'throughput' | 'latency' | 'sources' | 'analyses' | 'replicas' | 'pool' | 'connections' | 'concurrency' | 'level' | 'queue' | 'cache' | 'cpu' | 'memory' | 'lag';
 
@@ -126,6 +128,25 @@ export class PrometheusClient {
       if (Number.isFinite(v)) byReason[r.metric.reason ?? '?'] = v;
     }
     return { total: Object.values(byReason).reduce((a, b) => a + b, 0), byReason };
+  }
+
+  /**
+   * matcher_event_loop_delay_seconds' bucket increases over [start, end], the replicas summed, by
+   * level; null when no replica exports it (an older matcher).
+   */
+  async eventLoopDelayBuckets(matcherSelector: string, startEpoch: number, endEpoch: number): Promise<Partial<Record<ServiceLevel, Buckets>> | null> {
+    const range = Math.max(1, Math.ceil(endEpoch - startEpoch));
+    const body = await this.query(`sum by (level, le) (increase(${matcherMetrics.eventLoopDelay}_bucket${join(matcherSelector)}[${range}s]))`, endEpoch);
+    if (body.status !== 'success' || !body.data || body.data.result.length === 0) return null;
+    const out: Partial<Record<ServiceLevel, Buckets>> = {};
+    for (const r of body.data.result) {
+      const level = r.metric.level;
+      const le = r.metric.le === '+Inf' ? Infinity : Number(r.metric.le);
+      const count = Number(r.value[1]);
+      if (!isServiceLevel(level) || Number.isNaN(le) || !Number.isFinite(count)) continue;
+      (out[level] ??= []).push([le, count]);
+    }
+    return Object.keys(out).length > 0 ? out : null;
   }
 
   /** Every timeline query over [start, end], as series on the run's clock (seconds since start). */

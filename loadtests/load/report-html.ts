@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ANALYSIS_OUTCOMES, OUTCOME_LABELS } from './answers.js';
-import { eventLoopLagText } from './event-loop.js';
+import { eventLoopLagText, runDelayText } from './event-loop.js';
 import type { GapRow } from './gap.js';
 import type { LoadReport } from './report.js';
 
@@ -133,6 +133,7 @@ export function renderHtml(report: LoadReport): string {
     ['queued analyses: completed / gave up / failed / unresolved at the end', `${s.analyses.completed} / ${s.analyses.gaveUp} / ${s.analyses.failed} / ${s.analyses.unresolved}`],
     ['time to result p50 / p95 (s)', `${num(s.analyses.timeToResultSeconds.p50, 2)} / ${num(s.analyses.timeToResultSeconds.p95, 2)}`],
     ['SLO-violation seconds', `${s.sloViolationSeconds} of ${Math.round(s.durationSeconds)}`],
+    ['event-loop delay over the run (every replica\'s timer firings, by level)', escapeHtml(runDelayText(report.eventLoopRun))],
     ['event-loop lag p99 of the replicas (each scrape window)', escapeHtml(eventLoopLagText(report.eventLoop))],
   ].map(([k, v]) => [escapeHtml(k!), v!]).concat(outcomeRows(report));
   const kindRows = Object.entries(report.kinds).filter(([, k]) => k.total > 0).map(([kind, k]) => [

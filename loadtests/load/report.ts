@@ -6,7 +6,7 @@
  */
 import type { ConnectionSummary } from './connections.js';
 import type { FaultRecord } from './faults.js';
-import type { EventLoopLag } from './event-loop.js';
+import type { EventLoopLag, RunDelay } from './event-loop.js';
 import type { GapRow } from './gap.js';
 import type { Prediction } from './prediction.js';
 import type { ChartId, Series } from './prometheus.js';
@@ -63,6 +63,8 @@ export interface LoadReport {
   providers?: ProviderUtilisation;
   /** The replicas' event-loop lag p99 through the run (event-loop.ts); absent when Prometheus has none. */
   eventLoop?: EventLoopLag;
+  /** The event loop's delay over the whole run, from the matcher's histogram (event-loop.ts runDelay); absent from an older matcher. */
+  eventLoopRun?: RunDelay;
   timeline: { stepSeconds: number; buckets: MeasuredBucket[]; series: Series[] };
   prediction: Omit<Prediction, 'series'> | { error: string };
   gap: GapRow[];

@@ -12,7 +12,7 @@ import { discoverCatalog, readKeys } from './catalog.js';
 import { connectionReport } from './connection-report.js';
 import { connectionSeries, redactUrl, type ConnectionSummary } from './connections.js';
 import { LoadTestError } from './errors.js';
-import { eventLoopLag } from './event-loop.js';
+import { eventLoopLag, runDelay } from './event-loop.js';
 import { FaultInjector, planFaults } from './faults.js';
 import { computeGap, measuredForGap } from './gap.js';
 import { PgBouncerSampler } from './pgbouncer-sampler.js';
@@ -224,6 +224,8 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   }
   const analyses: AnalysisRecord[] = workload.analyses;
   const eventLoop = eventLoopLag(promSeries);
+  const delayBuckets = await prometheus.eventLoopDelayBuckets(o.selectors.matcher, startEpoch, endEpoch).catch(() => null);
+  const eventLoopRun = delayBuckets ? runDelay(delayBuckets) : null;
   const summary = summarise(records, analyses, loadSeconds, scenario.slo);
   const buckets = measuredTimeline(records, schedule.users, timelineSeconds, o.stepSeconds);
   let providers: ProviderUtilisation | undefined;
@@ -288,6 +290,7 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
     ...(connections ? { connections } : {}),
     ...(providers ? { providers } : {}),
     ...(eventLoop ? { eventLoop } : {}),
+    ...(eventLoopRun ? { eventLoopRun } : {}),
     timeline: { stepSeconds: o.stepSeconds, buckets, series },
     prediction: predictionWithoutSeries as LoadReport['prediction'],
     gap,

@@ -1,6 +1,6 @@
 /** The end-of-run summary on stdout: outcomes, latency, and the measured-vs-simulated table. */
 import { ANALYSIS_OUTCOMES, OUTCOME_LABELS } from './answers.js';
-import { eventLoopLagText } from './event-loop.js';
+import { eventLoopLagText, runDelayText } from './event-loop.js';
 import type { LoadReport } from './report.js';
 import type { ProviderUtilisation } from './utilisation.js';
 
@@ -40,6 +40,7 @@ export function summaryText(report: LoadReport): string {
     `latency ms p50 ${s.latencyMs.p50?.toFixed(1) ?? '—'} · p95 ${s.latencyMs.p95?.toFixed(1) ?? '—'} · p99 ${s.latencyMs.p99?.toFixed(1) ?? '—'}; successes by level: ${Object.entries(s.byLevel).filter(([, n]) => n > 0).map(([l, n]) => `${l} ${n}`).join(', ') || '—'}`,
     `analyses ${s.analyses.requested}: ${s.analyses.immediate} answered at once, ${s.analyses.requested - s.analyses.immediate - s.analyses.queued} refused, ${s.analyses.queued} queued → ${s.analyses.completed} completed, ${s.analyses.gaveUp} given up, ${s.analyses.failed} failed, ${s.analyses.unresolved} unresolved; time to result p95 ${s.analyses.timeToResultSeconds.p95?.toFixed(2) ?? '—'} s`,
     outcomesLine(report),
+    `event-loop delay over the run: ${runDelayText(report.eventLoopRun)}`,
     `event-loop lag p99 (each scrape window): ${eventLoopLagText(report.eventLoop)}`,
   ];
   if (report.providers) lines.push(providersLine(report.providers));

@@ -22,6 +22,9 @@ export const matcherEnvDefaults = {
   MATCHER_DB_POOL_HARD_MAX: '100',
   MATCHER_DB_ACQUIRE_TIMEOUT_MS: '2000',
   MATCHER_DB_IDLE_TIMEOUT_MS: '30000',
+  // How long health pings may keep timing out, with no query succeeding, before the database
+  // counts as unhealthy (a ping that errors counts at once): db/database-health.ts.
+  MATCHER_DB_UNHEALTHY_AFTER_MS: '10000',
   MATCHER_DB_FAST_STATEMENT_TIMEOUT_MS: '2000',
   MATCHER_DB_FAST_LOCK_TIMEOUT_MS: '1000',
   MATCHER_DB_FAST_IDLE_TX_TIMEOUT_MS: '5000',
@@ -123,6 +126,8 @@ export const matcherConfigSchema = z.object({
     /** The ceiling resize() may reach (pg.Pool's own max). */
     poolHardMax: int(1, 1000),
     acquireTimeoutMs: int(1, 600_000),
+    /** Health pings timing out this long, nothing succeeding meanwhile, make database.healthy false. */
+    unhealthyAfterMs: int(0, 600_000),
     idleTimeoutMs: int(100, 3_600_000),
     profiles: z.object({ fast: timeoutProfile, analysis: timeoutProfile, admin: timeoutProfile }),
   }).refine((d) => d.poolMax <= d.poolHardMax, { message: 'poolMax must not exceed poolHardMax', path: ['poolMax'] })
@@ -224,6 +229,7 @@ export function loadMatcherConfig(environment: Env = process.env, overrides: Env
       poolHardMax: get('MATCHER_DB_POOL_HARD_MAX'),
       acquireTimeoutMs: get('MATCHER_DB_ACQUIRE_TIMEOUT_MS'),
       idleTimeoutMs: get('MATCHER_DB_IDLE_TIMEOUT_MS'),
+      unhealthyAfterMs: get('MATCHER_DB_UNHEALTHY_AFTER_MS'),
       profiles: { fast: profile('FAST'), analysis: profile('ANALYSIS'), admin: profile('ADMIN') },
     },
     http: {

@@ -15,6 +15,7 @@ import { AnalysisService } from './analysis-service.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { ApiKeyVerifier } from './auth.js';
 import { Database } from './db/database.js';
+import { DatabaseHealth } from './db/database-health.js';
 import { loadMigrations } from './db/migrations.js';
 import { createApp } from './http/app.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -28,6 +29,7 @@ import { AnalysisQueues } from './queues/analysis-queues.js';
 import { Repository } from './repository.js';
 import { downwardApiQuota, readCpuQuota } from './runtime/cpu-quota.js';
 import { CpuQuotaUse } from './runtime/cpu-quota-use.js';
+import { EventLoopDelayHistogram } from './runtime/event-loop-delay.js';
 
 export interface MatcherDeps {
   config: Readonly<MatcherConfig>;
@@ -83,7 +85,10 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   const levels = new EffectiveServiceLevel(runtime.levels, config.emergency, pressureLoop);
   levels.start();
   const metrics = new MatcherMetrics(registry, pool, levels);
-  const db = new Database(pool, config.db.profiles, metrics);
+  const loopDelayHistogram = new EventLoopDelayHistogram(registry, () => levels.current());
+  loopDelayHistogram.start();
+  const databaseHealth = new DatabaseHealth(config.db.unhealthyAfterMs);
+  const db = new Database(pool, config.db.profiles, databaseHealth.observing(metrics));
   const repo = new Repository(db);
   const keys = new ApiKeyVerifier(db);
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
@@ -145,16 +150,20 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
   };
 
   /** A check with a deadline: a dependency that does not answer must not hold the probe. */
-  const timed = async <T>(fn: () => Promise<T>, limitMs = 1000): Promise<{ ok: boolean; ms: number; value?: T; error?: string }> => {
+  const timed = async <T>(fn: () => Promise<T>, limitMs = 1000): Promise<{ ok: boolean; ms: number; value?: T; error?: string; timedOut?: boolean }> => {
     const t = performance.now();
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     try {
       const value = await Promise.race([fn(), new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${limitMs} ms`)), limitMs);
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new Error(`no answer within ${limitMs} ms`));
+        }, limitMs);
       })]);
       return { ok: true, ms: Math.round((performance.now() - t) * 10) / 10, value };
     } catch (error) {
-      return { ok: false, ms: Math.round((performance.now() - t) * 10) / 10, error: (error as Error).message };
+      return { ok: false, ms: Math.round((performance.now() - t) * 10) / 10, error: (error as Error).message, timedOut };
     } finally {
       clearTimeout(timer);
     }
@@ -193,6 +202,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
     async details() {
       const mem = process.memoryUsage();
       const [redisPing, dbPing] = await Promise.all([timed(() => redis.ping()), timed(() => db.query('fast', 'health.ping', 'SELECT 1'))]);
+      databaseHealth.pinged(dbPing.ok ? { ok: true } : { ok: false, timedOut: dbPing.timedOut ?? false });
       const admitting = admission.details();
       return {
         service: config.serviceName,
@@ -202,7 +212,8 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
         pool: pool.stats(),
         redis: { status: redis.status, ok: redisPing.ok, pingMs: redisPing.ms },
         // The fields the example policy's health signals read (database.healthy, memory.heapUsedBytes).
-        database: { healthy: dbPing.ok, pingMs: dbPing.ms, ...(dbPing.error ? { error: dbPing.error } : {}) },
+        // Slow is not down: a timed-out ping counts only after DatabaseHealth's grace (database-health.ts).
+        database: { healthy: databaseHealth.healthy(), pingOk: dbPing.ok, pingMs: dbPing.ms, ...(dbPing.error ? { error: dbPing.error } : {}) },
         memory: { heapUsedBytes: mem.heapUsed, heapUsedMb: mb(mem.heapUsed), heapTotalMb: mb(mem.heapTotal), rssMb: mb(mem.rss), externalMb: mb(mem.external) },
         // Requests in flight now (a policy's health signal sums them over the replicas: it leads the request rate).
         http: { inFlight: metrics.httpInFlight },
@@ -261,6 +272,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
       quotaUse?.stop();
       pressureLoop.disable();
       loopDelay.disable();
+      loopDelayHistogram.stop();
       await pool.end().catch(() => undefined);
       redis.disconnect();
       logger.info('matcher stopped');

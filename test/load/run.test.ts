@@ -182,6 +182,11 @@ test('a 24 s run: counts agree with the matcher\'s own metrics, the fault is rea
   assert.ok(series('pool-max').points.every(([, v]) => v === matcher.pool.max), `pool max ${matcher.pool.max}`);
   assert.ok(series('request-rate').points.some(([, v]) => v > 0));
   assert.ok(series('replicas-desired').missing, 'no operator here: the series is marked missing, not dropped');
+  // The matcher's own event-loop histogram, summed over the run: its timer fires 50 times a second.
+  const delay = report.eventLoopRun!;
+  assert.ok(delay && delay.samples >= 20 * 24, `timer firings over the run: ${delay?.samples}`);
+  assert.ok(delay.p99ByLevelMs.Full !== undefined && delay.p99Ms > 0, JSON.stringify(delay));
+  assert.match(summaryText(report), /event-loop delay over the run: p99 [\d.]+ ms over \d+ timer firings \(Full /);
 
   // 5. The simulator ran on the same scaled scenario; the gap is filled where both sides exist.
   const scaled = await loadScenario(report.scenario.scaledFile);

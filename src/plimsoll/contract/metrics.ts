@@ -33,5 +33,7 @@ export const matcherMetrics = {
   /** Analyses answered, by source (provider, local, cache_provider, cache_local) and effective level. */
   analyses: 'matcher_analyses_total',
   admissionRejections: 'matcher_admission_rejections_total',
+  /** How late the event loop ran a timer, a histogram by effective level: its p99 over any range is one quantile. */
+  eventLoopDelay: 'matcher_event_loop_delay_seconds',
   runtimeGeneration: runtimeGenerationMetric(MATCHER_METRIC_PREFIX),
 } as const;

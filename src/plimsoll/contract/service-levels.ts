@@ -18,3 +18,8 @@ export function moreDegraded(a: ServiceLevel, b: ServiceLevel): ServiceLevel {
 export function levelAtRank(rank: number): ServiceLevel {
   return SERVICE_LEVELS[Math.min(SERVICE_LEVELS.length - 1, Math.max(0, Math.round(rank)))]!;
 }
+
+/** Whether a label value names a level (a metric's `level` label, read back from Prometheus). */
+export function isServiceLevel(value: unknown): value is ServiceLevel {
+  return typeof value === 'string' && (SERVICE_LEVELS as readonly string[]).includes(value);
+}
