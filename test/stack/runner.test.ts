@@ -164,13 +164,22 @@ describe('replica runner (in-process API)', () => {
     t.diagnostic(`ConfigMap update → applied by all 3 processes in ${Math.round(performance.now() - t0)} ms`);
   });
 
-  it('restarts a process that dies while its pod exists', async () => {
+  it('restarts a process that dies while its pod exists; the pod is not Ready in between', async () => {
     const victim = runner.status().replicas[0]!;
+    const podReady = async () => {
+      const pod = await core.readNamespacedPodStatus({ name: victim.pod, namespace: ns.name });
+      return [pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, pod.status?.containerStatuses?.[0]?.ready];
+    };
+    assert.deepEqual(await podReady(), ['True', true], 'a process that answers its probe: Ready, as the kubelet reports it');
     process.kill(victim.pid!, 'SIGKILL');
+    // The EndpointSlice controller reads the pod's Ready condition: a dead process is no endpoint.
+    await waitFor('the pod reported not Ready while its process is down', async () => (await podReady())[0] === 'False', { timeoutMs: 20_000, intervalMs: 50 });
+    assert.deepEqual(await podReady(), ['False', false]);
     const back = await waitFor('the killed replica restarted and ready', async () => {
       const r = runner.status().replicas.find((x) => x.pod === victim.pod);
       return r && r.ready && r.pid !== victim.pid && r.restarts === 1 && r;
     }, { timeoutMs: 60_000 });
+    await waitFor('the pod Ready again', async () => (await podReady())[0] === 'True', { timeoutMs: 10_000, intervalMs: 50 });
     assert.ok(!alive(victim.pid!));
     assert.equal((await details(back.address)).runtimeGeneration, 2, 'the restarted process reads the current document');
   });

@@ -8,9 +8,14 @@
  *                            containerStatuses[c].state.waiting {reason: CrashLoopBackOff}
  *   it runs again        ──▶ containerStatuses[c].state.running {startedAt}
  *
+ *   the readiness probe  ──▶ containerStatuses[c].ready, conditions ContainersReady and Ready
+ *
  * kwok, which plays the kubelet for these pods, writes their status once (its pod-ready stage
- * selects only pods without a podIP) and leaves these fields alone afterwards. Readiness and the
- * pod's conditions stay kwok's. Read, modify, write with the resourceVersion: a conflict reads again.
+ * selects only pods without a podIP), Ready at once, and leaves it alone afterwards. So readiness
+ * is the runner's, from its probe of the process, as the kubelet's readinessProbe would set it:
+ * the EndpointSlice controller then lists a pod as ready only once its process answers, and
+ * whoever reads ready endpoints (the operator's health signals) never reads a process that is
+ * still starting or has died. Read, modify, write with the resourceVersion: a conflict reads again.
  */
 import { constants } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
@@ -55,7 +60,35 @@ export function recordRunning(core: k8s.CoreV1Api, where: { namespace: string; p
   });
 }
 
-async function updateContainerStatus(core: k8s.CoreV1Api, where: { namespace: string; pod: string; container: string }, change: Change): Promise<void> {
+/**
+ * The readiness probe's verdict: the container's `ready`, and the pod's ContainersReady and Ready
+ * conditions (one container per pod here), each with a transition time when it changes.
+ */
+export function recordReadiness(core: k8s.CoreV1Api, where: { namespace: string; pod: string; container: string }, ready: boolean): Promise<void> {
+  return updateContainerStatus(core, where, (s) => {
+    s.ready = ready;
+  }, (conditions) => {
+    for (const type of ['ContainersReady', 'Ready']) {
+      const status = ready ? 'True' : 'False';
+      let c = conditions.find((x) => x.type === type);
+      if (!c) {
+        c = { type, status };
+        conditions.push(c);
+      }
+      if (c.status !== status) c.lastTransitionTime = new Date();
+      c.status = status;
+      if (ready) {
+        delete c.reason;
+        delete c.message;
+      } else {
+        c.reason = 'ContainersNotReady';
+        c.message = `containers with unready status: [${where.container}]`;
+      }
+    }
+  });
+}
+
+async function updateContainerStatus(core: k8s.CoreV1Api, where: { namespace: string; pod: string; container: string }, change: Change, changeConditions?: (conditions: k8s.V1PodCondition[]) => void): Promise<void> {
   const { namespace, pod: name, container } = where;
   for (let attempt = 1; ; attempt++) {
     let pod: k8s.V1Pod;
@@ -73,9 +106,11 @@ async function updateContainerStatus(core: k8s.CoreV1Api, where: { namespace: st
       statuses.push(status);
     }
     change(status);
+    const conditions = pod.status?.conditions ?? [];
+    changeConditions?.(conditions);
     try {
-      // A merge patch replaces the list whole: every other container's status goes back unchanged.
-      await core.patchNamespacedPodStatus({ name, namespace, body: { metadata: { resourceVersion: pod.metadata?.resourceVersion }, status: { containerStatuses: statuses } } },
+      // A merge patch replaces a list whole: every other container's status and every other condition go back unchanged.
+      await core.patchNamespacedPodStatus({ name, namespace, body: { metadata: { resourceVersion: pod.metadata?.resourceVersion }, status: { containerStatuses: statuses, ...(changeConditions ? { conditions } : {}) } } },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
       return;
     } catch (err) {

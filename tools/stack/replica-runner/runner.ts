@@ -24,7 +24,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../src/plimsoll/observability/logger.js';
 import { Watcher } from '../../../src/plimsoll/operator/watcher.js';
 import { backoffDelay } from '../../../src/plimsoll/shared/backoff.js';
-import { recordRunning, recordTermination, termination, type Termination } from './container-status.js';
+import { recordReadiness, recordRunning, recordTermination, termination, type Termination } from './container-status.js';
 import { LoadBalancer } from './load-balancer.js';
 import { containerLimits, PodCgroup, sweepCgroups, withHeapLimit, type CgroupSettings, type ContainerLimits } from './pod-cgroup.js';
 import { containerEnv, matchesSelector, referencedObjects } from './pod-env.js';
@@ -495,6 +495,8 @@ export class ReplicaRunner {
       if (Date.now() - startedAt > 60_000) replica.crashes = 0;
       this.backOff(replica);
     });
+    // kwok reported the pod Ready before anything ran: not ready until the probe passes.
+    if (!replica.ready) this.reportStatus(replica, (where) => recordReadiness(this.core, where, false));
     this.probeLoop(replica);
   }
 
@@ -547,6 +549,7 @@ export class ReplicaRunner {
     }
     this.log.info({ pod: replica.pod, address: `${replica.ip}:${replica.port}`, ready }, ready ? 'replica ready' : 'replica not ready');
     this.syncUpstreams();
+    if (replica.phase !== 'Stopping') this.reportStatus(replica, (where) => recordReadiness(this.core, where, ready));
   }
 
   private syncUpstreams(): void {
