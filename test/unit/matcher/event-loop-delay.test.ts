@@ -49,6 +49,7 @@ test('a real stall of the event loop is one late firing of about its length', as
   const reduced = (await buckets(registry)).get('Reduced')!;
   const total = reduced.get('+Inf')!;
   assert.ok(total >= 3, `firings observed: ${total}`);
-  assert.ok(total - reduced.get('0.15')! >= 1, 'the 180 ms stall is a firing later than 150 ms');
-  assert.equal(total - reduced.get('0.25')!, 0, 'and not later than 250 ms: one stall, observed once');
+  const late = total - reduced.get('0.15')!;
+  // Once, not once per missed 10 ms period (a busy machine may add a second late firing, not 17).
+  assert.ok(late >= 1 && late <= 2, `the 180 ms stall is one firing later than 150 ms (${late})`);
 });
