@@ -15,7 +15,9 @@ import { api, createTestDatabase, PGBOUNCER_ADMIN_URL, startTestMatcher, type Te
 let db: TestDatabase;
 const profiles = {
   fast: { statementTimeoutMs: 5000, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 5000 },
-  analysis: { statementTimeoutMs: 5000, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 5000 },
+  // Far above the held statements' pg_sleep(30): the drop, not a timeout, must end them, however
+  // slow the machine is to get all three to the server (a 5 s timeout against a 5 s sleep raced in CI).
+  analysis: { statementTimeoutMs: 60_000, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 60_000 },
   admin: { statementTimeoutMs: 30000, lockTimeoutMs: 5000, idleInTransactionTimeoutMs: 30000 },
 };
 before(async () => { db = await createTestDatabase({ migrate: false }); });
@@ -23,10 +25,16 @@ after(async () => { await db?.drop(); });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForSleepers(count: number): Promise<void> {
+/**
+ * Waits until `count` of one case's held statements (tagged) run on the server. The tag matters:
+ * a backend whose client PgBouncer dropped keeps sleeping until PostgreSQL next writes to it, so
+ * an earlier case's statements can still be active, and counting them (not the tag) let the drop
+ * come before this case's statements started (CI: one ran on into its statement timeout).
+ */
+async function waitForSleepers(count: number, tag: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const { rows } = await withDirectClient(db.directUrl, (c) => c.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'"));
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE $1 AND state = 'active'", [`%${tag}%`]));
     if (rows[0]!.n >= count) return;
     await sleep(50);
   }
@@ -47,12 +55,13 @@ describe('a connection dropped mid-transaction', () => {
       const pool = new ResizablePool({ connectionString: db.url, max: 4, hardMax: 8, acquireTimeoutMs: 2000, idleTimeoutMs: 30_000 });
       const database = new Database(pool, profiles);
       try {
+        const tag = `held_${Math.random().toString(36).slice(2)}`;
         const inFlight = Array.from({ length: 3 }, () => database.tx('analysis', 'test.held', async (q) => {
-          await q.query('SELECT pg_sleep(5)');
+          await q.query(`SELECT pg_sleep(30) AS ${tag}`);
         }));
         const settled = Promise.allSettled(inFlight);
         // Dropped only once all three statements run on the server, however slow the machine.
-        await waitForSleepers(3);
+        await waitForSleepers(3, tag);
         assert.equal(pool.stats().active, 3);
         await drop();
         const results = await settled;
@@ -69,6 +78,9 @@ describe('a connection dropped mid-transaction', () => {
         assert.equal(rows[0]!.one, 1);
       } finally {
         await pool.end();
+        // Backends PgBouncer let go of sleep on: end them, so no later case counts or waits for them.
+        await withDirectClient(db.directUrl, (c) => c.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%held\\_%'")).catch(() => undefined);
       }
     });
   }
