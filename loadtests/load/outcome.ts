@@ -7,7 +7,7 @@
  *   error   — anything else: 5xx without Retry-After, other 4xx (a bug in the load generator or
  *             the service), timeouts, connection errors.
  */
-import { SERVICE_LEVELS } from '../../src/plimsoll/contract/service-levels.js';
+import { isServiceLevel, SERVICE_LEVELS } from '../../src/plimsoll/contract/service-levels.js';
 
 export type OutcomeClass = 'success' | 'shed' | 'error';
 export type ErrorKind = 'server' | 'client' | 'timeout' | 'connection';
@@ -41,7 +41,7 @@ export function header(headers: Answer['headers'], name: string): string | undef
 }
 
 export function levelOf(value: string | undefined): LevelName {
-  return (SERVICE_LEVELS as readonly string[]).includes(value ?? '') ? (value as LevelName) : 'unknown';
+  return isServiceLevel(value) ? value : 'unknown';
 }
 
 export function classify(answer: Answer | Failure): Outcome {

@@ -202,7 +202,7 @@ export async function startMatcher({ config, logger, registry }: MatcherDeps): P
     async details() {
       const mem = process.memoryUsage();
       const [redisPing, dbPing] = await Promise.all([timed(() => redis.ping()), timed(() => db.query('fast', 'health.ping', 'SELECT 1'))]);
-      databaseHealth.pinged(dbPing.ok ? { ok: true } : { ok: false, timedOut: dbPing.timedOut ?? false });
+      if (!dbPing.ok) databaseHealth.pingFailed(dbPing.timedOut ?? false);
       const admitting = admission.details();
       return {
         service: config.serviceName,

@@ -14,8 +14,6 @@
  */
 import type { QueryObserver } from './database.js';
 
-export type PingResult = { ok: true } | { ok: false; timedOut: boolean };
-
 export class DatabaseHealth {
   /** When the current run of timed-out pings began (none since the last success). */
   private timingOutSince: number | undefined;
@@ -30,10 +28,12 @@ export class DatabaseHealth {
     this.erred = false;
   }
 
-  /** The outcome of a health ping. */
-  pinged(result: PingResult): void {
-    if (result.ok) return this.succeeded();
-    if (!result.timedOut) this.erred = true;
+  /**
+   * A health ping failed: with an error, or past its deadline. (A ping that answers is a query
+   * like any other: observing() has counted its success.)
+   */
+  pingFailed(timedOut: boolean): void {
+    if (!timedOut) this.erred = true;
     else this.timingOutSince ??= this.now();
   }
 

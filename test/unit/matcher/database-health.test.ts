@@ -13,9 +13,9 @@ function tracker() {
 test('a ping that fails with an error is unhealthy at once, until something succeeds', () => {
   const { health } = tracker();
   assert.equal(health.healthy(), true, 'nothing known yet: no reason to stop the fleet');
-  health.pinged({ ok: false, timedOut: false });
+  health.pingFailed(false);
   assert.equal(health.healthy(), false);
-  health.pinged({ ok: false, timedOut: true });
+  health.pingFailed(true);
   assert.equal(health.healthy(), false, 'a timeout after an error does not clear it');
   health.succeeded();
   assert.equal(health.healthy(), true);
@@ -24,13 +24,13 @@ test('a ping that fails with an error is unhealthy at once, until something succ
 test('pings that time out are slow, not down, for the grace; then down', () => {
   const { health, at } = tracker();
   at(1_000);
-  health.pinged({ ok: false, timedOut: true });
+  health.pingFailed(true);
   at(9_000);
-  health.pinged({ ok: false, timedOut: true });
+  health.pingFailed(true);
   assert.equal(health.healthy(), true, '8 s of timeouts: within the 10 s grace');
   at(11_000);
   assert.equal(health.healthy(), false, '10 s of timeouts and nothing succeeded: a hung database');
-  health.pinged({ ok: true });
+  health.succeeded();
   assert.equal(health.healthy(), true);
 });
 
@@ -39,11 +39,11 @@ test('a query of the replica\'s own traffic that succeeds resets the run of time
   const seen: Array<[string, boolean]> = [];
   const observer = health.observing({ observe: (op, _s, ok) => seen.push([op, ok]) });
   at(0);
-  health.pinged({ ok: false, timedOut: true });
+  health.pingFailed(true);
   at(8_000);
   observer.observe('resumes.list', 0.9, true);
   at(15_000);
-  health.pinged({ ok: false, timedOut: true });
+  health.pingFailed(true);
   assert.equal(health.healthy(), true, 'the run began again at 15 s');
   observer.observe('resumes.list', 0.9, false);
   at(26_000);

@@ -68,8 +68,8 @@ export function recordReadiness(core: k8s.CoreV1Api, where: { namespace: string;
   return updateContainerStatus(core, where, (s) => {
     s.ready = ready;
   }, (conditions) => {
+    const status = ready ? 'True' : 'False';
     for (const type of ['ContainersReady', 'Ready']) {
-      const status = ready ? 'True' : 'False';
       let c = conditions.find((x) => x.type === type);
       if (!c) {
         c = { type, status };
