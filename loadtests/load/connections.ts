@@ -18,6 +18,12 @@ export interface PgBouncerLimits {
   poolSize: number;
   reservePool: number;
   poolMode: string;
+  /**
+   * Where the figures come from: the database's own SHOW DATABASES row, or the instance's defaults
+   * (SHOW CONFIG) for an auto-database that PgBouncer serves (SHOW POOLS has its pools) but does
+   * not list — see limitsFrom.
+   */
+  source: 'database' | 'instance defaults';
 }
 
 export interface ConnectionSample {
@@ -83,26 +89,51 @@ export function sampleFrom(t: number, database: string, pools: ConsoleRow[], cli
 
 export class ConsoleDataError extends Error {}
 
-/** The limits from SHOW CONFIG and the database's SHOW DATABASES row; a database PgBouncer does not serve is an error. */
-export function limitsFrom(database: string, config: ConsoleRow[], databases: ConsoleRow[]): PgBouncerLimits {
+/**
+ * The limits from SHOW CONFIG and the database's SHOW DATABASES row. PgBouncer (1.18 at least)
+ * can serve an auto-database of its `*` fallback without listing it: its janitor moves an
+ * auto-database with no pooled client to the idle list, also while the first client is still
+ * logging in (SCRAM takes round trips), and only the next new client moves it back — until then
+ * SHOW DATABASES leaves it out although SHOW POOLS shows its clients. Such a database (pools,
+ * no row) gets the instance's defaults, which are a `*` fallback's limits unless that line sets
+ * its own. A database with neither a row nor a pool is not served (yet): an error.
+ */
+export function limitsFrom(database: string, config: ConsoleRow[], databases: ConsoleRow[], pools: ConsoleRow[] = []): PgBouncerLimits {
   const setting = (key: string) => {
     const row = config.find((r) => r.key === key);
     if (!row) throw new ConsoleDataError(`SHOW CONFIG has no ${key}`);
     return row.value;
   };
+  const maxClientConn = Number(setting('max_client_conn'));
   const row = databases.find((r) => r.name === database);
-  if (!row) {
-    const served = databases.map((r) => String(r.name)).filter((n) => n !== 'pgbouncer');
-    throw new ConsoleDataError(`PgBouncer serves no database "${database}" (SHOW DATABASES lists: ${served.join(', ') || 'none'})`);
+  if (row) {
+    return {
+      maxClientConn,
+      maxDbConnections: num(row, 'max_connections'),
+      poolSize: num(row, 'pool_size'),
+      reservePool: num(row, 'reserve_pool'),
+      // A database without its own pool_mode lists it empty: the instance's applies.
+      poolMode: String(row.pool_mode || setting('pool_mode')),
+      source: 'database',
+    };
   }
-  return {
-    maxClientConn: Number(setting('max_client_conn')),
-    maxDbConnections: num(row, 'max_connections'),
-    poolSize: num(row, 'pool_size'),
-    reservePool: num(row, 'reserve_pool'),
-    // A database without its own pool_mode lists it empty: the instance's applies.
-    poolMode: String(row.pool_mode || setting('pool_mode')),
-  };
+  if (pools.some((r) => r.database === database)) {
+    const count = (key: string) => {
+      const value = Number(setting(key));
+      if (!Number.isFinite(value)) throw new ConsoleDataError(`SHOW CONFIG's ${key} is ${String(setting(key))}, not a number`);
+      return value;
+    };
+    return {
+      maxClientConn,
+      maxDbConnections: count('max_db_connections'),
+      poolSize: count('default_pool_size'),
+      reservePool: count('reserve_pool_size'),
+      poolMode: String(setting('pool_mode')),
+      source: 'instance defaults',
+    };
+  }
+  const served = databases.map((r) => String(r.name)).filter((n) => n !== 'pgbouncer');
+  throw new ConsoleDataError(`PgBouncer serves no database "${database}" (SHOW DATABASES lists: ${served.join(', ') || 'none'}; SHOW POOLS has no pool for it)`);
 }
 
 /** The policy's budget; a budget read from PgBouncer (fromSignal, or no budget) is its max_client_conn. */

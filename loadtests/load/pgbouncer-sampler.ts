@@ -20,37 +20,39 @@ export class PgBouncerSampler {
 
   /**
    * The limits for the database; fails with what is wrong when the console or the database is not
-   * there. Call it while the database has clients: PgBouncer lists a database of its `*` fallback
-   * (an auto-database) only then.
+   * there. Call it while the database has clients: PgBouncer knows a database of its `*` fallback
+   * (an auto-database) only then (see limitsFrom).
    */
   async limits(): Promise<PgBouncerLimits> {
     let config;
     let databases;
+    let pools;
     try {
       config = await this.connections.query(this.url, 'SHOW CONFIG');
       databases = await this.connections.query(this.url, 'SHOW DATABASES');
+      pools = await this.connections.query(this.url, 'SHOW POOLS');
     } catch (error) {
       throw new LoadTestError('PGBOUNCER_UNREACHABLE', `PgBouncer's admin console at ${redactUrl(this.url)} does not answer (${(error as Error).message}); run make up first, pass --pgbouncer URL, or --pgbouncer none to skip the connection figures`);
     }
     try {
-      return limitsFrom(this.database, config, databases);
+      return limitsFrom(this.database, config, databases, pools);
     } catch (error) {
       if (error instanceof ConsoleDataError) {
-        throw new LoadTestError('PGBOUNCER_DATABASE_UNKNOWN', `${error.message} at ${redactUrl(this.url)}; pass --pgbouncer-database NAME, or --pgbouncer URL of the PgBouncer the target uses (a database of a * fallback is listed while it has connections)`);
+        throw new LoadTestError('PGBOUNCER_DATABASE_UNKNOWN', `${error.message} at ${redactUrl(this.url)}; pass --pgbouncer-database NAME, or --pgbouncer URL of the PgBouncer the target uses (PgBouncer knows a database of its * fallback only while it has connections)`);
       }
       throw error;
     }
   }
 
   /**
-   * The limits as soon as the console lists the database: read before the run if it is listed
-   * then, else by the first sample under load that finds it listed (see sample()).
+   * The limits as soon as the console knows the database: read before the run if it does then,
+   * else by the first sample under load that finds it (see sample()).
    */
   get limitsRead(): PgBouncerLimits | undefined {
     return this.read;
   }
 
-  /** limits(), remembered; undefined while the console does not list the database (any other failure throws). */
+  /** limits(), remembered; undefined while the console does not know the database (any other failure throws). */
   async tryLimits(): Promise<PgBouncerLimits | undefined> {
     if (this.read) return this.read;
     try {

@@ -51,7 +51,7 @@ function connectionsTable(report: LoadReport): string {
   const rows = [
     ['admin console, database', `${escapeHtml(c.console)}, <strong>${escapeHtml(c.database)}</strong> · ${c.samples} samples every ${c.intervalSeconds} s${c.failedSamples > 0 ? ` (${c.failedSamples} failed)` : ''}`],
     [`budget (${c.budget.source === 'policy' ? 'the policy\'s connectionBudget' : 'read from PgBouncer'})`, `${c.budget.maxConnections} − ${c.budget.reserved} reserved = ${c.budget.pools} for the replicas' pools together`],
-    ['PgBouncer', `max_client_conn ${c.limits.maxClientConn} · pool_size ${c.limits.poolSize} + reserve ${c.limits.reservePool} · max_db_connections ${c.limits.maxDbConnections || 'unlimited'} · ${escapeHtml(c.limits.poolMode)} pooling`],
+    ['PgBouncer', `max_client_conn ${c.limits.maxClientConn} · pool_size ${c.limits.poolSize} + reserve ${c.limits.reservePool} · max_db_connections ${c.limits.maxDbConnections || 'unlimited'} · ${escapeHtml(c.limits.poolMode)} pooling${c.limits.source === 'instance defaults' ? ' (the instance\'s defaults: the database is not listed)' : ''}`],
     ['peak clients of the database (waiting for a server)', `${peak(c.peak?.clients)} of ${c.budget.pools} (${peak(c.peak?.clientsWaiting)})`],
     ['peak clients of PgBouncer (all databases and the console)', `${peak(c.peak?.clientsAll)} of ${c.limits.maxClientConn}`],
     ['peak server connections of the database', `${peak(c.peak?.servers)}`],

@@ -81,17 +81,17 @@ export function timestamp(date: Date): string {
 }
 
 /**
- * PgBouncer's limits for the target's database, before the load. A database of a `*` fallback is
- * listed only while it has clients, and a console read can come back empty on a busy machine:
- * three tries a second apart. Still unlisted, the run goes on and the sampler looks again under
- * load (the run's warnings say so if it never appears); an unreachable console refuses the run.
+ * PgBouncer's limits for the target's database, before the load. PgBouncer knows a database of
+ * its `*` fallback only while it has clients, and a console read can come back empty on a busy
+ * machine: three tries a second apart. Still unknown, the run goes on and the sampler looks again
+ * under load (the run's warnings say so if it never appears); an unreachable console refuses the run.
  */
 async function pgbouncerLimits(sampler: PgBouncerSampler, log: (line: string) => void): Promise<void> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     if (await sampler.tryLimits()) return;
     if (attempt < 3) await sleep(1000);
   }
-  log(`pgbouncer: ${redactUrl(sampler.url)} does not list database "${sampler.database}" yet (a * fallback database is listed only while it has clients); its limits are read again under load`);
+  log(`pgbouncer: ${redactUrl(sampler.url)} does not know database "${sampler.database}" yet (a * fallback database is known only while it has clients); its limits are read again under load`);
 }
 
 export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport; dir: string }> {
@@ -212,7 +212,10 @@ export async function runLoadTest(o: LoadOptions): Promise<{ report: LoadReport;
   const budgetWarnings: string[] = [];
   const limits = sampler?.limitsRead;
   if (o.pgbouncer && !limits) {
-    budgetWarnings.push(`PgBouncer at ${redactUrl(o.pgbouncer.url)} never listed database "${o.pgbouncer.database}" during the run: no connection figures (pass --pgbouncer-database NAME, or --pgbouncer URL of the PgBouncer the target uses)`);
+    budgetWarnings.push(`PgBouncer at ${redactUrl(o.pgbouncer.url)} never served database "${o.pgbouncer.database}" during the run (no SHOW DATABASES row, no pool): no connection figures (pass --pgbouncer-database NAME, or --pgbouncer URL of the PgBouncer the target uses)`);
+  }
+  if (o.pgbouncer && limits?.source === 'instance defaults') {
+    budgetWarnings.push(`PgBouncer at ${redactUrl(o.pgbouncer.url)} served database "${o.pgbouncer.database}" (SHOW POOLS) without listing it in SHOW DATABASES, as it does with an auto-database whose first client logged in while its janitor ran: the limits shown are the instance's defaults (SHOW CONFIG), a * fallback's own unless its line sets pool_size, reserve_pool or max_db_connections`);
   }
   if (o.pgbouncer && limits && sampled) {
     const assembled = await connectionReport({

@@ -29,16 +29,23 @@ test('a sample: every cl_* and sv_* list of the database, summed over users; all
 });
 
 test('limits: max_client_conn from SHOW CONFIG, the database\'s pool and server ceiling from SHOW DATABASES', () => {
-  const config = [{ key: 'max_client_conn', value: '100' }, { key: 'pool_mode', value: 'transaction' }];
+  const config = [{ key: 'max_client_conn', value: '100' }, { key: 'pool_mode', value: 'transaction' }, { key: 'default_pool_size', value: '20' },
+    { key: 'reserve_pool_size', value: '5' }, { key: 'max_db_connections', value: '30' }];
   const databases = [
     { name: 'pgbouncer', pool_size: 2, reserve_pool: 0, pool_mode: 'statement', max_connections: 25 },
     { name: 'plimsoll', pool_size: 20, reserve_pool: 5, pool_mode: '', max_connections: 25 },
     { name: 'plimsoll_session', pool_size: 5, reserve_pool: 5, pool_mode: 'session', max_connections: 25 },
   ];
-  assert.deepEqual(limitsFrom('plimsoll', config, databases), { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction' });
+  assert.deepEqual(limitsFrom('plimsoll', config, databases), { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction', source: 'database' });
   assert.equal(limitsFrom('plimsoll_session', config, databases).poolMode, 'session');
   assert.throws(() => limitsFrom('plimsol', config, databases), (e: Error) => e instanceof ConsoleDataError
-    && e.message === 'PgBouncer serves no database "plimsol" (SHOW DATABASES lists: plimsoll, plimsoll_session)');
+    && e.message === 'PgBouncer serves no database "plimsol" (SHOW DATABASES lists: plimsoll, plimsoll_session; SHOW POOLS has no pool for it)');
+  // An auto-database PgBouncer serves (its pools) but does not list: the instance's defaults.
+  const pools = [{ database: 'matcher_test_1', user: 'matcher', cl_active: 1 }];
+  assert.deepEqual(limitsFrom('matcher_test_1', config, databases, pools),
+    { maxClientConn: 100, maxDbConnections: 30, poolSize: 20, reservePool: 5, poolMode: 'transaction', source: 'instance defaults' });
+  assert.throws(() => limitsFrom('matcher_test_1', config.filter((r) => r.key !== 'reserve_pool_size'), databases, pools), /SHOW CONFIG has no reserve_pool_size/);
+  assert.throws(() => limitsFrom('matcher_test_2', config, databases, pools), /serves no database "matcher_test_2"/);
   assert.throws(() => limitsFrom('plimsoll', [], databases), /SHOW CONFIG has no max_client_conn/);
 });
 
@@ -53,7 +60,7 @@ test('the console URL is reported without its password', () => {
   assert.equal(redactUrl('not a url'), '(unparseable URL)');
 });
 
-const limits: PgBouncerLimits = { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction' };
+const limits: PgBouncerLimits = { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction', source: 'database' };
 const sample = (t: number, clients: number, clientsAll = clients + 1, servers = 10, clientsWaiting = 0): ConnectionSample => ({ t, clients, clientsWaiting, servers, clientsAll });
 
 test('figures: peaks, seconds over the pools\' budget (strictly above), seconds at max_client_conn (all taken)', () => {

@@ -27,7 +27,7 @@ function report(): LoadReport {
     { postedAt: 0, immediate: true, state: 'shed', resolvedAt: 0.001 },
   ];
   const summary = summarise(records, analyses, 40, { p95LatencySeconds: 1, successRate: 0.99 });
-  const limits = { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction' };
+  const limits = { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction', source: 'database' as const };
   return {
     version: 1,
     scenario: { name: 'tiny', file: 'tiny.yaml', scaledFile: 'tiny.scaled.yaml', timeScale: 0.5, durationSeconds: 40, thinkTimeSeconds: 1, analysisShare: 0.3, cacheHitRatio: 0.5, maxUsers: 4, phases: [], slo: { p95LatencySeconds: 1, successRate: 0.99 } },

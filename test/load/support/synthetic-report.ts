@@ -82,7 +82,7 @@ export async function syntheticReport(dir: string): Promise<LoadReport> {
     const clients = t < 25 ? 40 : t === 40 ? 90 : 60;
     return { t, clients, clientsWaiting: t === 40 ? 4 : 0, servers: Math.min(25, Math.round(clients / 3)), clientsAll: clients + 2 };
   });
-  const limits = { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction' };
+  const limits = { maxClientConn: 100, maxDbConnections: 25, poolSize: 20, reservePool: 5, poolMode: 'transaction', source: 'database' as const };
   const connections = summariseConnections({
     console: 'postgres://pgbouncer_admin:secret@127.0.0.1:16432/pgbouncer', database: 'plimsoll', intervalSeconds: 1, samples, failedSamples: 0,
     limits, budget: budgetFigures({ maxConnections: 100, reserved: 15 }, 100), matcherErrors: { total: 3, byReason: { client_limit: 3 } },
