@@ -102,7 +102,7 @@ export class Watcher<T extends k8s.KubernetesObject> {
   }
 
   private async run(markSynced: () => void): Promise<void> {
-    const { logger, name } = this.options;
+    const { logger } = this.options;
     let needList = true;
     let failures = 0;
     while (!this.abort.signal.aborted) {
@@ -123,7 +123,7 @@ export class Watcher<T extends k8s.KubernetesObject> {
       } catch (err) {
         if (this.abort.signal.aborted) break;
         if (err instanceof GoneError) {
-          logger.info({ watcher: name }, 'resourceVersion expired (410 Gone): relisting');
+          logger.info(this.logFields(), 'resourceVersion expired (410 Gone): relisting');
           this.restarted('gone');
           needList = true;
           continue;
@@ -131,13 +131,18 @@ export class Watcher<T extends k8s.KubernetesObject> {
         failures += 1;
         this.restarted('error', err);
         const delay = jittered(backoffDelay(failures - 1, WATCH_BACKOFF));
-        logger.warn({ watcher: name, err: String(err), delayMs: delay, failures }, 'watch failed; restarting after backoff');
+        logger.warn({ ...this.logFields(), err: String(err), delayMs: delay, failures }, 'watch failed; restarting after backoff');
         this.state = 'Backoff';
         await sleep(delay, this.abort.signal);
         // A failed list leaves needList set; a failed watch resumes from the last resourceVersion.
       }
     }
     this.state = 'Stopped';
+  }
+
+  /** Which watch a log line is about: one informer per namespace shares a name, so its path too. */
+  private logFields(): { watcher: string; path: string } {
+    return { watcher: this.options.name, path: this.options.path };
   }
 
   private restarted(reason: 'gone' | 'silent' | 'error', error?: unknown): void {
@@ -186,7 +191,7 @@ export class Watcher<T extends k8s.KubernetesObject> {
       this.abort.signal.addEventListener('abort', onStop, { once: true });
       const watchdog = setInterval(() => {
         if (Date.now() - lastActivity > silenceMs) {
-          this.options.logger.warn({ watcher: this.options.name, silenceMs }, 'watch silent: relisting');
+          this.options.logger.warn({ ...this.logFields(), silenceMs }, 'watch silent: relisting');
           finish(() => resolve('silent'));
         }
       }, Math.min(silenceMs, 5_000));

@@ -46,6 +46,21 @@ function overview(program: CliProgram): string {
 }
 
 /** Runs one command line of a program: the subcommand's exit code (2 for usage errors). */
+/**
+ * A reader that stops early (`plimsoll validate --explain | head`) closes the pipe, and the next
+ * write fails with EPIPE: an unhandled stream error that Node prints as a crash. A command-line
+ * filter ends quietly instead, with the status of a process that SIGPIPE ended (128 + 13), as
+ * `git log | head` does. Other stream errors are left to crash loudly.
+ */
+export const CLOSED_PIPE_EXIT_CODE = 141;
+
+export function exitQuietlyWhenPipeCloses(stream: NodeJS.WriteStream, exit: (code: number) => void = (code) => process.exit(code)): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    exit(CLOSED_PIPE_EXIT_CODE);
+  });
+}
+
 export async function runProgram(program: CliProgram, argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

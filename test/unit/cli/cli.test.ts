@@ -1,6 +1,6 @@
 /** The CLI as a user runs it: a real child process, its exit code, stdout and stderr. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
@@ -29,6 +29,17 @@ test('--help lists the commands; each command has its own --help', async () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, new RegExp(`Usage: plimsoll ${name}`));
   }
+});
+
+test('a reader that closes the pipe early (| head) ends the command quietly, with the status SIGPIPE gives', async () => {
+  // The read end is closed before the child writes a byte: its first write meets EPIPE.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/plimsoll/cli/bin.ts', 'validate', '--explain', 'examples/matcher.yaml'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  assert.equal(stderr, '', 'no crash report for a reader that had enough');
+  assert.equal(code, 141);
 });
 
 test('the governed service has executables of its own: matcher (serve, migrate), matcher-dev (seed, fake-provider)', async () => {
