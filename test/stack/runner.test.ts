@@ -1,8 +1,8 @@
 // The replica runner against the real API server, with real matcher processes bound to the
 // kwok pods' IPs inside the pod network namespace: the shipped manifests/matcher applied to a namespace of its own (the `default`
 // demo is left alone), a fresh database migrated by the Deployment's init container, the
-// Deployment scaled 1 → 3 → 1 → 0 by hand, the runtime ConfigMap changed, a process killed,
-// and the CLI runner killed and restarted.
+// Deployment scaled 1 → 3 → 1 → 0 by hand, the runtime ConfigMap changed, a process killed, a
+// rollout restart, and the CLI runner killed and restarted.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import YAML from 'yaml';
 import {
   DEFAULT_POD_NETNS, namespaceExists, podAddresses, processInPodNetwork, rootNamespaceViolations,
 } from '../../tools/stack/replica-runner/pod-network.js';
@@ -182,6 +183,38 @@ describe('replica runner (in-process API)', () => {
     await waitFor('the pod Ready again', async () => (await podReady())[0] === 'True', { timeoutMs: 10_000, intervalMs: 50 });
     assert.ok(!alive(victim.pid!));
     assert.equal((await details(back.address)).runtimeGeneration, 2, 'the restarted process reads the current document');
+  });
+
+  it('a rollout restart keeps a replica serving throughout, with the stack\'s minReadySeconds', async (t) => {
+    // The stack's overlay (what make up applies) sets minReadySeconds: kwok's instant Ready would
+    // otherwise let the Deployment controller stop every old replica before a new one answers.
+    const overlay = YAML.parse(readFileSync(join(REPO_ROOT, 'tools/stack/kustomize/matcher/matcher-resources-local.yaml'), 'utf8')) as k8s.V1Deployment;
+    const minReadySeconds = overlay.spec!.minReadySeconds!;
+    assert.ok(minReadySeconds > 0, 'the stack overlay sets minReadySeconds');
+    await apps.patchNamespacedDeployment({ name: 'matcher', namespace: ns.name, body: { spec: { minReadySeconds } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const before = new Set(runner.status().replicas.map((r) => r.pod));
+    assert.equal(before.size, 3);
+    await cluster.kubectl(['rollout', 'restart', '-n', ns.name, 'deployment/matcher']);
+    // What a user of the stack sees: the load balancer, asked every 100 ms until three new
+    // replicas serve (the old ones drain through their preStop as terminating upstreams).
+    const answers = new Map<number, number>();
+    const t0 = performance.now();
+    let renewed = false;
+    while (!renewed) {
+      assert.ok(performance.now() - t0 < 150_000, `the rollout did not finish in 150 s: ${JSON.stringify(runner.status().replicas.map((r) => [r.pod, r.ready]))}`);
+      const status = await fetch(`${lb}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, () => 0);
+      answers.set(status, (answers.get(status) ?? 0) + 1);
+      const now = runner.status().replicas;
+      renewed = now.length === 3 && now.every((r) => r.ready && !before.has(r.pod));
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    t.diagnostic(`rollout of 3 replicas in ${Math.round((performance.now() - t0) / 1000)} s; the load balancer answered ${JSON.stringify(Object.fromEntries(answers))}`);
+    assert.deepEqual([...answers.keys()], [200], 'every request answered by a ready replica');
+    await waitFor('the old replicas drained and gone', async () => {
+      const ups = runner.status().loadBalancer!.upstreams;
+      return ups.length === 3 && ups.every((u) => !u.terminating && !before.has(u.id));
+    }, { timeoutMs: 60_000 });
   });
 
   it('scaled to 1: the extra processes drain and stop; their Prometheus targets go', async () => {
