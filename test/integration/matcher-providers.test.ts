@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import type { Job } from 'bullmq';
 import { analyse } from '../../src/matcher/analysis/analyse.js';
 import type { AnalysisJobData, AnalysisJobResult } from '../../src/matcher/queues/analysis-queues.js';
 import { api } from '../support/matcher.js';
+import { startMatcherServe } from '../support/matcher-serve.js';
 import { awaitAnalysis, createPair, providerHarness } from '../support/providers.js';
 
 const RESUME_CHECK = (r: { content: string }) => r;
@@ -361,24 +361,13 @@ describe('analyses through providers and queues', () => {
     }
   });
 
-  it('SIGTERM to a `matcher serve` process under load loses no accepted job', async () => {
+  it('SIGTERM to a `matcher serve` process under load loses no accepted job', async (t) => {
     const h = await providerHarness([{ name: 'steady', concurrency: 2, settings: { latencyMs: 150 } }]);
     try {
-      const port = 20000 + Math.floor(Math.random() * 20000);
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/matcher/cli/bin.ts', 'serve', '--port', String(port)], {
-        env: { ...process.env, MATCHER_DATABASE_URL: h.db.url, MATCHER_MIGRATION_DATABASE_URL: h.db.directUrl, MATCHER_LOG_LEVEL: 'info',
-          MATCHER_PROVIDERS: h.providersEnv, MATCHER_QUEUE_PREFIX: h.prefix, MATCHER_RUNTIME_FILE: '', MATCHER_RUNTIME_CONFIGMAP: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const { child, base, output, exited } = await startMatcherServe(t, {
+        MATCHER_DATABASE_URL: h.db.url, MATCHER_MIGRATION_DATABASE_URL: h.db.directUrl, MATCHER_LOG_LEVEL: 'info',
+        MATCHER_PROVIDERS: h.providersEnv, MATCHER_QUEUE_PREFIX: h.prefix, MATCHER_RUNTIME_FILE: '', MATCHER_RUNTIME_CONFIGMAP: '',
       });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 150; i++) {
-        try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* starting */ }
-        await new Promise((r) => setTimeout(r, 100));
-      }
       const key = h.tenant.key;
       const ids: string[] = [];
       for (let i = 0; i < 16; i++) {
@@ -388,10 +377,10 @@ describe('analyses through providers and queues', () => {
         ids.push(r.body.data.id);
       }
       child.kill('SIGTERM');
-      assert.equal(await exited, 0, out);
+      assert.equal(await exited, 0, output());
       const doneByChild = (await h.sql('SELECT 1 FROM analysis_results')).length;
       assert.ok(doneByChild < ids.length, `stopped mid-load (${doneByChild} done)`);
-      assert.ok(out.includes('matcher stopped'));
+      assert.ok(output().includes('matcher stopped'));
       const b = await h.start();
       await Promise.all(ids.map((id) => awaitAnalysis(b.url, key, id, 20_000)));
       assert.equal((await h.sql('SELECT 1 FROM analysis_results')).length, ids.length);
@@ -402,21 +391,13 @@ describe('analyses through providers and queues', () => {
     }
   });
 
-  it('a replica killed (SIGKILL) mid-job: its stalled jobs are recovered by another replica, one result each', async () => {
+  it('a replica killed (SIGKILL) mid-job: its stalled jobs are recovered by another replica, one result each', async (t) => {
     const h = await providerHarness([{ name: 'steady', concurrency: 4, settings: { latencyMs: 400 } }]);
     try {
-      const port = 20000 + Math.floor(Math.random() * 20000);
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/matcher/cli/bin.ts', 'serve', '--port', String(port)], {
-        env: { ...process.env, MATCHER_DATABASE_URL: h.db.url, MATCHER_MIGRATION_DATABASE_URL: h.db.directUrl, MATCHER_LOG_LEVEL: 'silent',
-          MATCHER_PROVIDERS: h.providersEnv, MATCHER_QUEUE_PREFIX: h.prefix, MATCHER_QUEUE_LOCK_DURATION_MS: '1000', MATCHER_QUEUE_STALLED_INTERVAL_MS: '500' },
-        stdio: 'ignore',
-      });
-      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-      const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 150; i++) {
-        try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* starting */ }
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const { child, base, exited } = await startMatcherServe(t, {
+        MATCHER_DATABASE_URL: h.db.url, MATCHER_MIGRATION_DATABASE_URL: h.db.directUrl, MATCHER_LOG_LEVEL: 'silent',
+        MATCHER_PROVIDERS: h.providersEnv, MATCHER_QUEUE_PREFIX: h.prefix, MATCHER_QUEUE_LOCK_DURATION_MS: '1000', MATCHER_QUEUE_STALLED_INTERVAL_MS: '500',
+      }, { captureOutput: false });
       const key = h.tenant.key;
       const ids: string[] = [];
       for (let i = 0; i < 8; i++) ids.push((await api(base, 'POST', '/v1/analyses', { key, body: await createPair(base, key) })).body.data.id);

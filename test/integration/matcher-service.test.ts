@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { api, createTestDatabase, startTestMatcher, type TestDatabase, type TestMatcher } from '../support/matcher.js';
+import { startMatcherServe } from '../support/matcher-serve.js';
 
 let t: TestMatcher;
 before(async () => { t = await startTestMatcher({ tenants: 1 }); });
@@ -64,29 +64,16 @@ describe('matcher serve process', () => {
   before(async () => { db = await createTestDatabase(); });
   after(async () => { await db?.drop(); });
 
-  it('logs JSON with request ids and shuts down gracefully on SIGTERM, finishing in-flight requests', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/matcher/cli/bin.ts', 'serve', '--port', String(port)], {
-      env: { ...process.env, MATCHER_DATABASE_URL: db.url, MATCHER_MIGRATION_DATABASE_URL: db.directUrl, MATCHER_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* starting */ }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  it('logs JSON with request ids and shuts down gracefully on SIGTERM, finishing in-flight requests', async (t) => {
+    const { child, base, output, exited } = await startMatcherServe(t, { MATCHER_DATABASE_URL: db.url, MATCHER_MIGRATION_DATABASE_URL: db.directUrl, MATCHER_LOG_LEVEL: 'info' });
     const r = await fetch(`${base}/v1/resumes`, { headers: { 'x-request-id': 'req-test-42' } });
     assert.equal(r.status, 401);
     assert.equal(r.headers.get('x-request-id'), 'req-test-42');
     const inflight = fetch(`${base}/readyz`).then((x) => x.status);
     child.kill('SIGTERM');
-    assert.equal(await exited, 0, out);
+    assert.equal(await exited, 0, output());
     assert.ok([200, 503].includes(await inflight.catch(() => 0)), 'in-flight request answered');
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = output().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.ok(lines.some((l) => l.reqId === 'req-test-42' && l.status === 401), 'request logged with its id');
     assert.ok(lines.some((l) => l.msg === 'matcher stopped'));
   });

@@ -45,7 +45,6 @@ function overview(program: CliProgram): string {
   ].join('\n');
 }
 
-/** Runs one command line of a program: the subcommand's exit code (2 for usage errors). */
 /**
  * A reader that stops early (`plimsoll validate --explain | head`) closes the pipe, and the next
  * write fails with EPIPE: an unhandled stream error that Node prints as a crash. A command-line
@@ -54,13 +53,14 @@ function overview(program: CliProgram): string {
  */
 export const CLOSED_PIPE_EXIT_CODE = 141;
 
-export function exitQuietlyWhenPipeCloses(stream: NodeJS.WriteStream, exit: (code: number) => void = (code) => process.exit(code)): void {
+export function exitQuietlyWhenPipeCloses(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
-    exit(CLOSED_PIPE_EXIT_CODE);
+    process.exit(CLOSED_PIPE_EXIT_CODE);
   });
 }
 
+/** Runs one command line of a program: the subcommand's exit code (2 for usage errors). */
 export async function runProgram(program: CliProgram, argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
